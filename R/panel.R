@@ -1,0 +1,174 @@
+# From a user's data frame to the estimation sample: validate the roles,
+# build the treatment dummy, drop (and count) incomplete rows and singletons,
+# and map unit, period, cluster and extra fixed effects to dense integer codes.
+
+# The treatment dummy from a 0/1 column or from adoption periods (cohorts).
+build_treatment <- function(data, time, treat, cohort) {
+  if (is.null(treat) == is.null(cohort)) {
+    sd_stop("give exactly one of 'treat' (a 0/1 column) and 'cohort' ",
+            "(the first treated period of each unit)")
+  }
+  if (!is.null(treat)) {
+    check_string(treat, "treat")
+    check_column(data, treat, "treat")
+    d <- data[[treat]]
+    if (is.logical(d)) d <- as.numeric(d)
+    if (!is.numeric(d)) {
+      sd_stop("'treat' column '", treat, "' must be 0/1 (numeric or logical), not ",
+              class(d)[1])
+    }
+    bad <- !is.na(d) & !(d %in% c(0, 1))
+    if (any(bad)) {
+      sd_stop("'treat' column '", treat, "' must contain only 0 and 1; found ",
+              format(d[which(bad)[1]]), " in row ", which(bad)[1])
+    }
+    return(list(d = as.numeric(d), name = treat, cohort = NULL))
+  }
+  check_string(cohort, "cohort")
+  check_column(data, cohort, "cohort")
+  g <- data[[cohort]]
+  tt <- data[[time]]
+  if (!is.numeric(g) || !is.numeric(tt)) {
+    sd_stop("'cohort' column '", cohort, "' and the 'time' column must both be ",
+            "numeric to compare adoption periods with periods")
+  }
+  never <- is.na(g) | g == 0 | is.infinite(g)
+  d <- as.numeric(!never & tt >= g)
+  list(d = d, name = "treated", cohort = ifelse(never, NA_real_, g))
+}
+
+# A logical row mask from `subset` (logical vector or one-sided formula).
+subset_mask <- function(data, subset) {
+  n <- nrow(data)
+  if (is.null(subset)) return(rep(TRUE, n))
+  if (inherits(subset, "formula")) {
+    subset <- eval(subset[[length(subset)]], data, environment(subset))
+  }
+  if (!is.logical(subset) || length(subset) != n) {
+    sd_stop("'subset' must be a logical vector with one value per row of 'data' ",
+            "or a one-sided formula such as ~ central_city == 0")
+  }
+  !is.na(subset) & subset
+}
+
+# Codes of one fixed effect given as "a" or an interaction "a^b".
+fe_codes <- function(data, spec) {
+  parts <- strsplit(spec, "^", fixed = TRUE)[[1]]
+  check_column(data, parts, "fe")
+  if (length(parts) == 1L) return(data[[parts]])
+  do.call(paste, c(lapply(parts, function(p) data[[p]]), sep = "\r"))
+}
+
+# Iteratively drop rows that are alone in a level of any fixed effect.
+drop_singletons <- function(codes, keep) {
+  dropped <- 0L
+  repeat {
+    single <- rep(FALSE, length(keep))
+    for (cd in codes) {
+      cnt <- tabulate(cd[keep], nbins = max(cd, 0L))
+      single <- single | (keep & cnt[cd] == 1L)
+    }
+    single[is.na(single)] <- FALSE
+    k <- sum(single)
+    if (k == 0L) break
+    dropped <- dropped + k
+    keep <- keep & !single
+  }
+  list(keep = keep, dropped = dropped)
+}
+
+dropped_table <- function(...) {
+  x <- c(...)
+  data.frame(reason = names(x), rows = as.integer(x), stringsAsFactors = FALSE)
+}
+
+sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
+                     fe, subset, singletons = TRUE) {
+  check_data(data)
+  check_string(id, "id")
+  check_string(time, "time")
+  check_column(data, id, "id")
+  check_column(data, time, "time")
+  n <- nrow(data)
+  tr <- build_treatment(data, time, treat, cohort)
+  in_subset <- subset_mask(data, subset)
+
+  # complete, finite rows on every role
+  ok <- !is.na(data[[id]]) & !is.na(data[[time]])
+  for (v in vars) {
+    x <- data[[v]]
+    ok <- ok & if (is.numeric(x)) is.finite(x) else !is.na(x)
+  }
+  ok <- ok & !is.na(tr$d)
+  for (cl in cluster) ok <- ok & !is.na(data[[cl]])
+  fe_raw <- lapply(fe, fe_codes, data = data)
+  for (f in fe_raw) ok <- ok & !is.na(f)
+  w <- NULL
+  zero_w <- 0L
+  if (!is.null(weights)) {
+    w <- data[[weights]]
+    ok <- ok & is.finite(w)
+    zero_w <- sum(in_subset & ok & w == 0)
+    ok <- ok & w != 0
+  }
+  n_subset <- sum(!in_subset)
+  n_na <- sum(in_subset & !ok)
+  keep <- in_subset & ok
+
+  check_duplicates(data[[id]], data[[time]], keep, id, time)
+
+  codes <- c(list(data[[id]], data[[time]]), fe_raw)
+  codes <- lapply(codes, function(x) {
+    cd <- rep(NA_integer_, n)
+    cd[keep] <- group_codes(x[keep])
+    cd
+  })
+  n_single <- 0L
+  if (singletons && any(keep)) {
+    s <- drop_singletons(codes, keep)
+    keep <- s$keep
+    n_single <- s$dropped
+  }
+  obs <- which(keep)
+  if (length(obs) == 0L) {
+    sd_stop("no rows left to estimate on: ", n_na, " rows have missing or ",
+            "non-finite values in the model's variables, ", n_subset,
+            " are outside 'subset'")
+  }
+  fe_codes_used <- lapply(c(list(data[[id]], data[[time]]), fe_raw),
+                          function(x) group_codes(x[obs]))
+  d <- tr$d[obs]
+  if (all(d == 0)) {
+    sd_stop("no treated observations in the estimation sample: check '",
+            if (is.null(treat)) "cohort" else "treat", "'")
+  }
+  if (all(d == 1)) {
+    sd_stop("no untreated observations in the estimation sample: a ",
+            "difference-in-differences needs a comparison")
+  }
+  cl_codes <- lapply(cluster, function(cl) group_codes(data[[cl]][obs]))
+  names(cl_codes) <- cluster
+  list(obs = obs, n_input = n, d = d, treat_name = tr$name,
+       cohort = if (is.null(tr$cohort)) NULL else tr$cohort[obs],
+       fe = lapply(fe_codes_used, as.vector),
+       fe_nlev = vapply(fe_codes_used, function(x) length(attr(x, "levels")), 1L),
+       fe_names = c(id, time, fe),
+       cluster = lapply(cl_codes, as.vector),
+       cluster_G = vapply(cl_codes, function(x) length(attr(x, "levels")), 1L),
+       weights = if (is.null(w)) NULL else as.double(w[obs]),
+       dropped = dropped_table(`outside subset` = n_subset,
+                               `missing or non-finite value` = n_na,
+                               `zero weight` = zero_w,
+                               singleton = n_single))
+}
+
+check_duplicates <- function(idv, tv, keep, id, time) {
+  dt <- data.table::data.table(a = idv[keep], b = tv[keep])
+  dup <- anyDuplicated(dt)
+  if (dup > 0L) {
+    row <- which(keep)[dup]
+    sd_stop("'data' has more than one row for the same '", id, "' and '", time,
+            "' (first duplicate: row ", row, ", ", id, " = ", format(idv[row]),
+            ", ", time, " = ", format(tv[row]), "); aggregate or remove duplicates")
+  }
+}

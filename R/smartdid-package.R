@@ -1,0 +1,10 @@
+#' smartdid: fast staggered difference-in-differences
+#'
+#' Two-way fixed-effects DID with cluster-robust inference computed in C,
+#' and the analyses of an applied policy evaluation around it. Start with
+#' [smartdid()].
+#'
+#' @keywords internal
+#' @useDynLib smartdid, .registration = TRUE, .fixes = "C_"
+#' @importFrom stats coef vcov nobs residuals fitted confint update
+"_PACKAGE"

@@ -1,0 +1,243 @@
+#' Staggered difference-in-differences with two-way fixed effects
+#'
+#' Estimates `outcome = beta * D + controls + unit FE + period FE (+ more FE)`
+#' by weighted or unweighted least squares, with the fixed effects absorbed
+#' exactly in C, and cluster-robust (one or two ways), HC1 or iid standard
+#' errors. The treatment dummy `D` is either a 0/1 column (`treat`) or built
+#' from each unit's first treated period (`cohort`): `D = 1` from that period
+#' on.
+#'
+#' Rows with a missing or non-finite value in any variable of the model, rows
+#' outside `subset`, rows with zero weight and singletons (rows alone in a
+#' level of a fixed effect, dropped iteratively as reghdfe does) are dropped
+#' and counted in `fit$dropped`; `print()` reports them.
+#'
+#' @param formula `outcome ~ controls`; `outcome ~ 1` for no controls.
+#'   Controls may be any terms `model.matrix()` understands.
+#' @param data A data frame, data.table or tibble in long format: one row per
+#'   unit and period.
+#' @param id,time Names of the unit and period columns.
+#' @param treat Name of a 0/1 treatment column (such as `"Smart_Policy"`).
+#' @param cohort Name of a column holding each unit's first treated period
+#'   (`NA`, 0 or `Inf` for never treated). Give `treat` or `cohort`, not both.
+#' @param cluster One or two column names to cluster by (default: `id`).
+#' @param vcov `"cluster"`, `"hc1"` or `"iid"`.
+#' @param weights Name of a column of non-negative analytic weights.
+#' @param fe Extra fixed effects beyond unit and period: column names, or
+#'   interactions written `"province^year"`.
+#' @param subset A logical vector (one value per row) or a one-sided formula
+#'   evaluated in `data`, such as `~ central_city == 0`.
+#' @param ssc Small-sample rules, see [ssc_rules()].
+#' @param singletons Drop singletons (the default) or keep them.
+#' @param nthreads Threads for the C engine, see [smartdid_threads()].
+#' @param ... Not used; an error if given, to catch misspelt arguments.
+#' @return An object of class `smartdid`: a list with `coefficients`,
+#'   `vcov`, `residuals`, `fitted.values`, `nobs`, `n_clusters`, `r.squared`,
+#'   `adj.r.squared`, `within.r.squared`, `dropped` (rows dropped and why),
+#'   `vcov_info` (the variance type and the small-sample rules used) and the
+#'   model specification. Methods: `print`, `summary`, `coef`, `vcov`,
+#'   `confint`, `nobs`, `fitted`, `residuals`, `update`, `generics::tidy`,
+#'   `generics::glance`.
+#' @examples
+#' set.seed(1)
+#' d <- expand.grid(unit = 1:40, year = 2001:2010)
+#' d$first <- ifelse(d$unit <= 20, 2004 + d$unit %% 4, NA)
+#' d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
+#' d$x <- rnorm(nrow(d))
+#' d$y <- 0.5 * d$D + 0.3 * d$x + d$unit / 10 + rnorm(nrow(d))
+#' fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", treat = "D")
+#' fit
+#' generics::tidy(fit)
+#' # the same model from the adoption periods
+#' smartdid(y ~ x, data = d, id = "unit", time = "year", cohort = "first")
+#' @export
+smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
+                     cluster = id, vcov = "cluster", weights = NULL, fe = NULL,
+                     subset = NULL, ssc = ssc_rules(), singletons = TRUE,
+                     nthreads = smartdid_threads(), ...) {
+  if (...length() > 0L) {
+    sd_stop("unknown argument(s) to smartdid(): ",
+            paste0("'", names(list(...)), "'", collapse = ", "))
+  }
+  cl <- match.call()
+  check_data(data)
+  spec <- sd_spec(formula, data, id, time, cluster, vcov, weights, fe, ssc)
+  panel <- sd_panel(data, id, time, treat, cohort, spec$vars, spec$cluster,
+                    weights, fe, subset, singletons = singletons)
+  design <- sd_design(data, panel, spec)
+  est <- sd_estimate(design$y, design$X, panel, spec, nthreads)
+  fit <- sd_build_fit(est, design, panel, spec)
+  fit$call <- cl
+  fit$args <- list(formula = formula, id = id, time = time, treat = treat,
+                   cohort = cohort, cluster = spec$cluster, vcov = spec$vcov,
+                   weights = weights, fe = fe, subset = subset, ssc = ssc,
+                   singletons = singletons, nthreads = nthreads)
+  fit$data <- data
+  fit
+}
+
+# Check the model's roles and return what the other steps need.
+sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
+  if (!inherits(formula, "formula") || length(formula) != 3L) {
+    sd_stop("'formula' must be a two-sided formula such as y ~ x1 + x2 ",
+            "(y ~ 1 for no controls)")
+  }
+  outcome <- all.vars(formula[[2]])
+  if (length(outcome) != 1L) sd_stop("'formula' must have one outcome on its left side")
+  check_column(data, outcome, "formula")
+  check_numeric_column(data, outcome, "formula")
+  rhs_vars <- all.vars(formula[[3]])
+  check_column(data, rhs_vars, "formula")
+  if (!is.character(vcov) || length(vcov) != 1L ||
+      !vcov %in% c("cluster", "hc1", "iid")) {
+    sd_stop("'vcov' must be one of \"cluster\", \"hc1\" or \"iid\"")
+  }
+  if (vcov == "cluster") {
+    if (!is.character(cluster) || !length(cluster) %in% 1:2 || anyNA(cluster)) {
+      sd_stop("'cluster' must name one or two columns of 'data'")
+    }
+    check_column(data, cluster, "cluster")
+    for (v in cluster) {
+      if (all(is.na(data[[v]]))) {
+        sd_stop("'cluster' column '", v, "' is entirely NA; choose another ",
+                "cluster variable")
+      }
+    }
+  } else {
+    cluster <- NULL
+  }
+  if (!is.null(weights)) {
+    check_string(weights, "weights")
+    check_column(data, weights, "weights")
+    w <- data[[weights]]
+    if (!is.numeric(w)) sd_stop("'weights' column '", weights, "' must be numeric")
+    if (any(w < 0, na.rm = TRUE)) {
+      sd_stop("'weights' column '", weights, "' has negative values; ",
+              "weights must be >= 0")
+    }
+  }
+  if (!is.null(fe) && (!is.character(fe) || anyNA(fe))) {
+    sd_stop("'fe' must be a character vector of column names or ",
+            "interactions such as \"province^year\"")
+  }
+  if (!inherits(ssc, "smartdid_ssc")) sd_stop("'ssc' must come from ssc_rules()")
+  list(formula = formula, outcome = outcome, rhs = rhs_vars,
+       vars = unique(c(outcome, rhs_vars)), cluster = cluster, vcov = vcov,
+       ssc = ssc, plain = is_plain_rhs(formula, data))
+}
+
+# TRUE when the right side is a sum of numeric columns (a fast path that
+# skips model.matrix).
+is_plain_rhs <- function(formula, data) {
+  labs <- attr(stats::terms(formula), "term.labels")
+  length(labs) == 0L ||
+    (all(labs %in% names(data)) &&
+       all(vapply(labs, function(v) is.numeric(data[[v]]) || is.logical(data[[v]]), TRUE)))
+}
+
+# Outcome and regressor columns (treatment first) on the estimation sample.
+sd_design <- function(data, panel, spec) {
+  obs <- panel$obs
+  full <- length(obs) == nrow(data)
+  pick <- function(v) {
+    x <- data[[v]]
+    if (full) x else x[obs]
+  }
+  y <- as.double(pick(spec$outcome))
+  if (spec$plain) {
+    labs <- attr(stats::terms(spec$formula), "term.labels")
+    X <- lapply(labs, function(v) as.double(pick(v)))
+    names(X) <- labs
+  } else {
+    mf <- as.data.frame(lapply(stats::setNames(spec$rhs, spec$rhs), pick))
+    mm <- stats::model.matrix(stats::delete.response(stats::terms(spec$formula)), mf)
+    mm <- mm[, colnames(mm) != "(Intercept)", drop = FALSE]
+    X <- lapply(seq_len(ncol(mm)), function(j) mm[, j])
+    names(X) <- colnames(mm)
+  }
+  if (panel$treat_name %in% names(X)) {
+    sd_stop("the treatment '", panel$treat_name, "' must not also be a control ",
+            "in 'formula'")
+  }
+  X <- c(stats::setNames(list(panel$d), panel$treat_name), X)
+  list(y = y, X = X)
+}
+
+# Demean, solve, and compute the variance: the C engine's one entry in R.
+sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
+  w <- panel$weights
+  cols <- c(list(y), X)
+  M <- .Call(C_sd_demean, cols, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
+             as.integer(nthreads))
+  if (!isTRUE(attr(M, "converged"))) {
+    warning("the fixed effects were not absorbed to full precision; results ",
+            "may be inaccurate", call. = FALSE)
+  }
+  yd <- M[, 1L]
+  Xd <- M[, -1L, drop = FALSE]
+  colnames(Xd) <- names(X)
+  # regressors explained by the fixed effects (nothing left after demeaning)
+  ss_raw <- vapply(X, function(x) sum((x - mean(x))^2), 1)
+  ss_dm <- colSums(Xd^2)
+  absorbed <- ss_dm <= 1e-12 * pmax(ss_raw, .Machine$double.xmin)
+  keep <- !absorbed
+  ols <- .Call(C_sd_ols, Xd[, keep, drop = FALSE], yd, w, 1e-10)
+  kept <- which(keep)[ols$keep]
+  if (!1L %in% kept) {
+    sd_stop("the treatment '", names(X)[1], "' is collinear with the fixed ",
+            "effects or the controls: its effect cannot be estimated")
+  }
+  Xk <- Xd[, kept, drop = FALSE]
+  bread <- ols$bread[ols$keep, ols$keep, drop = FALSE]
+  b <- ols$coefficients[ols$keep]
+  names(b) <- colnames(Xk)
+  v <- sd_vcov(Xk, ols$residuals, w, bread, spec$vcov, panel$cluster,
+               panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc)
+  dimnames(v$V) <- list(names(b), names(b))
+  list(coefficients = b, V = v$V, vinfo = v, residuals = ols$residuals,
+       yd = yd, collinear = names(X)[-kept], y = y)
+}
+
+weighted_ss <- function(x, w) {
+  if (is.null(w)) sum((x - mean(x))^2) else sum(w * (x - sum(w * x) / sum(w))^2)
+}
+
+sd_build_fit <- function(est, design, panel, spec) {
+  n <- length(est$y)
+  w <- panel$weights
+  e <- est$residuals
+  ssr <- if (is.null(w)) sum(e^2) else sum(w * e^2)
+  r2 <- 1 - ssr / weighted_ss(est$y, w)
+  K_all <- count_K(length(est$coefficients), panel$fe_nlev, rep(TRUE, length(panel$fe_nlev)))
+  within_tss <- if (is.null(w)) sum(est$yd^2) else sum(w * est$yd^2)
+  df_t <- switch(spec$ssc$t_df, normal = Inf, residual = n - K_all,
+                 cluster = est$vinfo$df)
+  fit <- list(
+    coefficients = est$coefficients,
+    vcov = est$V,
+    residuals = e,
+    fitted.values = est$y - e,
+    nobs = n,
+    n_clusters = if (is.null(spec$cluster)) NULL else
+      stats::setNames(panel$cluster_G, spec$cluster),
+    df_t = df_t,
+    r.squared = r2,
+    adj.r.squared = 1 - (1 - r2) * (n - 1) / (n - K_all),
+    within.r.squared = 1 - ssr / within_tss,
+    ssr = ssr,
+    K = K_all,
+    vcov_info = list(type = spec$vcov, cluster = spec$cluster, ssc = spec$ssc,
+                     K = est$vinfo$K, factor = est$vinfo$factor, df = df_t),
+    outcome = spec$outcome,
+    treat_name = panel$treat_name,
+    controls = setdiff(names(design$X), panel$treat_name),
+    collinear = est$collinear,
+    fe_names = panel$fe_names,
+    fe_nlev = stats::setNames(panel$fe_nlev, panel$fe_names),
+    obs = panel$obs,
+    n_input = panel$n_input,
+    dropped = panel$dropped
+  )
+  class(fit) <- "smartdid"
+  fit
+}

@@ -1,0 +1,83 @@
+# Small argument checkers shared by every exported function. Messages follow
+# "Writing R Extensions": lower case, the argument quoted, the fix stated.
+
+sd_stop <- function(...) stop(paste0(...), call. = FALSE)
+
+check_data <- function(data, arg = "data") {
+  if (!is.data.frame(data)) {
+    sd_stop("'", arg, "' must be a data frame (or data.table or tibble), not ",
+            class(data)[1])
+  }
+  if (nrow(data) == 0L) sd_stop("'", arg, "' has no rows")
+  invisible(data)
+}
+
+check_string <- function(x, arg, null_ok = FALSE) {
+  if (is.null(x) && null_ok) return(invisible(NULL))
+  if (!is.character(x) || length(x) != 1L || is.na(x) || !nzchar(x)) {
+    sd_stop("'", arg, "' must be a single column name (a string)")
+  }
+  invisible(x)
+}
+
+check_column <- function(data, col, arg, data_arg = "data") {
+  miss <- setdiff(col, names(data))
+  if (length(miss)) {
+    sd_stop("'", arg, "' must name a column of '", data_arg, "': ",
+            paste0("'", miss, "'", collapse = ", "), " not found")
+  }
+  invisible(col)
+}
+
+check_numeric_column <- function(data, col, arg) {
+  x <- data[[col]]
+  if (!(is.numeric(x) || is.logical(x))) {
+    sd_stop("'", arg, "' column '", col, "' must be numeric, not ", class(x)[1],
+            "; convert it with as.numeric()")
+  }
+  invisible(x)
+}
+
+check_flag <- function(x, arg) {
+  if (!is.logical(x) || length(x) != 1L || is.na(x)) {
+    sd_stop("'", arg, "' must be TRUE or FALSE")
+  }
+  invisible(x)
+}
+
+check_count <- function(x, arg, min = 0) {
+  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x < min || x != round(x)) {
+    sd_stop("'", arg, "' must be a whole number >= ", min)
+  }
+  invisible(as.integer(x))
+}
+
+check_level <- function(level, arg = "level") {
+  if (!is.numeric(level) || length(level) != 1L || is.na(level) ||
+      level <= 0 || level >= 1) {
+    sd_stop("'", arg, "' must be a number between 0 and 1, such as 0.95")
+  }
+  invisible(level)
+}
+
+check_fit <- function(fit, arg = "fit") {
+  if (!inherits(fit, "smartdid")) {
+    sd_stop("'", arg, "' must be a fit returned by smartdid()")
+  }
+  invisible(fit)
+}
+
+# Dense 1-based integer codes of a vector, in sorted order of its values.
+group_codes <- function(x) {
+  if (is.factor(x)) x <- as.character(x)
+  u <- sort(unique(x))
+  code <- match(x, u)
+  attr(code, "levels") <- u
+  code
+}
+
+`%||%` <- function(a, b) if (is.null(a)) b else a
+
+fmt_num <- function(x, digits = 4) {
+  formatC(x, format = "f", digits = digits)
+}

@@ -1,0 +1,17 @@
+/* The one registration table of the package's .Call routines. */
+#include "smartdid.h"
+
+static const R_CallMethodDef call_methods[] = {
+  {"sd_demean",       (DL_FUNC) &sd_demean,       7},
+  {"sd_ols",          (DL_FUNC) &sd_ols,          4},
+  {"sd_meat_cluster", (DL_FUNC) &sd_meat_cluster, 5},
+  {"sd_meat_hc",      (DL_FUNC) &sd_meat_hc,      3},
+  {NULL, NULL, 0}
+};
+
+void R_init_smartdid(DllInfo *dll)
+{
+  R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
+  R_useDynamicSymbols(dll, FALSE);
+  R_forceSymbols(dll, TRUE);
+}

@@ -1,0 +1,40 @@
+/* smartdid: shared declarations of the C engine. */
+#ifndef SMARTDID_H
+#define SMARTDID_H
+
+#define R_NO_REMAP
+#include <R.h>
+#include <Rinternals.h>
+#include <R_ext/Rdynload.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* A fixed-effect structure: k groupings of n rows, codes 0-based. */
+typedef struct {
+  int n;          /* rows */
+  int k;          /* number of fixed effects */
+  const int **code;   /* code[f][i] in 0..nlev[f]-1 */
+  const int *nlev;    /* levels per fixed effect */
+  const double *w;    /* weights or NULL */
+} sd_fe;
+
+/* demean.c */
+int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
+                      int maxit, int nthreads);
+SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
+               SEXP nthreads);
+
+/* ols.c */
+int sd_chol_inverse(double *a, int p, double tol, int *keep);
+SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol);
+
+/* vcov.c */
+SEXP sd_meat_cluster(SEXP X, SEXP e, SEXP w, SEXP cl, SEXP G);
+SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w);
+
+/* helpers */
+int sd_nthreads(SEXP nthreads, int work);
+
+#endif
