@@ -321,7 +321,7 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
 }
 
 /* Fill an sd_fe from R objects (list of 1-based integer codes, levels). */
-static void fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
+void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
 {
   int k = Rf_length(fes);
   fe->n = n;
@@ -378,7 +378,7 @@ SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
   if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
     Rf_error("'w' must be NULL or a double vector of length %d", n);
   sd_fe fe;
-  fe_from_r(fes, nlev, w, n, &fe);
+  sd_fe_from_r(fes, nlev, w, n, &fe);
   int nt = sd_nthreads(nthreads, (int) fmin((double) n * ncol, 2e9));
   int status = sd_demean_columns(&fe, REAL(out), ncol, Rf_asReal(tol),
                                  Rf_asInteger(maxit), nt);

@@ -26,6 +26,9 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
 SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
                SEXP nthreads);
 
+/* Fill an sd_fe from a list of 1-based integer codes and their levels. */
+void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe);
+
 /* ols.c */
 int sd_chol_inverse(double *a, int p, double tol, int *keep);
 SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol);
