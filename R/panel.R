@@ -65,7 +65,7 @@ drop_singletons <- function(codes, keep) {
   repeat {
     single <- rep(FALSE, length(keep))
     for (cd in codes) {
-      cnt <- tabulate(cd[keep], nbins = max(cd, 0L))
+      cnt <- tabulate(cd[keep], nbins = max(cd, 0L, na.rm = TRUE))
       single <- single | (keep & cnt[cd] == 1L)
     }
     single[is.na(single)] <- FALSE
@@ -104,25 +104,26 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   fe_raw <- lapply(fe, fe_codes, data = data)
   for (f in fe_raw) ok <- ok & !is.na(f)
   w <- NULL
-  zero_w <- 0L
+  positive <- TRUE
   if (!is.null(weights)) {
     w <- data[[weights]]
     ok <- ok & is.finite(w)
-    zero_w <- sum(in_subset & ok & w == 0)
-    ok <- ok & w != 0
+    positive <- is.na(w) | w != 0
   }
   n_subset <- sum(!in_subset)
   n_na <- sum(in_subset & !ok)
-  keep <- in_subset & ok
+  zero_w <- sum(in_subset & ok & !positive)
+  keep <- in_subset & ok & positive
 
-  check_duplicates(data[[id]], data[[time]], keep, id, time)
-
-  codes <- c(list(data[[id]], data[[time]]), fe_raw)
-  codes <- lapply(codes, function(x) {
+  raw <- c(list(data[[id]], data[[time]]), fe_raw)
+  all_kept <- all(keep)
+  codes <- lapply(raw, function(x) {
+    if (all_kept) return(as.vector(group_codes(x)))
     cd <- rep(NA_integer_, n)
     cd[keep] <- group_codes(x[keep])
     cd
   })
+  check_duplicates(codes, keep, data, id, time)
   n_single <- 0L
   if (singletons && any(keep)) {
     s <- drop_singletons(codes, keep)
@@ -135,8 +136,11 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
             "non-finite values in the model's variables, ", n_subset,
             " are outside 'subset'")
   }
-  fe_codes_used <- lapply(c(list(data[[id]], data[[time]]), fe_raw),
-                          function(x) group_codes(x[obs]))
+  # recode only when singletons left gaps in the codes
+  fe_used <- if (n_single > 0L) lapply(raw, function(x) as.vector(group_codes(x[obs])))
+             else if (length(obs) == n) codes
+             else lapply(codes, function(cd) cd[obs])
+  fe_nlev <- vapply(fe_used, function(cd) max(cd), 1L)
   d <- tr$d[obs]
   if (all(d == 0)) {
     sd_stop("no treated observations in the estimation sample: check '",
@@ -146,15 +150,15 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
     sd_stop("no untreated observations in the estimation sample: a ",
             "difference-in-differences needs a comparison")
   }
-  cl_codes <- lapply(cluster, function(cl) group_codes(data[[cl]][obs]))
+  cl_codes <- lapply(cluster, function(cl) {
+    if (identical(cl, id)) fe_used[[1]] else as.vector(group_codes(data[[cl]][obs]))
+  })
   names(cl_codes) <- cluster
   list(obs = obs, n_input = n, d = d, treat_name = tr$name,
        cohort = if (is.null(tr$cohort)) NULL else tr$cohort[obs],
-       fe = lapply(fe_codes_used, as.vector),
-       fe_nlev = vapply(fe_codes_used, function(x) length(attr(x, "levels")), 1L),
-       fe_names = c(id, time, fe),
-       cluster = lapply(cl_codes, as.vector),
-       cluster_G = vapply(cl_codes, function(x) length(attr(x, "levels")), 1L),
+       fe = fe_used, fe_nlev = fe_nlev, fe_names = c(id, time, fe),
+       cluster = cl_codes,
+       cluster_G = vapply(cl_codes, function(cd) max(cd), 1L),
        weights = if (is.null(w)) NULL else as.double(w[obs]),
        dropped = dropped_table(`outside subset` = n_subset,
                                `missing or non-finite value` = n_na,
@@ -162,13 +166,16 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
                                singleton = n_single))
 }
 
-check_duplicates <- function(idv, tv, keep, id, time) {
-  dt <- data.table::data.table(a = idv[keep], b = tv[keep])
-  dup <- anyDuplicated(dt)
+check_duplicates <- function(codes, keep, data, id, time) {
+  if (!any(keep)) return(invisible())
+  u <- codes[[1]][keep]
+  t <- codes[[2]][keep]
+  dup <- .Call(C_sd_first_duplicate, u, t, max(u), max(t))
   if (dup > 0L) {
     row <- which(keep)[dup]
     sd_stop("'data' has more than one row for the same '", id, "' and '", time,
-            "' (first duplicate: row ", row, ", ", id, " = ", format(idv[row]),
-            ", ", time, " = ", format(tv[row]), "); aggregate or remove duplicates")
+            "' (first duplicate: row ", row, ", ", id, " = ", format(data[[id]][row]),
+            ", ", time, " = ", format(data[[time]][row]),
+            "); aggregate or remove the duplicates")
   }
 }

@@ -61,6 +61,10 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   }
   cl <- match.call()
   check_data(data)
+  check_string(id, "id")
+  check_string(time, "time")
+  check_column(data, c(id), "id")
+  check_column(data, c(time), "time")
   spec <- sd_spec(formula, data, id, time, cluster, vcov, weights, fe, ssc)
   panel <- sd_panel(data, id, time, treat, cohort, spec$vars, spec$cluster,
                     weights, fe, subset, singletons = singletons)
@@ -173,21 +177,22 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
     warning("the fixed effects were not absorbed to full precision; results ",
             "may be inaccurate", call. = FALSE)
   }
+  # regressors the fixed effects absorb: nothing left after demeaning
+  ss <- attr(M, "ss")[, -1L, drop = FALSE]
+  absorbed <- ss[2, ] <= 1e-12 * pmax(ss[1, ], .Machine$double.xmin)
+  attributes(M) <- list(dim = dim(M))
   yd <- M[, 1L]
-  Xd <- M[, -1L, drop = FALSE]
-  colnames(Xd) <- names(X)
-  # regressors explained by the fixed effects (nothing left after demeaning)
-  ss_raw <- vapply(X, function(x) sum((x - mean(x))^2), 1)
-  ss_dm <- colSums(Xd^2)
-  absorbed <- ss_dm <= 1e-12 * pmax(ss_raw, .Machine$double.xmin)
-  keep <- !absorbed
-  ols <- .Call(C_sd_ols, Xd[, keep, drop = FALSE], yd, w, 1e-10)
-  kept <- which(keep)[ols$keep]
+  Xd <- M[, c(FALSE, !absorbed), drop = FALSE]
+  rm(M)
+  ols <- .Call(C_sd_ols, Xd, yd, w, 1e-10)
+  kept <- which(!absorbed)[ols$keep]
   if (!1L %in% kept) {
     sd_stop("the treatment '", names(X)[1], "' is collinear with the fixed ",
             "effects or the controls: its effect cannot be estimated")
   }
-  Xk <- Xd[, kept, drop = FALSE]
+  if (!all(ols$keep)) Xd <- Xd[, ols$keep, drop = FALSE]
+  colnames(Xd) <- names(X)[kept]
+  Xk <- Xd
   bread <- ols$bread[ols$keep, ols$keep, drop = FALSE]
   b <- ols$coefficients[ols$keep]
   names(b) <- colnames(Xk)

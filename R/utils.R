@@ -68,8 +68,23 @@ check_fit <- function(fit, arg = "fit") {
 }
 
 # Dense 1-based integer codes of a vector, in sorted order of its values.
+# Whole numbers over a modest range are coded by direct indexing (no hashing
+# or sorting), which is what ids and years usually are.
 group_codes <- function(x) {
   if (is.factor(x)) x <- as.character(x)
+  if (is.numeric(x) && length(x) > 0L && !anyNA(x)) {
+    r <- range(x)
+    span <- r[2] - r[1] + 1
+    if (is.finite(span) && span <= 4 * length(x) + 1e5 &&
+        (is.integer(x) || all(x == trunc(x)))) {
+      pos <- as.integer(x - r[1] + 1)
+      present <- tabulate(pos, nbins = span) > 0L
+      map <- cumsum(present)
+      code <- map[pos]
+      attr(code, "levels") <- (r[1] - 1) + which(present)
+      return(code)
+    }
+  }
   u <- sort(unique(x))
   code <- match(x, u)
   attr(code, "levels") <- u

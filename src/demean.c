@@ -380,10 +380,28 @@ SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
   sd_fe fe;
   sd_fe_from_r(fes, nlev, w, n, &fe);
   int nt = sd_nthreads(nthreads, (int) fmin((double) n * ncol, 2e9));
+  /* sums of squares before (about the mean) and after demeaning, so that R
+   * can spot regressors the fixed effects absorb without another pass */
+  SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, ncol)); nprotect++;
+  for (int j = 0; j < ncol; j++) {
+    const double *xj = REAL(out) + (size_t) j * n;
+    double m = 0, s2 = 0;
+    for (int i = 0; i < n; i++) m += xj[i];
+    m = n > 0 ? m / n : 0;
+    for (int i = 0; i < n; i++) s2 += (xj[i] - m) * (xj[i] - m);
+    REAL(ss)[2 * j] = s2;
+  }
   int status = sd_demean_columns(&fe, REAL(out), ncol, Rf_asReal(tol),
                                  Rf_asInteger(maxit), nt);
+  for (int j = 0; j < ncol; j++) {
+    const double *xj = REAL(out) + (size_t) j * n;
+    double s2 = 0;
+    for (int i = 0; i < n; i++) s2 += xj[i] * xj[i];
+    REAL(ss)[2 * j + 1] = s2;
+  }
   SEXP conv = PROTECT(Rf_ScalarLogical(status == 0)); nprotect++;
   Rf_setAttrib(out, Rf_install("converged"), conv);
+  Rf_setAttrib(out, Rf_install("ss"), ss);
   UNPROTECT(nprotect);
   return out;
 }

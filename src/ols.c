@@ -53,6 +53,42 @@ int sd_chol_inverse(double *a, int p, double tol, int *keep)
   return rank;
 }
 
+/* X'WX (full symmetric) and X'Wy in row blocks, so that each block of all
+ * columns stays in cache while every pair of columns is multiplied: one pass
+ * over memory instead of one per pair. */
+#define SD_BLOCK 256
+static void cross_products(const double *x, const double *y, const double *w,
+                           int n, int p, double *xtx, double *xty)
+{
+  memset(xtx, 0, sizeof(double) * p * p);
+  memset(xty, 0, sizeof(double) * p);
+  double wx[SD_BLOCK];
+  for (int lo = 0; lo < n; lo += SD_BLOCK) {
+    int len = n - lo < SD_BLOCK ? n - lo : SD_BLOCK;
+    for (int j = 0; j < p; j++) {
+      const double *xj = x + (size_t) j * n + lo;
+      if (w) for (int i = 0; i < len; i++) wx[i] = w[lo + i] * xj[i];
+      else   for (int i = 0; i < len; i++) wx[i] = xj[i];
+      for (int k = 0; k <= j; k++) {
+        const double *xk = x + (size_t) k * n + lo;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < len; i += 4) {
+          s0 += wx[i] * xk[i];         s1 += wx[i + 1] * xk[i + 1];
+          s2 += wx[i + 2] * xk[i + 2]; s3 += wx[i + 3] * xk[i + 3];
+        }
+        for (; i < len; i++) s0 += wx[i] * xk[i];
+        xtx[j + k * p] += (s0 + s1) + (s2 + s3);
+      }
+      double s = 0;
+      for (int i = 0; i < len; i++) s += wx[i] * y[lo + i];
+      xty[j] += s;
+    }
+  }
+  for (int j = 0; j < p; j++)
+    for (int k = 0; k < j; k++) xtx[k + j * p] = xtx[j + k * p];
+}
+
 SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol)
 {
   if (!Rf_isReal(X) || !Rf_isMatrix(X)) Rf_error("'X' must be a double matrix");
@@ -65,26 +101,7 @@ SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol)
 
   double *xtx = (double *) R_alloc((size_t) p * p + 1, sizeof(double));
   double *xty = (double *) R_alloc((size_t) p + 1, sizeof(double));
-  for (int j = 0; j < p; j++) {
-    const double *xj = x + (size_t) j * n;
-    for (int k = 0; k <= j; k++) {
-      const double *xk = x + (size_t) k * n;
-      double s0 = 0, s1 = 0;
-      int i = 0;
-      if (ww) {
-        for (; i + 1 < n; i += 2) { s0 += ww[i] * xj[i] * xk[i]; s1 += ww[i + 1] * xj[i + 1] * xk[i + 1]; }
-        for (; i < n; i++) s0 += ww[i] * xj[i] * xk[i];
-      } else {
-        for (; i + 1 < n; i += 2) { s0 += xj[i] * xk[i]; s1 += xj[i + 1] * xk[i + 1]; }
-        for (; i < n; i++) s0 += xj[i] * xk[i];
-      }
-      xtx[j + k * p] = xtx[k + j * p] = s0 + s1;
-    }
-    double s = 0;
-    if (ww) for (int i = 0; i < n; i++) s += ww[i] * xj[i] * yy[i];
-    else    for (int i = 0; i < n; i++) s += xj[i] * yy[i];
-    xty[j] = s;
-  }
+  cross_products(x, yy, ww, n, p, xtx, xty);
   int *keep = (int *) R_alloc((size_t) p + 1, sizeof(int));
   int rank = sd_chol_inverse(xtx, p, Rf_asReal(tol), keep);
 

@@ -37,6 +37,9 @@ SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol);
 SEXP sd_meat_cluster(SEXP X, SEXP e, SEXP w, SEXP cl, SEXP G);
 SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w);
 
+/* panel.c */
+SEXP sd_first_duplicate(SEXP unit, SEXP period, SEXP N_, SEXP T_);
+
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);
 

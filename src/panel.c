@@ -1,0 +1,40 @@
+/* Panel-structure checks that would cost a hash table or a sort in R. */
+#include "smartdid.h"
+#include <string.h>
+
+/* First row (1-based) whose (unit, period) pair occurred before, or 0.
+ * Codes are 1-based: unit in 1..N, period in 1..T. Rows are bucketed by unit
+ * (counting sort); within a unit, a period stamp array detects repeats. */
+SEXP sd_first_duplicate(SEXP unit, SEXP period, SEXP N_, SEXP T_)
+{
+  int n = Rf_length(unit), N = Rf_asInteger(N_), T = Rf_asInteger(T_);
+  if (TYPEOF(unit) != INTSXP || TYPEOF(period) != INTSXP || Rf_length(period) != n)
+    Rf_error("'unit' and 'period' must be integer vectors of the same length");
+  if (N == NA_INTEGER || T == NA_INTEGER || N < 0 || T < 0)
+    Rf_error("'N' and 'T' must be non-negative integers");
+  const int *u = INTEGER(unit), *t = INTEGER(period);
+  for (int i = 0; i < n; i++)
+    if (u[i] < 1 || u[i] > N || t[i] < 1 || t[i] > T)
+      Rf_error("codes out of range at row %d", i + 1);
+  int *start = (int *) R_alloc((size_t) N + 1, sizeof(int));
+  int *ord = (int *) R_alloc((size_t) n + 1, sizeof(int));
+  int *stamp = (int *) R_alloc((size_t) T + 1, sizeof(int));
+  memset(start, 0, sizeof(int) * ((size_t) N + 1));
+  for (int i = 0; i < n; i++) start[u[i]]++;
+  for (int g = 1; g <= N; g++) start[g] += start[g - 1];
+  /* fill backwards so that rows keep their order within a unit */
+  for (int i = n - 1; i >= 0; i--) ord[--start[u[i]]] = i;
+  for (int s = 0; s <= T; s++) stamp[s] = 0;
+  int first = 0;
+  /* after the backward fill, unit g occupies slots start[g] .. start[g+1]-1 */
+  for (int g = 1; g <= N; g++) {
+    int lo = start[g], hi = (g < N) ? start[g + 1] : n;
+    for (int r = lo; r < hi; r++) {
+      int i = ord[r];
+      if (stamp[t[i]] == g) {
+        if (first == 0 || i + 1 < first) first = i + 1;
+      } else stamp[t[i]] = g;
+    }
+  }
+  return Rf_ScalarInteger(first);
+}

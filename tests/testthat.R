@@ -1,0 +1,4 @@
+library(testthat)
+library(smartdid)
+
+test_check("smartdid")

@@ -1,0 +1,37 @@
+test_that("tidy, glance, confint and coef agree", {
+  d <- sim_panel()
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
+  td <- tidy(fit)
+  expect_named(td, c("term", "estimate", "std.error", "statistic", "p.value",
+                     "conf.low", "conf.high"))
+  se <- sqrt(diag(vcov(fit)))
+  expect_equal(td$std.error, unname(se))
+  q <- qt(0.975, 39)
+  expect_equal(td$conf.low, unname(coef(fit) - q * se))
+  expect_equal(unname(confint(fit)[, 2]), td$conf.high)
+  expect_equal(td$p.value, unname(2 * pt(-abs(coef(fit) / se), 39)))
+  gl <- glance(fit)
+  expect_equal(gl$nobs, 400)
+  expect_equal(gl$n_clusters, 40)
+  expect_equal(nrow(confint(fit, "D", level = 0.9)), 1)
+  expect_equal(fitted(fit) + residuals(fit), d$y)
+})
+
+test_that("R2 measures equal lm()'s", {
+  d <- sim_panel(seed = 21)
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
+  l <- summary(lm(y ~ D + x1 + x2 + factor(unit) + factor(year), d))
+  expect_lt(rel_err(fit$r.squared, l$r.squared), 1e-10)
+  expect_lt(rel_err(fit$adj.r.squared, l$adj.r.squared), 1e-10)
+})
+
+test_that("print, summary and plot show the fit", {
+  d <- sim_panel()
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
+  expect_snapshot(print(fit))
+  expect_output(print(summary(fit)), "Confidence intervals")
+  pdf(NULL)
+  on.exit(dev.off())
+  pd <- plot(fit)
+  expect_equal(pd$term, c("D", "x1", "x2"))
+})
