@@ -146,9 +146,7 @@ es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
   model <- sd_build_fit(est, list(X = X), panel, spec)
   model$treat_name <- names(dummies)[ord[1]]
   model$controls <- setdiff(names(X), names(dummies))
-  model$args <- utils::modifyList(a, list(subset = keep))
-  model$data <- data
-  model$call <- NULL
+  model$call <- NULL  # not refittable by update(): it has no treatment column
 
   b <- est$coefficients
   V <- est$V
