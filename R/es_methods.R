@@ -87,6 +87,11 @@ es_estimator_label <- function(estimator) {
          estimator)
 }
 
+p_eq <- function(p) {
+  f <- format_p(p)
+  paste0("p ", ifelse(startsWith(f, "<"), f, paste("=", f)))
+}
+
 format_p <- function(p) {
   ifelse(is.na(p), "NA", ifelse(p < 1e-4, "< 1e-04", formatC(p, format = "f", digits = 4)))
 }
@@ -141,7 +146,7 @@ format.smartdid_es <- function(x, digits = 4, ...) {
     out <- c(out, paste0("Pre-trend test (all ", length(pt$rel_time), " pre-period ",
                          "coefficients = 0): F(", pt$df1, ", ", df2, ") = ",
                          formatC(pt$statistic, format = "f", digits = 3),
-                         ", p = ", format_p(pt$p.value)))
+                         ", ", p_eq(pt$p.value)))
   } else {
     out <- c(out, "Pre-trend test: no pre-period coefficient estimated")
   }
@@ -154,7 +159,7 @@ format.smartdid_es <- function(x, digits = 4, ...) {
   out <- c(out, paste0("Overall (", what, "): ", fmt(o$estimate), " (std. error ",
                        fmt(o$std.error), "), t = ",
                        formatC(o$statistic, format = "f", digits = 2),
-                       ", p = ", format_p(o$p.value)))
+                       ", ", p_eq(o$p.value)))
   out
 }
 
@@ -175,8 +180,7 @@ print.smartdid_es <- function(x, digits = 4, ...) {
 #' figure (with ggplot2, say). Several event studies are stacked, with their
 #' estimator (or the argument names) in the `estimator` column.
 #'
-#' @param x An event study from [event_study()].
-#' @param ... More event studies to stack (optionally named).
+#' @param ... Event studies from [event_study()] (optionally named).
 #' @param level Confidence level of the intervals (default: each event
 #'   study's own).
 #' @return A data frame with `estimator`, `rel_time`, `estimate`,
@@ -189,8 +193,9 @@ print.smartdid_es <- function(x, digits = 4, ...) {
 #'                            treat = "D"), leads = 3, lags = 4)
 #' es_plot_data(es, level = 0.9)
 #' @export
-es_plot_data <- function(x, ..., level = NULL) {
-  all <- c(list(x), list(...))
+es_plot_data <- function(..., level = NULL) {
+  all <- list(...)
+  if (length(all) == 0L) sd_stop("es_plot_data() needs one or more event studies")
   nms <- names(all) %||% rep("", length(all))
   out <- lapply(seq_along(all), function(i) {
     es <- all[[i]]
