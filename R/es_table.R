@@ -13,7 +13,7 @@
 #' @param digits Decimals of the estimates (statistics get 2).
 #' @param stat What goes in parentheses: `"t"` (t value, as the study) or
 #'   `"se"` (standard error).
-#' @param stars Add significance stars (`*` 10 %, `**` 5 %, `***` 1 %).
+#' @param stars Add significance stars (`*` p < 0.10, `**` p < 0.05, `***` p < 0.01).
 #' @param row_label A function turning relative periods into row labels,
 #'   such as `function(k) paste0("Admico", ifelse(k < 0, "_", ""), abs(k))`
 #'   for the study's variable names.
