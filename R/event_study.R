@@ -225,7 +225,9 @@ es_dropped <- function(dropped, in_subset, tm, outside = NULL) {
 #' @param level Confidence level of `conf.low`, `conf.high`.
 #' @param df Degrees of freedom of the t distribution (`Inf` for normal).
 #' @param info A list of details for printing: `outcome`, `leads`, `lags`,
-#'   `ref`, `bin`, `vcov_text`, `units`, `dropped`, `note`, ...
+#'   `ref`, `bin`, `vcov_text`, `units` (named `treated`, `never`), `dropped`,
+#'   `note` (extra lines to print), `overall_label` (what `overall` is, for
+#'   print; TWFE prints "mean of m post-period coefficients"), ...
 #' @return An object of class `smartdid_es`: a list with exactly these
 #'   fields (`estimates`, `overall`, `estimator`, `nobs`, `vcov`, `pretest`,
 #'   `fit`, `model`, `level`, `df`, `info`).

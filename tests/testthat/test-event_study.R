@@ -231,3 +231,13 @@ test_that("relative periods without observations are reported as NA", {
   expect_false(anyNA(e$estimate[e$rel_time < 4]))
   expect_equal(es$overall$n_periods, 4L)
 })
+
+test_that("on the shipped panel pre-trends are flat and post effects negative", {
+  d <- shipped_panel()
+  skip_if(is.null(d), "the shipped study panel is not available")
+  es <- event_study(shipped_fit(d), leads = 7, lags = 8, ref = -1)
+  expect_equal(es$estimates$rel_time, -7:8)
+  expect_gt(es$pretest$p.value, 0.01)
+  expect_lt(es$overall$estimate, 0)
+  expect_lt(es$overall$p.value, 0.01)
+})

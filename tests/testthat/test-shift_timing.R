@@ -110,3 +110,10 @@ test_that("arguments are checked", {
   # a shift that leaves no pseudo-treated observation
   expect_error(shift_timing(fit, years = 12), "adoption moved 12 period\\(s\\) earlier")
 })
+
+test_that("on the shipped panel the sample sizes are the study's", {
+  d <- shipped_panel()
+  skip_if(is.null(d), "the shipped study panel is not available")
+  st <- shift_timing(shipped_fit(d), years = 1:3)
+  expect_equal(unname(vapply(st, nobs, 1L)), c(2210L, 1989L, 1768L))
+})
