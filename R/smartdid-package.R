@@ -5,6 +5,8 @@
 #' [smartdid()].
 #'
 #' @keywords internal
+#' @name smartdid-package
+#' @aliases smartdid-package
 #' @useDynLib smartdid, .registration = TRUE, .fixes = "C_"
 #' @importFrom stats coef vcov nobs residuals fitted confint update
 "_PACKAGE"
