@@ -55,6 +55,9 @@ sd_parts <- function(fit) {
                     spec$cluster, a$weights, a$fe, a$subset,
                     singletons = a$singletons)
   design <- sd_design(data, panel, spec)
+  ren <- fit$renamed
+  hit <- names(design$X) %in% names(ren)
+  names(design$X)[hit] <- ren[names(design$X)[hit]]
   terms <- names(fit$coefficients)
   X <- do.call(cbind, design$X[terms])
   colnames(X) <- terms

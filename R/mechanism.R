@@ -76,6 +76,7 @@ rename_term <- function(fit, from, to) {
   dimnames(fit$vcov) <- list(nm, nm)
   fit$controls[fit$controls == from] <- to
   fit$collinear[fit$collinear == from] <- to
+  fit$renamed <- c(fit$renamed, stats::setNames(to, from))
   fit
 }
 
