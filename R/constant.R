@@ -37,7 +37,11 @@ stata_constant <- function(fit) {
   est <- ybar - sum(xbar * b)
   Z <- cbind(1, sweep(pt$Xd, 2L, xbar, `+`))
   V <- sd_sandwich(Z, pt, fit)
-  se <- sqrt(max(V[1L, 1L], 0))
+  se <- if (V[1L, 1L] >= 0) sqrt(V[1L, 1L]) else {
+    warning("the variance of the constant is negative (two-way clustering); ",
+            "its std. error is NA", call. = FALSE)
+    NA_real_
+  }
   tval <- est / se
   data.frame(term = "Constant", estimate = est, std.error = se,
              statistic = tval, p.value = 2 * stats::pt(-abs(tval), fit$df_t),
