@@ -107,7 +107,7 @@ heterogeneity <- function(fit, by = NULL, split = NULL, at = "median",
 
 het_by <- function(data, by) {
   check_string(by, "by")
-  check_column(data, by, "by")
+  check_column(data, by, "by", data_arg = "fit$data")
   g <- data[[by]]
   levs <- if (is.factor(g)) levels(droplevels(g)) else as.character(sort(unique(g[!is.na(g)])))
   g <- as.character(g)
@@ -117,7 +117,7 @@ het_by <- function(data, by) {
 
 het_split <- function(data, split, at, fit) {
   check_string(split, "split")
-  check_column(data, split, "split")
+  check_column(data, split, "split", data_arg = "fit$data")
   x <- data[[split]]
   if (!is.numeric(x)) sd_stop("'split' column '", split, "' must be numeric")
   vals <- x[fit$obs]

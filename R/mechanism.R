@@ -34,7 +34,7 @@ mechanism <- function(fit, moderator = "Ind_Pro", center = FALSE) {
   check_string(moderator, "moderator")
   data <- fit$data
   a <- fit$args
-  check_column(data, moderator, "moderator")
+  check_column(data, moderator, "moderator", data_arg = "fit$data")
   if (!is.numeric(data[[moderator]])) {
     sd_stop("'moderator' column '", moderator, "' must be numeric")
   }

@@ -241,7 +241,7 @@ add_controls <- function(fit, vars, one_at_a_time = TRUE) {
   if (!is.character(vars) || length(vars) == 0L || anyNA(vars)) {
     sd_stop("'vars' must name one or more columns of the fit's data")
   }
-  check_column(fit$data, vars, "vars")
+  check_column(fit$data, vars, "vars", data_arg = "fit$data")
   check_flag(one_at_a_time, "one_at_a_time")
   add <- function(v) {
     f <- stats::as.formula(paste(". ~ . +", paste(v, collapse = " + ")))
