@@ -295,8 +295,12 @@ tab_note <- function(cols, stat, stars, constant, extra) {
     paste(vapply(u, function(v) paste0(v, " in ", paste0("(", which(ph == v), ")", collapse = ", ")), ""),
           collapse = "; ")
   } else ""
-  first <- paste0(if (stat == "t") "t statistics" else "Standard errors", " in parentheses",
-                  if (nzchar(se_txt)) paste0(" (standard errors ", se_txt, ")"), ".")
+  first <- if (stat == "t") {
+    paste0("t statistics in parentheses",
+           if (nzchar(se_txt)) paste0(" (standard errors ", se_txt, ")"), ".")
+  } else {
+    paste0("Standard errors in parentheses", if (nzchar(se_txt)) paste0(", ", se_txt), ".")
+  }
   lines <- paste0("Note: ", first)
   if (length(stars)) {
     lines <- c(lines, paste0(paste0(strrep("*", seq_along(stars)), " p < ",
@@ -478,7 +482,7 @@ render_html <- function(grid, cols, notes) {
 tab_numbers <- function(cols, rows, constant) {
   coefs <- do.call(rbind, lapply(seq_along(cols), function(j) {
     cc <- cols[[j]]
-    t <- cc$coef[cc$coef$term %in% rows, , drop = FALSE]
+    t <- cc$coef[stats::na.omit(match(rows, cc$coef$term)), , drop = FALSE]
     if (constant && !is.null(cc$constant)) {
       cn <- cc$constant[, c("estimate", "std.error", "statistic", "p.value")]
       t <- rbind(t, data.frame(term = "Constant", cn, stringsAsFactors = FALSE))
