@@ -280,3 +280,44 @@ glance.smartdid_heterogeneity <- function(x, ...) {
   data.frame(n_groups = length(x$fits), nobs = sum(x$groups$nobs), term = x$term,
              x$test, stringsAsFactors = FALSE)
 }
+
+#' Plot the group estimates of a heterogeneity analysis
+#'
+#' One point per group with its confidence interval, and the difference test
+#' in the subtitle.
+#'
+#' @param x A [heterogeneity()] result.
+#' @param level Confidence level.
+#' @param main,xlab Title and axis label.
+#' @param ... Passed to [graphics::plot()].
+#' @return The plotted data (invisibly): group, estimate, conf.low, conf.high.
+#' @examples
+#' set.seed(3)
+#' d <- expand.grid(unit = 1:40, year = 1:6)
+#' d$D <- as.numeric(d$unit <= 20 & d$year >= 4)
+#' d$region <- c("east", "west")[1 + d$unit %% 2]
+#' d$y <- d$D + rnorm(nrow(d))
+#' fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
+#' plot(heterogeneity(fit, by = "region"))
+#' @export
+plot.smartdid_heterogeneity <- function(x, level = 0.95, main = NULL,
+                                        xlab = "Estimate", ...) {
+  check_level(level)
+  tab <- do.call(rbind, lapply(names(x$fits), function(lev) {
+    ct <- coef_table(x$fits[[lev]], level)
+    ct <- ct[ct$term == x$term, ]
+    data.frame(group = lev, estimate = ct$estimate, conf.low = ct$conf.low,
+               conf.high = ct$conf.high, stringsAsFactors = FALSE)
+  }))
+  k <- nrow(tab)
+  yy <- rev(seq_len(k))
+  graphics::plot(tab$estimate, yy, xlim = range(tab$conf.low, tab$conf.high, 0),
+                 ylim = c(0.5, k + 0.5), yaxt = "n", pch = 19, xlab = xlab, ylab = "",
+                 main = main %||% paste0("'", x$term, "' by group"), ...)
+  graphics::segments(tab$conf.low, yy, tab$conf.high, yy)
+  graphics::axis(2, at = yy, labels = tab$group, las = 1)
+  graphics::abline(v = 0, lty = 2)
+  graphics::mtext(paste0("Difference: ", format_het_test(x$test)), side = 3,
+                  line = 0.3, cex = 0.8)
+  invisible(tab)
+}

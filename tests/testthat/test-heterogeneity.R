@@ -169,3 +169,15 @@ test_that("print, tidy and glance", {
   expect_equal(gl$nobs, nrow(d))
   expect_snapshot(print(h))
 })
+
+test_that("plot() returns the group estimates and intervals it draws", {
+  d <- sim_panel(30, 6, seed = 37)
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  h <- heterogeneity(fit, by = "region")
+  pdf(NULL)
+  on.exit(dev.off())
+  p <- plot(h, level = 0.9)
+  ct <- coef_table(h$fits$b, 0.9)
+  expect_equal(p$conf.low[p$group == "b"], ct$conf.low[ct$term == "D"])
+  expect_equal(p$estimate, h$groups$estimate)
+})
