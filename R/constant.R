@@ -1,0 +1,103 @@
+# The intercept that Stata's areg and reghdfe print for a fixed-effects model
+# (the grand-mean constant), with its standard error under the fit's own
+# variance rules; and the refit pieces (demeaned design, cluster codes) that
+# it and the heterogeneity test need.
+
+#' Stata-style constant of a fixed-effects fit
+#'
+#' A model with unit and period fixed effects has no intercept of its own.
+#' Stata's `areg` and `reghdfe` nevertheless report one: the grand-mean
+#' constant `_cons = mean(y) - mean(X)' b`, the means taken over the
+#' estimation sample (weighted when the fit has weights). Its standard error
+#' comes from regressing `y~ + mean(y)` on `[1, X~ + mean(X)]`, with `y~`
+#' and `X~` the demeaned outcome and regressors: the same residuals, the same
+#' variance type (clustered, HC1 or iid) and the same small-sample factor as
+#' the fit; the intercept's entry of that variance is the constant's.
+#' The slopes and their variance are unchanged by the recentring.
+#'
+#' @param fit A [smartdid()] fit.
+#' @return A one-row data frame: term (`"Constant"`), estimate, std.error,
+#'   statistic, p.value (from the fit's t distribution).
+#' @examples
+#' d <- expand.grid(unit = 1:30, year = 1:8)
+#' d$D <- as.numeric(d$unit <= 10 & d$year >= 5)
+#' d$x <- sin(d$unit * d$year)
+#' d$y <- 2 + d$D + d$x + cos(d$unit + d$year)
+#' fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", treat = "D")
+#' stata_constant(fit)
+#' @export
+stata_constant <- function(fit) {
+  check_fit(fit)
+  pt <- sd_parts(fit)
+  w <- pt$w
+  wmean <- function(x) if (is.null(w)) mean(x) else sum(w * x) / sum(w)
+  b <- fit$coefficients
+  ybar <- wmean(pt$y)
+  xbar <- vapply(seq_len(ncol(pt$X)), function(j) wmean(pt$X[, j]), 1)
+  est <- ybar - sum(xbar * b)
+  Z <- cbind(1, sweep(pt$Xd, 2L, xbar, `+`))
+  V <- sd_sandwich(Z, pt, fit)
+  se <- if (V[1L, 1L] >= 0) sqrt(V[1L, 1L]) else {
+    warning("the variance of the constant is negative (two-way clustering); ",
+            "its std. error is NA", call. = FALSE)
+    NA_real_
+  }
+  tval <- est / se
+  data.frame(term = "Constant", estimate = est, std.error = se,
+             statistic = tval, p.value = 2 * stats::pt(-abs(tval), fit$df_t),
+             stringsAsFactors = FALSE)
+}
+
+# Re-derive the estimation sample, the design of the kept regressors and its
+# demeaned version for a fit (the fit does not store them).
+sd_parts <- function(fit) {
+  a <- fit$args
+  data <- fit$data
+  spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster %||% a$id, a$vcov,
+                  a$weights, a$fe, a$ssc)
+  panel <- sd_panel(data, a$id, a$time, a$treat, a$cohort, spec$vars,
+                    spec$cluster, a$weights, a$fe, a$subset,
+                    singletons = a$singletons)
+  design <- sd_design(data, panel, spec)
+  ren <- fit$renamed
+  hit <- names(design$X) %in% names(ren)
+  names(design$X)[hit] <- ren[names(design$X)[hit]]
+  terms <- names(fit$coefficients)
+  X <- do.call(cbind, design$X[terms])
+  colnames(X) <- terms
+  M <- .Call(C_sd_demean, c(list(design$y), design$X[terms]), panel$fe,
+             panel$fe_nlev, panel$weights, 1e-13, 100000L,
+             as.integer(a$nthreads %||% 1L))
+  Xd <- M[, -1L, drop = FALSE]
+  colnames(Xd) <- terms
+  list(panel = panel, spec = spec, y = design$y, X = X, yd = M[, 1L], Xd = Xd,
+       w = panel$weights, e = fit$residuals)
+}
+
+# Meat of a sandwich on regressors Z: clustered (one or two ways, the
+# intersection subtracted) or HC1-style.
+sd_meat <- function(Z, e, w, type, clusters, cluster_G) {
+  if (type == "hc1") return(.Call(C_sd_meat_hc, Z, e, w))
+  meat_of <- function(codes, ng) .Call(C_sd_meat_cluster, Z, e, w, codes, ng)
+  meat <- meat_of(as.integer(clusters[[1]]), as.integer(cluster_G[[1]]))
+  if (length(clusters) == 2L) {
+    both <- group_codes(paste(clusters[[1]], clusters[[2]]))
+    meat <- meat + meat_of(as.integer(clusters[[2]]), as.integer(cluster_G[[2]])) -
+      meat_of(as.vector(both), length(attr(both, "levels")))
+  }
+  meat
+}
+
+# Variance of the coefficients on Z with the fit's variance type and
+# small-sample factor (iid: the fit's residual variance).
+sd_sandwich <- function(Z, pt, fit) {
+  w <- pt$w
+  bread <- solve(if (is.null(w)) crossprod(Z) else crossprod(Z, w * Z))
+  type <- fit$vcov_info$type
+  if (type == "iid") {
+    ssc <- fit$vcov_info$ssc
+    return(bread * fit$ssr / if (ssc$adj) (fit$nobs - fit$K) else fit$nobs)
+  }
+  meat <- sd_meat(Z, pt$e, w, type, pt$panel$cluster, pt$panel$cluster_G)
+  fit$vcov_info$factor * bread %*% meat %*% bread
+}
