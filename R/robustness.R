@@ -198,7 +198,12 @@ panel_lag <- function(data, var, id, time, k = 1, name = NULL) {
   }
   idv <- data[[id]]
   ok <- !is.na(idv) & !is.na(tv)
-  check_duplicates(idv, tv, ok, id, time)
+  codes <- lapply(list(idv, tv), function(x) {
+    cd <- rep(NA_integer_, length(x))
+    cd[ok] <- group_codes(x[ok])
+    cd
+  })
+  check_duplicates(codes, ok, data, id, time)
   idc <- as.double(group_codes(idv))
   for (r in seq_len(nrow(grid))) {
     # exact integer keys: unit code x (number of distinct periods) + period code
