@@ -37,6 +37,10 @@ SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol);
 SEXP sd_meat_cluster(SEXP X, SEXP e, SEXP w, SEXP cl, SEXP G);
 SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w);
 
+/* match.c */
+SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
+                 SEXP replace, SEXP caliper);
+
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);
 
