@@ -118,8 +118,18 @@ bal_vflag <- function(vr, n1, n0) {
 # The summary row of one sample: the score model re-estimated with weights.
 bal_summary <- function(t1, X, w, link, tab, sample) {
   y <- as.numeric(t1)
-  fit <- stats::glm.fit(cbind(1, X), y, weights = w,
-                        family = stats::quasibinomial(link))
+  bias <- abs(tab$std_bias_pct[tab$sample == sample])
+  fit <- if (any(t1) && any(!t1)) tryCatch(
+    stats::glm.fit(cbind(1, X), y, weights = w, family = stats::quasibinomial(link)),
+    error = function(e) NULL)
+  if (is.null(fit)) {
+    return(data.frame(sample = sample, pseudo_r2 = NA_real_, lr_chi2 = NA_real_,
+                      lr_p = NA_real_, mean_bias = mean(bias),
+                      median_bias = stats::median(bias), rubin_b = NA_real_,
+                      rubin_r = NA_real_, pct_var_flagged = NA_real_,
+                      n_treated = sum(w[t1]), n_control = sum(w[!t1]),
+                      stringsAsFactors = FALSE))
+  }
   p <- fit$fitted.values
   ll <- sum(w * ifelse(y == 1, log(p), log1p(-p)))
   p0 <- sum(w * y) / sum(w)
@@ -128,7 +138,6 @@ bal_summary <- function(t1, X, w, link, tab, sample) {
   xb <- fit$linear.predictors
   i1 <- bal_moments(xb[t1], w[t1])
   i0 <- bal_moments(xb[!t1], w[!t1])
-  bias <- abs(tab$std_bias_pct[tab$sample == sample])
   data.frame(sample = sample, pseudo_r2 = 1 - ll / ll0, lr_chi2 = chi2,
              lr_p = stats::pchisq(chi2, fit$rank - 1L, lower.tail = FALSE),
              mean_bias = mean(bias), median_bias = stats::median(bias),
@@ -191,8 +200,9 @@ print.smartdid_balance_lines <- function(x, ...) {
 print.smartdid_balance <- function(x, digits = 4, ...) {
   cat("Covariate balance before and after matching (pstest)\n")
   print(format_balance(x, "text", digits = digits, summary = !is.null(attr(x, "summary"))))
-  cat("t and p: regression on the treatment dummy (matched: weighted);",
-      "* variance ratio outside the F 2.5%-97.5% range, B >= 25, or R outside [0.5, 2]\n")
+  cat("t, p: regression on the treatment dummy (matched rows weighted);\n",
+      "*: variance ratio outside the F 2.5%-97.5% range, B >= 25, or R outside [0.5, 2]\n",
+      sep = "")
   invisible(x)
 }
 

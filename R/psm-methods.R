@@ -121,8 +121,8 @@ format.smartdid_psm <- function(x, ...) {
     "",
     format_psm_counts(x$counts),
     if (any(x$dropped$rows > 0)) paste0("Dropped: ", paste0(
-      format(x$dropped$rows[x$dropped$rows > 0], big.mark = ","), " ",
-      x$dropped$reason[x$dropped$rows > 0], collapse = "; ")))
+      format(x$dropped$rows[x$dropped$rows > 0], big.mark = ","), " (",
+      x$dropped$reason[x$dropped$rows > 0], ")", collapse = ", ")))
 }
 
 #' @export

@@ -137,7 +137,9 @@ psm <- function(data, treat, covariates, id, time, method = "nearest", ratio = 1
 psm_choice <- function(x, choices, arg) {
   if (identical(x, choices)) return(choices[1])
   if (!is.character(x) || length(x) != 1L || is.na(x) || !x %in% choices) {
-    sd_stop("'", arg, "' must be one of ", paste0("\"", choices, "\"", collapse = ", "))
+    q <- paste0("\"", choices, "\"")
+    sd_stop("'", arg, "' must be one of ", paste(q[-length(q)], collapse = ", "), " or ",
+            q[length(q)])
   }
   x
 }
@@ -231,7 +233,7 @@ psm_units_obs <- function(data, s) {
   row_unit[rows] <- seq_along(rows)
   list(units = units, X = psm_covariate_matrix(data, rows, s$covariates),
        row_unit = row_unit, group_levels = attr(gc, "levels"),
-       dropped = data.frame(reason = "missing values", rows = sum(!ok)))
+       dropped = data.frame(reason = "rows with missing values", rows = sum(!ok)))
 }
 
 # Unit level: one matching unit per panel unit, covariates at baseline.
@@ -287,7 +289,8 @@ psm_units_unit <- function(data, s) {
   row_unit[rows] <- map[code]
   list(units = units, X = X[keep, , drop = FALSE], row_unit = row_unit,
        group_levels = attr(group, "levels"),
-       dropped = data.frame(reason = c("missing values", "units without baseline covariates"),
+       dropped = data.frame(reason = c("rows with missing values",
+                                       "units without baseline covariates"),
                             rows = c(sum(!ok), sum(!keep))))
 }
 
