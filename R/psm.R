@@ -36,9 +36,13 @@
 #' controls for everyone, then second controls, ...) and a matched control
 #' leaves the pool; with replacement each treated unit simply takes its
 #' `ratio` nearest controls and the order is irrelevant. These are the rules
-#' of MatchIt's nearest-neighbour matching with `distance = "glm"`; the
-#' search runs in C on the sorted scores with union-find "next available"
-#' pointers, O(n log n) overall.
+#' of MatchIt's nearest-neighbour matching with `distance = "glm"` (its
+#' `m.order`, `caliper` and `discard`), and the tests check that the matches
+#' agree. (MatchIt 4.5.1's search on a distance vector compares absolute
+#' score differences truncated to whole numbers, so with scores in (0, 1) it
+#' may take a farther control and ignore the caliper; its search on a
+#' distance matrix agrees with `psm()`.) The search runs in C on the sorted
+#' scores with union-find "next available" pointers, O(n log n) overall.
 #'
 #' `caliper` is in standard deviations of the distance (over the units not
 #' discarded, within each `by` group), as MatchIt's default `std.caliper =

@@ -124,8 +124,9 @@ mi_matrix <- function(mi, ratio) {
 test_that("scores and 1:1 matches equal MatchIt (orders, calipers, common support, ties)", {
   skip_if_not_installed("MatchIt")
   # MatchIt 4.5.1's search on a distance vector compares |differences| after
-  # truncation to integers, so it is given the scores times 2^30 (an exact
-  # scaling); distance = "glm" is checked for the scores themselves.
+  # truncation to integers (treated at 0.5, controls at 0.1 and 0.55: it
+  # takes 0.1, even with caliper 0.01), so it is given the scores times 2^30
+  # (an exact scaling); distance = "glm" is checked for the scores themselves.
   grid <- expand.grid(order = c("largest", "smallest", "data"),
                       discard = c("none", "both", "treated"), caliper = c(NA, 0.1),
                       tied = c(FALSE, TRUE), stringsAsFactors = FALSE)
