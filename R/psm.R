@@ -82,12 +82,15 @@
 #'   `time`), or averaged over its periods (`"mean"`).
 #' @param ... Not used; an error if given, to catch misspelt arguments.
 #' @return An object of class `smartdid_psm`: a list with `units` (one row
-#'   per matching unit: `row` or `unit`, `treat`, `group`, `score`,
-#'   `linear`, `distance`, `discarded`, `matched`, `weights`,
-#'   `freq_weights`, `subclass`), `match_matrix` (one row per treated unit,
-#'   the matched units' indices in `units`), `models` (the score models'
-#'   coefficient tables), `caliper_abs`, `counts`, `dropped` and the
-#'   settings. Methods: `print`, `plot`, `generics::tidy`,
+#'   per matching unit: `row` (its row in `data`; at the unit level the
+#'   baseline row) and `unit`, `treat`, `group`, `score`, `linear`,
+#'   `distance`, `discarded` (off support), `matched`, `weights`,
+#'   `freq_weights`, `subclass`), `X` (their covariates), `match_matrix`
+#'   (one row per treated unit, named by its index in `units`; the indices
+#'   of its controls, in the order found), `models` (the score models'
+#'   coefficient tables, one per group), `caliper_abs` (the caliper in
+#'   distance units, per group), `row_unit` (the matching unit of each row
+#'   of `data`), `counts`, `dropped`, `data`, `call` and `settings`. Methods: `print`, `plot`, `generics::tidy`,
 #'   `generics::glance`, [balance()], [matched_data()].
 #' @seealso [balance()], [matched_data()], [smartdid()].
 #' @examples
@@ -127,12 +130,10 @@ psm <- function(data, treat, covariates, id, time, method = "nearest", ratio = 1
   res <- psm_match_groups(u$units, u$X, s)
   names(res$models) <- u$group_levels[as.integer(names(res$models))]
   names(res$caliper_abs) <- u$group_levels[as.integer(names(res$caliper_abs))]
-  m <- c(list(call = cl, data = data, units = res$units, X = u$X,
-              match_matrix = res$mm, models = res$models,
-              caliper_abs = res$caliper_abs, row_unit = u$row_unit,
-              group_levels = u$group_levels,
-              dropped = u$dropped),
-         list(settings = s))
+  m <- list(call = cl, data = data, units = res$units, X = u$X,
+            match_matrix = res$mm, models = res$models,
+            caliper_abs = res$caliper_abs, row_unit = u$row_unit,
+            group_levels = u$group_levels, dropped = u$dropped, settings = s)
   m$counts <- psm_counts(m$units)
   class(m) <- "smartdid_psm"
   m
