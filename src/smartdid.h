@@ -39,6 +39,9 @@ SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w);
 
 /* panel.c */
 SEXP sd_first_duplicate(SEXP unit, SEXP period, SEXP N_, SEXP T_);
+/* match.c */
+SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
+                 SEXP replace, SEXP caliper);
 
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);
