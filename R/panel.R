@@ -17,7 +17,7 @@ build_treatment <- function(data, time, treat, cohort) {
       sd_stop("'treat' column '", treat, "' must be 0/1 (numeric or logical), not ",
               class(d)[1])
     }
-    bad <- !is.na(d) & !(d %in% c(0, 1))
+    bad <- !is.na(d) & d != 0 & d != 1
     if (any(bad)) {
       sd_stop("'treat' column '", treat, "' must contain only 0 and 1; found ",
               format(d[which(bad)[1]]), " in row ", which(bad)[1])
@@ -65,7 +65,9 @@ drop_singletons <- function(codes, keep) {
   repeat {
     single <- rep(FALSE, length(keep))
     for (cd in codes) {
-      cnt <- tabulate(cd[keep], nbins = max(cd, 0L, na.rm = TRUE))
+      kc <- if (all(keep)) cd else cd[keep]
+      cnt <- tabulate(kc, nbins = max(kc, 0L))
+      if (!any(cnt == 1L)) next
       single <- single | (keep & cnt[cd] == 1L)
     }
     single[is.na(single)] <- FALSE
@@ -79,7 +81,8 @@ drop_singletons <- function(codes, keep) {
 
 dropped_table <- function(...) {
   x <- c(...)
-  data.frame(reason = names(x), rows = as.integer(x), stringsAsFactors = FALSE)
+  structure(list(reason = names(x), rows = as.integer(x)), class = "data.frame",
+            row.names = seq_along(x))
 }
 
 sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,

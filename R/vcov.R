@@ -46,8 +46,13 @@ format_ssc <- function(x) {
 # Is each fixed effect nested in at least one cluster variable?
 fe_nested <- function(fe, fe_nlev, clusters) {
   vapply(seq_along(fe), function(f) {
-    first <- match(seq_len(fe_nlev[f]), fe[[f]])
-    any(vapply(clusters, function(cl) all(cl == cl[first][fe[[f]]]), TRUE))
+    any(vapply(clusters, function(cl) {
+      # a nested effect has at least as many levels as there are clusters
+      if (fe_nlev[f] < max(cl)) return(FALSE)
+      if (identical(cl, fe[[f]])) return(TRUE)
+      first <- match(seq_len(fe_nlev[f]), fe[[f]])
+      all(cl == cl[first][fe[[f]]])
+    }, TRUE))
   }, TRUE)
 }
 

@@ -19,13 +19,13 @@
 int sd_nthreads(SEXP nthreads, int work)
 {
   int nt = Rf_asInteger(nthreads);
-  if (nt == NA_INTEGER || nt < 1) nt = 1;
+  if (nt == NA_INTEGER || nt < 1 || work < 100000) return 1;  /* too small to share */
 #ifdef _OPENMP
-  if (nt > omp_get_num_procs()) nt = omp_get_num_procs();
+  int procs = omp_get_num_procs();
+  if (nt > procs) nt = procs;
 #else
   nt = 1;
 #endif
-  if (work < 100000) nt = 1;   /* threads cost more than they save here */
   return nt;
 }
 
