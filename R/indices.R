@@ -44,12 +44,8 @@ carbon_emissions <- function(gas, lpg, electricity, coal_share,
   args <- list(gas = gas, lpg = lpg, electricity = electricity,
                coal_share = coal_share)
   n <- index_length(args)
-  for (a in names(args)) check_amount(args[[a]], a)
-  bad <- which(!is.na(coal_share) & coal_share > 1)
-  if (length(bad)) {
-    sd_stop("'coal_share' must lie between 0 and 1 (a share, not a ",
-            "percentage); element ", bad[1], " is ", format(coal_share[bad[1]]))
-  }
+  for (a in c("gas", "lpg", "electricity")) check_amount(args[[a]], a)
+  check_amount(coal_share, "coal_share", upper = 1)
   out <- f[["gas"]] * gas + f[["lpg"]] * lpg +
     f[["coal_power"]] * (coal_share * electricity)
   rep_len(as.double(out), n)
@@ -122,18 +118,18 @@ industrial_upgrading <- function(va_primary, va_secondary, va_tertiary,
 # The common length of vectorised inputs: each has length 1 or n.
 index_length <- function(args) {
   lens <- lengths(args)
-  n <- max(lens)
+  n <- if (any(lens == 0L)) 0L else max(lens)
   bad <- names(args)[!lens %in% c(1L, n)]
-  if (any(lens == 0L)) bad <- c(names(args)[lens == 0L], bad)
   if (length(bad)) {
     sd_stop("'", bad[1], "' has length ", lengths(args[bad[1]]), "; every ",
-            "input must have length 1 or ", n, " (the longest input)")
+            "input must have length 1 or ", n,
+            if (n == 0L) " (another input is empty)" else " (the longest input)")
   }
   n
 }
 
-# A non-negative, finite amount (NA allowed: it propagates).
-check_amount <- function(x, arg) {
+# A non-negative, finite amount, at most `upper` (NA allowed: it propagates).
+check_amount <- function(x, arg, upper = Inf) {
   if (!(is.numeric(x) || (is.logical(x) && all(is.na(x))))) {
     sd_stop("'", arg, "' must be numeric, not ", class(x)[1])
   }
@@ -141,6 +137,13 @@ check_amount <- function(x, arg) {
   if (length(bad)) {
     sd_stop("'", arg, "' must be finite; element ", bad[1], " is ",
             format(x[bad[1]]))
+  }
+  if (is.finite(upper)) {
+    bad <- which(!is.na(x) & (x < 0 | x > upper))
+    if (length(bad)) {
+      sd_stop("'", arg, "' must lie between 0 and ", upper, " (a share, not a ",
+              "percentage); element ", bad[1], " is ", format(x[bad[1]]))
+    }
   }
   bad <- which(!is.na(x) & x < 0)
   if (length(bad)) {
