@@ -25,7 +25,7 @@
 #'     replacement on the score at the city-year level keeps about 2,500
 #'     city-years (1,548 treated plus the distinct matched controls; the
 #'     study's PSM-DID used 2,506) and brings every standardised bias below
-#'     10 %.
+#'     5 %, the study's criterion.
 #'   \item Effect: the pilots' average effect on `Carbon` grows from -0.04 in
 #'     the adoption year to -0.34 eight years later, is larger where
 #'     industrial upgrading, digitalisation, green innovation, human capital,
@@ -42,10 +42,10 @@
 #'     (published -0.2283) and -0.212 without (published -0.2273), adjusted
 #'     R2 0.77; the PSM-DID -0.188 (published -0.2003); the event-study
 #'     coefficients are small and insignificant before adoption and grow from
-#'     -0.03 to about -0.4 after; the `Smart_Policy x Ind_Pro` interaction is
-#'     -0.094 (published -0.0987); `CEI` falls after adoption.
-#'     Standard errors are larger than the published ones (t about -7 rather
-#'     than -13).
+#'     -0.03 in the adoption year to -0.46 eight years later; the
+#'     `Smart_Policy x Ind_Pro` interaction is -0.094 (published -0.0987);
+#'     `CEI` falls after adoption. Standard errors are larger than the
+#'     published ones (t about -7 rather than -13).
 #' }
 #'
 #' @format A data frame with 3,978 rows (221 cities x 18 years, sorted by

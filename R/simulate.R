@@ -26,11 +26,13 @@
 #'     assigned at random in the sizes given by `waves`.}
 #'   \item{Covariates}{Each control is a common trend plus a loading on `u`,
 #'     a city effect and an AR(1) shock. With `calibrate = TRUE` each is then
-#'     shifted and rescaled (within the same treatment group, so only city
-#'     levels move) to reproduce the treated and control means and the
-#'     standardised bias of the unmatched rows of the study's Table 2 exactly.}
+#'     rescaled and shifted by treatment group (a shift of city levels, which
+#'     the city effects absorb) to reproduce the treated and control means and
+#'     the standardised bias of the unmatched rows of the study's Table 2.}
 #'   \item{Outcome}{`Carbon = a_city + d_year + g'X + confounding * zF *
-#'     ramp + Lowc, Inno, Tanp effects + tau + AR(1) noise`, where `zF` is the
+#'     ramp + Lowc, Inno, Tanp effects + tau + AR(1) noise`, with `g` = 0.3,
+#'     0.2, -0.1, 0.15, 0.5, 0.05, -0.3 for `Wage`, `Pinf`, `Fiscal`, `Infra`,
+#'     `Fdi`, `Sic`, `Green`, and `zF` the
 #'     city's standardised mean fiscal autonomy and `ramp` rises linearly
 #'     from 0 in 2011 to 1 in 2020 (a shock that hits fiscally strong cities
 #'     after 2012 whether or not they are pilots: matching on the covariates
@@ -67,7 +69,7 @@
 #' @param effect The pilots' average effect on `Carbon` (log points) in the
 #'   adoption year, one year later, and so on; the last value holds
 #'   afterwards. A single number gives a constant effect. The default grows
-#'   from -0.04 to -0.33 over eight years.
+#'   from -0.04 in the adoption year to -0.34 eight years later.
 #' @param heterogeneity Named coefficients of the log effect multiplier on
 #'   the standardised moderators and indicators listed under
 #'   "Data-generating process"; names left out count as 0. `NULL` or `0`
@@ -97,8 +99,11 @@
 #' @seealso [smartcity] for the columns, [carbon_emissions()],
 #'   [industrial_upgrading()].
 #' @examples
+#' # a constant effect of -0.2, the same in every city, no confounding
 #' d <- simulate_smartcity(seed = 1, effect = -0.2, heterogeneity = NULL,
-#'                         confounding = 0, truth = TRUE)
+#'                         confounding = 0,
+#'                         other_policies = c(Lowc = 0, Inno = 0, Tanp = 0),
+#'                         truth = TRUE)
 #' fit <- smartdid(Carbon ~ Wage + Pinf + Fiscal + Infra + Fdi + Sic + Green,
 #'                 data = d, id = "city", time = "year", treat = "Smart_Policy")
 #' coef(fit)["Smart_Policy"]   # close to the true -0.2
