@@ -286,7 +286,8 @@ sim_check_args <- function(seed, effect, heterogeneity, selection, confounding,
             "\"Inno\" and \"Tanp\" (effects on Carbon, log points)")
   }
   wy <- suppressWarnings(as.integer(names(waves)))
-  if (!is.numeric(waves) || !length(waves) || anyNA(wy) ||
+  if (!is.numeric(waves) || !length(waves) || length(wy) != length(waves) ||
+      anyNA(wy) ||
       any(!is.finite(waves)) || any(waves < 1) || any(waves != round(waves)) ||
       any(wy < 2004 | wy > 2020) || anyDuplicated(wy) || sum(waves) > 220) {
     sd_stop("'waves' must give whole numbers of pilots named by distinct ",

@@ -215,6 +215,7 @@ test_that("simulate_smartcity() validates its arguments", {
   expect_snapshot(error = TRUE, simulate_smartcity(other_policies = c(Lowc = 1)))
   expect_snapshot(error = TRUE, simulate_smartcity(waves = c(`2030` = 10)))
   expect_snapshot(error = TRUE, simulate_smartcity(waves = c(`2012` = 300)))
+  expect_error(simulate_smartcity(waves = c(37, 31, 18)), "'waves' must")
   expect_snapshot(error = TRUE, simulate_smartcity(truth = NA))
   # other waves and a random assignment work
   d <- simulate_smartcity(seed = 1, waves = c(`2010` = 20, `2015` = 30),
