@@ -142,15 +142,17 @@ test_that("matching improves balance on a confounded panel", {
   expect_gt(b$bias_reduction_pct[2], 80)
 })
 
-test_that("on the shipped panel every |standardised bias| after matching is < 5 %", {
+test_that("on the shipped panel every |standardised bias| after matching with replacement is < 5 %", {
   sc <- tryCatch(getExportedValue("smartdid", "smartcity"), error = function(e) NULL)
   skip_if(is.null(sc), "the simulated study panel is not in this build")
   tr <- intersect(c("pilot", "Treat", "treat"), names(sc))
   skip_if(length(tr) == 0L, "no pilot-city dummy in smartcity")
   cov <- intersect(c("Wage", "Pinf", "Fiscal", "Infra", "Fdi", "Sic", "Green"), names(sc))
-  m <- psm(sc, tr[1], cov, id = "city", time = "year")
+  # the study matched as psmatch2 does by default: with replacement
+  m <- psm(sc, tr[1], cov, id = "city", time = "year", replace = TRUE)
   b <- balance(m)
   expect_true(all(abs(b$std_bias_pct[b$sample == "matched"]) < 5))
+  expect_equal(nrow(matched_data(m)), 2496L)
 })
 
 test_that("format_balance(): text, Markdown and LaTeX layouts", {
