@@ -347,6 +347,29 @@ void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
   fe->w = Rf_isNull(w) ? NULL : REAL(w);
 }
 
+/* Sum of x, and sum of squared deviations from c, with four accumulators
+ * (one accumulator would be bound by the latency of each addition). */
+static double sum_plain(const double *x, int n)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) { s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]; }
+  for (; i < n; i++) s0 += x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+static double sum_sq_dev(const double *x, int n, double c)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) {
+    double a = x[i] - c, b = x[i + 1] - c, d = x[i + 2] - c, e = x[i + 3] - c;
+    s0 += a * a; s1 += b * b; s2 += d * d; s3 += e * e;
+  }
+  for (; i < n; i++) s0 += (x[i] - c) * (x[i] - c);
+  return (s0 + s1) + (s2 + s3);
+}
+
 /* X: a double matrix, or a list of numeric columns of equal length (copied
  * straight into the result, so R never holds a second dense copy). */
 SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
@@ -385,20 +408,13 @@ SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
   SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, ncol)); nprotect++;
   for (int j = 0; j < ncol; j++) {
     const double *xj = REAL(out) + (size_t) j * n;
-    double m = 0, s2 = 0;
-    for (int i = 0; i < n; i++) m += xj[i];
-    m = n > 0 ? m / n : 0;
-    for (int i = 0; i < n; i++) s2 += (xj[i] - m) * (xj[i] - m);
-    REAL(ss)[2 * j] = s2;
+    double m = n > 0 ? sum_plain(xj, n) / n : 0;
+    REAL(ss)[2 * j] = sum_sq_dev(xj, n, m);
   }
   int status = sd_demean_columns(&fe, REAL(out), ncol, Rf_asReal(tol),
                                  Rf_asInteger(maxit), nt);
-  for (int j = 0; j < ncol; j++) {
-    const double *xj = REAL(out) + (size_t) j * n;
-    double s2 = 0;
-    for (int i = 0; i < n; i++) s2 += xj[i] * xj[i];
-    REAL(ss)[2 * j + 1] = s2;
-  }
+  for (int j = 0; j < ncol; j++)
+    REAL(ss)[2 * j + 1] = sum_sq_dev(REAL(out) + (size_t) j * n, n, 0.0);
   SEXP conv = PROTECT(Rf_ScalarLogical(status == 0)); nprotect++;
   Rf_setAttrib(out, Rf_install("converged"), conv);
   Rf_setAttrib(out, Rf_install("ss"), ss);
