@@ -37,6 +37,9 @@ SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol);
 SEXP sd_meat_cluster(SEXP X, SEXP e, SEXP w, SEXP cl, SEXP G);
 SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w);
 
+/* bootstrap.c */
+SEXP sd_mboot(SEXP psi, SEXP biters, SEXP type);
+
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);
 
