@@ -27,7 +27,7 @@ sd_cohorts <- function(fit, unit, tt, D) {
     }
   } else {
     first_on <- tapply(ifelse(D == 1, tt, Inf), unit, min)
-    g <- unname(first_on[as.character(unit)])
+    g <- as.vector(first_on)[unit]
     off <- which(D != as.numeric(tt >= g))
     if (length(off)) {
       u <- unit[off[1]]
@@ -152,7 +152,7 @@ sd_fit_matrix <- function(y, X, sp, fit) {
   K_all <- count_K(length(b), sp$fe_nlev, rep(TRUE, length(sp$fe_nlev)))
   df_t <- switch(ssc$t_df, normal = Inf, residual = n - K_all, cluster = v$df)
   list(coefficients = b, vcov = v$V, residuals = ols$residuals, df_t = df_t,
-       nobs = n, dropped = setdiff(colnames(X), names(b)))
+       nobs = n, factor = v$factor, dropped = setdiff(colnames(X), names(b)))
 }
 
 # Inference columns for estimates with standard errors: normal (df = Inf) or
