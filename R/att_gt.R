@@ -167,7 +167,7 @@ att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
 # Balanced unit-by-period matrices of the outcome and controls, cohorts per
 # unit, clusters per unit.
 cs_panel <- function(fit, control, anticipation) {
-  st <- sd_staggered(fit, "att_gt()")
+  st <- sd_staggered(fit, "att_gt()", all_controls = TRUE)
   periods <- st$periods
   T <- length(periods)
   cnt <- tabulate(st$unit, st$n_units)

@@ -42,8 +42,10 @@ sd_cohorts <- function(fit, unit, tt, D) {
 }
 
 # Everything the robust estimators need from a fit, on its estimation sample.
-# `what` names the caller in messages.
-sd_staggered <- function(fit, what) {
+# `what` names the caller in messages. `all_controls`: keep the controls that
+# the fit dropped as collinear (time-invariant covariates absorbed by the unit
+# effects, which att_gt() can use).
+sd_staggered <- function(fit, what, all_controls = FALSE) {
   check_fit(fit)
   a <- fit$args
   data <- fit$data
@@ -68,14 +70,15 @@ sd_staggered <- function(fit, what) {
   gu[unit] <- g
   list(rows = obs, unit = unit, unit_levels = attr(uc, "levels"), n_units = N,
        time = tt, periods = periods, tidx = match(tt, periods),
-       y = as.double(data[[fit$outcome]][obs]), X = sd_controls(fit),
+       y = as.double(data[[fit$outcome]][obs]), X = sd_controls(fit, all_controls),
        D = D, cohort = g, unit_cohort = gu,
        always = gu <= periods[1],
        balanced = length(obs) == N * length(periods))
 }
 
-# The fit's controls (as estimated, collinear ones removed) on its sample.
-sd_controls <- function(fit) {
+# The fit's controls (as estimated, collinear ones removed unless `all`) on
+# its sample.
+sd_controls <- function(fit, all = FALSE) {
   n <- length(fit$obs)
   if (!length(fit$controls)) return(matrix(0, n, 0L))
   a <- fit$args
@@ -83,7 +86,8 @@ sd_controls <- function(fit) {
                   a$vcov, a$weights, a$fe, a$ssc)
   panel <- list(obs = fit$obs, d = numeric(n), treat_name = fit$treat_name)
   X <- sd_design(fit$data, panel, spec)$X[-1L]
-  X <- X[setdiff(names(X), fit$collinear)]
+  if (!all) X <- X[setdiff(names(X), fit$collinear)]
+  if (!length(X)) return(matrix(0, n, 0L))
   M <- matrix(unlist(X, use.names = FALSE), n, length(X))
   colnames(M) <- names(X)
   M
