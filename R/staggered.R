@@ -9,8 +9,10 @@
 # Never-treated units get Inf. A unit treated in every period of the sample is
 # "always treated": its cohort is at or before the first period. Cohorts after
 # the last period of the sample are never treated within it, so they count as
-# never treated. With a 0/1 `treat` column, the cohort is the first period with
-# treat = 1, and the treatment must stay on once on.
+# never treated. With a 0/1 `treat` column, the cohort is the first period
+# observed with treat = 1 (if a unit's adoption period is missing from the
+# sample, a `cohort` column is more accurate), and the treatment must stay on
+# once on.
 sd_cohorts <- function(fit, unit, tt, D) {
   a <- fit$args
   last <- max(tt)
