@@ -42,7 +42,7 @@
 #' d <- expand.grid(unit = 1:30, year = 2001:2010)
 #' d$first <- c(2004, 2006, 2008, NA, NA)[d$unit %% 5 + 1]
 #' d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
-#' d$y <- d$D * (d$year - d$first + 1) + sin(d$unit) + d$year / 10
+#' d$y <- ifelse(d$D == 1, d$year - d$first + 1, 0) + sin(d$unit) + d$year / 10
 #' fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
 #' b <- bacon(fit)
 #' b
