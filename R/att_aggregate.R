@@ -226,28 +226,38 @@ plot.smartdid_att_agg <- function(x, main = NULL, xlab = NULL,
 }
 
 # The Callaway-Sant'Anna event study in the common event-study form (see
-# sd_es_result()): dynamic aggregation by event time, the simple ATT overall,
-# analytic influence-function standard errors (normal), the covariance of
-# the event-time estimates from their influence functions. `...` goes to
-# att_gt() (covariates, base_period, anticipation, ...).
+# sd_es_result()): dynamic aggregation by event time e in [-leads, lags], the
+# simple ATT overall, the covariance of the event-time estimates from their
+# influence functions. Analytic standard errors and pointwise normal
+# intervals by default; with bootstrap = TRUE, multiplier-bootstrap standard
+# errors and a simultaneous band over the reported event times. `...` goes to
+# att_gt() (covariates, base_period, anticipation, biters, seed, ...).
 es_cs <- function(fit, control = c("never", "notyet"), leads = NULL, lags = NULL,
-                  level = 0.95, ...) {
+                  level = 0.95, bootstrap = FALSE, ...) {
   control <- match.arg(control)
   check_level(level)
-  at <- att_gt(fit, control = control, bootstrap = FALSE, level = level, ...)
-  dyn <- att_aggregate(at, "dynamic")
+  sd_window(0, leads, lags)
+  at <- att_gt(fit, control = control, bootstrap = bootstrap, level = level, ...)
+  dyn <- att_aggregate(at, "dynamic", min_e = if (is.null(leads)) -Inf else -leads,
+                       max_e = if (is.null(lags)) Inf else lags)
   simple <- att_aggregate(at, "simple")
   e <- dyn$estimates
-  keep <- sd_window(e$rel_time, leads, lags)
-  S <- dyn$psi[, which(keep), drop = FALSE]
+  k <- nrow(e)
+  S <- dyn$psi[, seq_len(k), drop = FALSE]
   if (length(unique(at$cluster)) < at$n_units) S <- rowsum(S, at$cluster)
   V <- crossprod(S) / at$n_units^2
-  sd_es_result(e$rel_time[keep], e$estimate[keep], e$std.error[keep], V,
-               simple$overall$estimate, simple$overall$std.error, level,
-               at$nobs, "cs",
-               info = list(control = control, covariates = at$params$covariates,
-                           base_period = at$params$base_period,
-                           anticipation = at$params$anticipation,
-                           n_units = at$n_units, overall = "simple ATT",
-                           dynamic_overall = dyn$overall, att_gt = at))
+  out <- sd_es_result(e$rel_time, e$estimate, e$std.error, V,
+                      simple$overall$estimate, simple$overall$std.error, level,
+                      at$nobs, "cs",
+                      info = list(control = control, covariates = at$params$covariates,
+                                  base_period = at$params$base_period,
+                                  anticipation = at$params$anticipation,
+                                  n_units = at$n_units, overall = "simple ATT",
+                                  bootstrap = bootstrap, crit = dyn$crit,
+                                  dynamic_overall = dyn$overall, att_gt = at))
+  if (bootstrap) {
+    out$estimates$conf.low <- e$conf.low
+    out$estimates$conf.high <- e$conf.high
+  }
+  out
 }

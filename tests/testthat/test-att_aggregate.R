@@ -97,6 +97,11 @@ test_that("es_cs() returns the common event-study structure", {
   expect_equal(es$overall$estimate, s$overall$estimate)
   expect_equal(es$overall$std.error, s$overall$std.error)
   expect_identical(es$nobs, nrow(d))
+  esb <- es_cs(fit, leads = 3, lags = 4, bootstrap = TRUE, seed = 1, biters = 299)
+  expect_equal(esb$estimates$estimate, es$estimates$estimate)
+  expect_gt(esb$info$crit, qnorm(0.975))
+  expect_equal(esb$estimates$conf.high - esb$estimates$estimate,
+               esb$info$crit * esb$estimates$std.error)
   es2 <- es_cs(fit, control = "notyet", base_period = "universal")
   expect_identical(es2$info$base_period, "universal")
   expect_equal(es2$estimates$estimate[es2$estimates$rel_time == -1], 0)
