@@ -70,6 +70,32 @@ test_that("es_sunab() equals fixest on base_stagg, iid and HC1 variances too", {
   }
 })
 
+test_that("es_sunab() with weights and extra fixed effects equals fixest", {
+  skip_if_not_installed("fixest")
+  d <- sa_data()
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D",
+                  weights = "w")
+  es <- es_sunab(fit)
+  ref <- fixest::feols(y ~ x1 + sunab(g, year) | unit + year, data = d,
+                       weights = ~w, cluster = ~unit)
+  ct <- fixest::coeftable(ref)
+  ct <- ct[grepl("^year::", rownames(ct)), ]
+  expect_lt(max(abs(es$estimates$estimate - ct[, 1])), 1e-8)
+  expect_lt(rel_err(es$estimates$std.error, ct[, 2]), 1e-8)
+  att <- stats::aggregate(ref, agg = "att")
+  expect_lt(abs(es$overall$estimate - att[1, 1]), 1e-8)
+  expect_lt(rel_err(es$overall$std.error, att[1, 2]), 1e-8)
+  fit <- update(fit, fe = "region^year")
+  es <- es_sunab(fit)
+  ref <- fixest::feols(y ~ x1 + sunab(g, year) | unit + year + region^year,
+                       data = d, weights = ~w, cluster = ~unit)
+  ct <- fixest::coeftable(ref)
+  ct <- ct[grepl("^year::", rownames(ct)), ]
+  expect_lt(max(abs(es$estimates$estimate - ct[, 1])), 1e-8)
+  # fixest iterates with three fixed effects; ours is exact
+  expect_lt(rel_err(es$estimates$std.error, ct[, 2]), 1e-6)
+})
+
 test_that("without never-treated units the last cohort is the comparison", {
   skip_if_not_installed("fixest")
   d <- sa_data(80, seed = 4)
