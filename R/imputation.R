@@ -223,7 +223,9 @@ imp_pretrends <- function(fit, st, fs, leads, cl) {
   i0 <- fs$i0
   rel <- (st$time - st$cohort)[i0]
   avail <- sort(unique(rel[is.finite(rel) & rel < 0]))
-  use <- avail[sd_window(avail, leads, NULL)]
+  # nearest leads first: when the panel cannot identify them all (no
+  # never-treated units), the collinearity check drops the most distant
+  use <- rev(avail[sd_window(avail, leads, NULL)])
   if (!length(use)) return(NULL)
   L <- vapply(use, function(e) as.numeric(rel == e), numeric(length(i0)))
   L <- matrix(L, length(i0), dimnames = list(NULL, paste0("lead::", use)))
@@ -249,6 +251,8 @@ imp_pretrends <- function(fit, st, fs, leads, cl) {
                      dimnames = list(sort(unique(cl)), nm))
     scores[rownames(sc), ] <- sc[, nm, drop = FALSE] * fac
   }
-  list(rel = use[ok], coefficients = b, se = se, scores = scores,
-       dropped = use[!ok])
+  o <- order(use[ok])
+  list(rel = use[ok][o], coefficients = b[o], se = se[o],
+       scores = if (is.null(scores)) NULL else scores[, o, drop = FALSE],
+       dropped = sort(use[!ok]))
 }
