@@ -42,6 +42,8 @@ SEXP sd_first_duplicate(SEXP unit, SEXP period, SEXP N_, SEXP T_);
 /* match.c */
 SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
                  SEXP replace, SEXP caliper);
+/* bootstrap.c */
+SEXP sd_mboot(SEXP psi, SEXP biters, SEXP type);
 
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);

@@ -1,0 +1,197 @@
+# The staggered-adoption view of a smartdid fit, shared by the
+# heterogeneity-robust estimators (bacon(), att_gt(), the Sun-Abraham and
+# imputation event studies): each unit's adoption period, the outcome and
+# controls on the fit's estimation sample, and small engine wrappers to
+# re-estimate regressions with several regressors on part of that sample.
+
+# Adoption periods ("cohorts") per row of the estimation sample.
+#
+# Never-treated units get Inf. A unit treated in every period of the sample is
+# "always treated": its cohort is at or before the first period. Cohorts after
+# the last period of the sample are never treated within it, so they count as
+# never treated. With a 0/1 `treat` column, the cohort is the first period
+# observed with treat = 1 (if a unit's adoption period is missing from the
+# sample, a `cohort` column is more accurate), and the treatment must stay on
+# once on.
+sd_cohorts <- function(fit, unit, tt, D) {
+  a <- fit$args
+  last <- max(tt)
+  if (!is.null(a$cohort)) {
+    g <- fit$data[[a$cohort]][fit$obs]
+    g <- ifelse(is.na(g) | g == 0 | is.infinite(g), Inf, as.double(g))
+    lo <- tapply(g, unit, min)
+    hi <- tapply(g, unit, max)
+    bad <- which(lo != hi)
+    if (length(bad)) {
+      sd_stop("the 'cohort' column '", a$cohort, "' must be constant within ",
+              "each unit; unit ", names(lo)[bad[1]], " has ", lo[bad[1]], " and ",
+              hi[bad[1]])
+    }
+  } else {
+    first_on <- tapply(ifelse(D == 1, tt, Inf), unit, min)
+    g <- as.vector(first_on)[unit]
+    off <- which(D != as.numeric(tt >= g))
+    if (length(off)) {
+      u <- unit[off[1]]
+      sd_stop("the treatment '", a$treat, "' turns off again for some units ",
+              "(first: unit code ", u, " in period ", format(tt[off[1]]), "); ",
+              "these estimators need staggered adoption, where a unit stays ",
+              "treated once treated")
+    }
+  }
+  g[g > last] <- Inf
+  g
+}
+
+# Everything the robust estimators need from a fit, on its estimation sample.
+# `what` names the caller in messages. `all_controls`: keep the controls that
+# the fit dropped as collinear (time-invariant covariates absorbed by the unit
+# effects, which att_gt() can use).
+sd_staggered <- function(fit, what, all_controls = FALSE) {
+  check_fit(fit)
+  a <- fit$args
+  data <- fit$data
+  obs <- fit$obs
+  tt <- data[[a$time]][obs]
+  if (!is.numeric(tt)) {
+    sd_stop("the 'time' column '", a$time, "' must be numeric for ", what,
+            ", which measures time since adoption in periods")
+  }
+  tt <- as.double(tt)
+  uc <- group_codes(data[[a$id]][obs])
+  unit <- as.vector(uc)
+  D <- if (!is.null(a$treat)) as.numeric(data[[a$treat]][obs]) else NULL
+  if (is.null(D)) {
+    g0 <- data[[a$cohort]][obs]
+    D <- as.numeric(!(is.na(g0) | g0 == 0 | is.infinite(g0)) & tt >= g0)
+  }
+  g <- sd_cohorts(fit, unit, tt, D)
+  periods <- sort(unique(tt))
+  N <- length(attr(uc, "levels"))
+  gu <- numeric(N)
+  gu[unit] <- g
+  list(rows = obs, unit = unit, unit_levels = attr(uc, "levels"), n_units = N,
+       time = tt, periods = periods, tidx = match(tt, periods),
+       y = as.double(data[[fit$outcome]][obs]), X = sd_controls(fit, all_controls),
+       D = D, cohort = g, unit_cohort = gu,
+       always = gu <= periods[1],
+       balanced = length(obs) == N * length(periods))
+}
+
+# The fit's controls (as estimated, collinear ones removed unless `all`) on
+# its sample.
+sd_controls <- function(fit, all = FALSE) {
+  n <- length(fit$obs)
+  if (!length(fit$controls)) return(matrix(0, n, 0L))
+  a <- fit$args
+  spec <- sd_spec(a$formula, fit$data, a$id, a$time, a$cluster %||% a$id,
+                  a$vcov, a$weights, a$fe, a$ssc)
+  panel <- list(obs = fit$obs, d = numeric(n), treat_name = fit$treat_name)
+  X <- sd_design(fit$data, panel, spec)$X[-1L]
+  if (!all) X <- X[setdiff(names(X), fit$collinear)]
+  if (!length(X)) return(matrix(0, n, 0L))
+  M <- matrix(unlist(X, use.names = FALSE), n, length(X))
+  colnames(M) <- names(X)
+  M
+}
+
+# Stop when a fit has features an estimator does not support.
+sd_require <- function(fit, what, weights = TRUE, fe = TRUE, controls = FALSE) {
+  if (weights && !is.null(fit$args$weights)) {
+    sd_stop(what, " supports unweighted fits only; refit without 'weights'")
+  }
+  if (fe && length(fit$args$fe)) {
+    sd_stop(what, " supports unit and period fixed effects only; refit ",
+            "without 'fe'")
+  }
+  if (controls && length(fit$controls)) {
+    sd_stop(what, " decomposes the fit without controls; refit with ",
+            "update(fit, . ~ 1)")
+  }
+  invisible(fit)
+}
+
+# Fixed-effect and cluster codes of the fit's model on some of its rows
+# (`rows` index `fit$data`), for re-estimation on part of the sample.
+sd_subpanel <- function(fit, rows) {
+  a <- fit$args
+  data <- fit$data
+  raw <- c(list(data[[a$id]], data[[a$time]]),
+           lapply(a$fe, fe_codes, data = data))
+  fe <- lapply(raw, function(x) group_codes(x[rows]))
+  cl <- lapply(fit$vcov_info$cluster, function(v) group_codes(data[[v]][rows]))
+  nlev <- function(x) length(attr(x, "levels"))
+  list(fe = lapply(fe, as.vector), fe_nlev = vapply(fe, nlev, 1L),
+       cluster = lapply(cl, as.vector), cluster_G = vapply(cl, nlev, 1L),
+       weights = if (is.null(a$weights)) NULL else as.double(data[[a$weights]][rows]))
+}
+
+# Least squares of y on the columns of X with the fixed effects of `sp`
+# absorbed (the package's C engine), with the fit's variance rules. Columns
+# absorbed by the fixed effects or collinear with others are dropped and
+# listed, not an error.
+sd_fit_matrix <- function(y, X, sp, fit) {
+  w <- sp$weights
+  cols <- c(list(y), lapply(seq_len(ncol(X)), function(j) X[, j]))
+  M <- .Call(C_sd_demean, cols, sp$fe, sp$fe_nlev, w, 1e-13, 100000L,
+             as.integer(fit$args$nthreads %||% 1L))
+  if (!isTRUE(attr(M, "converged"))) {
+    warning("the fixed effects were not absorbed to full precision; results ",
+            "may be inaccurate", call. = FALSE)
+  }
+  yd <- M[, 1L]
+  Xd <- M[, -1L, drop = FALSE]
+  colnames(Xd) <- colnames(X)
+  ss_raw <- colSums(sweep(X, 2L, colMeans(X))^2)
+  keep <- colSums(Xd^2) > 1e-12 * pmax(ss_raw, .Machine$double.xmin)
+  if (!any(keep)) sd_stop("every regressor is absorbed by the fixed effects")
+  ols <- .Call(C_sd_ols, Xd[, keep, drop = FALSE], yd, w, 1e-10)
+  kept <- which(keep)[ols$keep]
+  Xk <- Xd[, kept, drop = FALSE]
+  b <- stats::setNames(ols$coefficients[ols$keep], colnames(Xk))
+  bread <- ols$bread[ols$keep, ols$keep, drop = FALSE]
+  ssc <- fit$args$ssc %||% ssc_rules()
+  v <- sd_vcov(Xk, ols$residuals, w, bread, fit$vcov_info$type, sp$cluster,
+               sp$cluster_G, sp$fe, sp$fe_nlev, ssc)
+  dimnames(v$V) <- list(names(b), names(b))
+  n <- length(y)
+  K_all <- count_K(length(b), sp$fe_nlev, rep(TRUE, length(sp$fe_nlev)))
+  df_t <- switch(ssc$t_df, normal = Inf, residual = n - K_all, cluster = v$df)
+  list(coefficients = b, vcov = v$V, residuals = ols$residuals, df_t = df_t,
+       nobs = n, factor = v$factor, dropped = setdiff(colnames(X), names(b)))
+}
+
+# Inference columns for estimates with standard errors: normal (df = Inf) or
+# Student t.
+sd_infer <- function(est, se, level, df = Inf) {
+  stat <- est / se
+  q <- if (is.finite(df)) stats::qt(1 - (1 - level) / 2, df) else
+    stats::qnorm(1 - (1 - level) / 2)
+  p <- if (is.finite(df)) 2 * stats::pt(-abs(stat), df) else 2 * stats::pnorm(-abs(stat))
+  data.frame(estimate = est, std.error = se, statistic = stat, p.value = p,
+             conf.low = est - q * se, conf.high = est + q * se)
+}
+
+# The common result of the robust event-study estimators (see the event_study
+# contract): estimates by relative time, the one-row overall effect, the
+# covariance of the estimates, the number of observations used.
+sd_es_result <- function(rel_time, est, se, vcov, overall_est, overall_se,
+                         level, nobs, estimator, info, df = Inf) {
+  tab <- cbind(data.frame(rel_time = as.numeric(rel_time)),
+               sd_infer(as.double(est), as.double(se), level, df))
+  ov <- sd_infer(overall_est, overall_se, level, df)[, c("estimate", "std.error",
+                                                         "statistic", "p.value")]
+  if (!is.null(vcov)) dimnames(vcov) <- list(as.character(rel_time), as.character(rel_time))
+  rownames(tab) <- NULL
+  list(estimates = tab, overall = ov, vcov = vcov, nobs = as.integer(nobs),
+       estimator = estimator, info = info)
+}
+
+# Leads and lags arguments: NULL for all available, else whole numbers >= 0.
+sd_window <- function(rel, leads, lags) {
+  if (!is.null(leads)) check_count(leads, "leads")
+  if (!is.null(lags)) check_count(lags, "lags")
+  lo <- if (is.null(leads)) -Inf else -leads
+  hi <- if (is.null(lags)) Inf else lags
+  rel >= lo & rel <= hi
+}

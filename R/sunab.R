@@ -1,0 +1,109 @@
+# The Sun and Abraham (2021) interaction-weighted event study.
+#
+# The fit's model is re-estimated with one dummy per adoption cohort and
+# relative period (period - cohort) instead of the single treatment dummy,
+# every relative period except the reference -1, the never-treated units (or
+# the last cohort to adopt) as the comparison. Each cohort-specific effect is
+# then free of the contamination that the pooled two-way fixed-effects event
+# study suffers under heterogeneous effects. The event-study coefficient of
+# relative period e is the average of the cohort-specific ones, weighted by
+# each cohort's share of the observations at e in the estimation sample; the
+# overall effect weights every post-period (e >= 0) cohort-period cell by its
+# number of observations. Standard errors by the delta method from the
+# variance of the interaction coefficients, which follows the fit's rules
+# (clustering, small-sample factor, t distribution); the weights are taken as
+# fixed, as in fixest's sunab() aggregation.
+#
+# Details that match fixest::sunab(cohort, period) with its defaults:
+# - always-treated units (treated in every period of the sample) are dropped;
+# - cohorts adopting after the last period count as never treated;
+# - without never-treated units, control = "last" makes the last cohort the
+#   comparison and drops the periods from its adoption on (Sun and Abraham's
+#   recommendation; fixest needs that subsample and ref.c = the last cohort);
+# - interaction dummies absorbed by the fixed effects or collinear are dropped
+#   (listed in info$dropped) and do not enter the averages.
+
+# Relative periods e in [-leads, lags] are reported (all by default); the
+# regression itself always has every relative period.
+es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
+                     control = c("auto", "never", "last"), ...) {
+  if (...length() > 0L) {
+    sd_stop("unknown argument(s) to the Sun-Abraham estimator: ",
+            paste0("'", names(list(...)), "'", collapse = ", "))
+  }
+  check_level(level)
+  control <- match.arg(control)
+  st <- sd_staggered(fit, "the Sun-Abraham estimator")
+  sa <- sunab_sample(st, control)
+  rows <- sa$keep
+  cells <- sunab_dummies(sa$cohort[rows], st$time[rows])
+  X <- cbind(cells$X, st$X[rows, , drop = FALSE])
+  sp <- sd_subpanel(fit, st$rows[rows])
+  est <- sd_fit_matrix(st$y[rows], X, sp, fit)
+  ok <- cells$key$name %in% names(est$coefficients)
+  key <- cells$key[ok, , drop = FALSE]
+  if (!nrow(key)) sd_stop("every cohort-by-period effect is collinear with the fixed effects")
+  w <- if (is.null(sp$weights)) rep(1, length(rows)) else sp$weights
+  key$n <- colSums(cells$X[, key$name, drop = FALSE] * w)
+  b <- est$coefficients[key$name]
+  V <- est$vcov[key$name, key$name, drop = FALSE]
+  es <- sort(unique(key$rel))
+  A <- t(vapply(es, function(e) {
+    s <- ifelse(key$rel == e, key$n, 0)
+    s / sum(s)
+  }, numeric(nrow(key))))
+  A <- matrix(A, nrow = length(es))
+  a_att <- ifelse(key$rel >= 0, key$n, 0)
+  a_att <- a_att / sum(a_att)
+  keep <- sd_window(es, leads, lags)
+  Ak <- A[keep, , drop = FALSE]
+  Ve <- Ak %*% V %*% t(Ak)
+  sd_es_result(es[keep], drop(Ak %*% b), sqrt(diag(Ve)), Ve,
+               sum(a_att * b), sqrt(drop(a_att %*% V %*% a_att)), level,
+               est$nobs, "sunab",
+               info = list(control = sa$control, ref = -1, df = est$df_t,
+                           cohorts = sort(unique(key$cohort)),
+                           cells = cbind(key[, c("cohort", "rel", "n")],
+                                         estimate = unname(b),
+                                         std.error = sqrt(diag(V))),
+                           dropped = setdiff(cells$key$name, key$name),
+                           dropped_units = sa$dropped_units,
+                           overall = "cohort-share-weighted ATT"),
+               df = est$df_t)
+}
+
+# Rows of the staggered sample used by the regression, and the comparison.
+sunab_sample <- function(st, control) {
+  never <- any(is.infinite(st$unit_cohort))
+  if (control == "auto") control <- if (never) "never" else "last"
+  if (control == "never" && !never) {
+    sd_stop("there are no never-treated units; use control = \"last\" to ",
+            "compare with the last cohort to adopt")
+  }
+  keep <- !st$always[st$unit]
+  if (control == "last") {
+    gmax <- max(st$cohort[keep & is.finite(st$cohort)])
+    keep <- keep & st$time < gmax
+    st$cohort[st$cohort == gmax] <- Inf
+  }
+  if (!any(is.finite(st$cohort[keep]))) {
+    sd_stop("the Sun-Abraham estimator found no treated cohort to estimate")
+  }
+  list(keep = which(keep), cohort = st$cohort, control = control,
+       dropped_units = sum(st$always))
+}
+
+# One dummy per (cohort, relative period) except relative period -1.
+sunab_dummies <- function(cohort, time) {
+  tr <- is.finite(cohort)
+  rel <- time - cohort
+  cell <- tr & rel != -1
+  key <- unique(data.frame(cohort = cohort[cell], rel = rel[cell]))
+  key <- key[order(key$cohort, key$rel), , drop = FALSE]
+  key$name <- paste0("sa::", key$cohort, "::", key$rel)
+  idx <- match(paste0("sa::", cohort, "::", rel), key$name)
+  X <- matrix(0, length(cohort), nrow(key), dimnames = list(NULL, key$name))
+  X[cbind(which(!is.na(idx)), idx[!is.na(idx)])] <- 1
+  rownames(key) <- NULL
+  list(X = X, key = key)
+}
