@@ -168,7 +168,9 @@ tab_column <- function(x, title, constant) {
                 title = title %||% x$outcome, vcov = vcov_phrase(x),
                 treat = x$treat_name, key = x$key_terms))
   }
-  td <- tryCatch(as.data.frame(generics::tidy(x)), error = function(e) NULL)
+  # atomic vectors have deprecated tidy() methods in broom: refuse them here
+  td <- if (!is.object(x)) NULL else
+    tryCatch(as.data.frame(generics::tidy(x)), error = function(e) NULL)
   gl <- tryCatch(as.data.frame(generics::glance(x)), error = function(e) NULL)
   if (is.null(td) || !all(c("term", "estimate") %in% names(td))) {
     sd_stop("objects in '...' must be smartdid fits, heterogeneity() results, ",
