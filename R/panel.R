@@ -65,7 +65,7 @@ drop_singletons <- function(codes, keep) {
   repeat {
     single <- rep(FALSE, length(keep))
     for (cd in codes) {
-      cnt <- tabulate(cd[keep], nbins = max(cd, 0L))
+      cnt <- tabulate(cd[keep], nbins = max(cd, 0L, na.rm = TRUE))
       single <- single | (keep & cnt[cd] == 1L)
     }
     single[is.na(single)] <- FALSE

@@ -37,6 +37,11 @@ SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol);
 SEXP sd_meat_cluster(SEXP X, SEXP e, SEXP w, SEXP cl, SEXP G);
 SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w);
 
+/* placebo.c */
+SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
+                SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
+                SEXP ctrl, SEXP nthreads);
+
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);
 

@@ -1,0 +1,320 @@
+/* Randomization (placebo) inference by Frisch-Waugh-Lovell.
+ *
+ * The fixed effects and the controls are absorbed once, in R through the same
+ * C engine as a fit: X~ (demeaned controls), Q = (X~'WX~)^-1 and
+ * e = y~ - X~ Q X~'W y~. A draw then only
+ *   1. builds its pseudo-treatment d (a unit is treated from its pseudo
+ *      adoption period on),
+ *   2. demeans d with sd_demean_columns() (draws are demeaned in blocks),
+ *   3. residualises it on the controls, r = d~ - X~ Q X~'W d~, and reads off
+ *      beta = r'W e / r'W r with the variance of the full regression:
+ *        iid      scale * u'W u / r'W r,
+ *        HC1      scale * sum_i w_i^2 r_i^2 u_i^2 / (r'W r)^2,
+ *        cluster  scale * sum_k sign_k sum_g s_kg^2 / (r'W r)^2,
+ *                 s_kg = sum_{i in g} w_i r_i u_i,  u = e - beta r,
+ *      with the small-sample factor ("scale") of the fit passed from R.
+ * Every draw is computed by one thread in a fixed order of operations, so
+ * results do not depend on the number of threads.
+ */
+#include "smartdid.h"
+#include <math.h>
+#include <string.h>
+#include <limits.h>
+
+#define PL_CHUNK 512            /* rows per inner chunk (fixed: reproducible sums) */
+#define PL_MAX_BLOCK 64         /* draws demeaned together */
+#define PL_BLOCK_DOUBLES 8388608.0  /* memory budget of a block: 64 MB */
+
+typedef struct {
+  int n, p;
+  const double *X;      /* n x p, column major */
+  const double *e;      /* n */
+  const double *Q;      /* p x p */
+  const double *w;      /* n or NULL */
+  const double *xe;     /* X~'W e, p */
+  double ee;            /* e'W e */
+  int vtype;            /* 0 iid, 1 HC1, 2 cluster */
+  double scale;
+  int ncl;              /* clusterings (cluster only) */
+  const int **cl;       /* 0-based codes */
+  const int *G;
+  const double *sign;
+  int Gsum;
+} pl_model;
+
+/* ---- kernels (no R API) ------------------------------------------------ */
+
+static double pl_dot(const double *restrict a, const double *restrict b, int n)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; i++) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* Pseudo-treatment of one draw: d_i = 1 when the row's unit has a pseudo
+ * adoption period g and the row's period is >= g. gu: scratch of N ints.
+ * Returns the number of treated rows. */
+static int pl_build(int n, int N, const int *unit, const int *tcode,
+                    const int *au, const int *ap, int m, int *gu, double *d)
+{
+  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  for (int k = 0; k < m; k++) {
+    int u = au[k];
+    if (u >= 1 && u <= N && ap[k] != NA_INTEGER) gu[u - 1] = ap[k];
+  }
+  int n1 = 0;
+  for (int i = 0; i < n; i++) {
+    int on = tcode[i] >= gu[unit[i] - 1];
+    d[i] = on;
+    n1 += on;
+  }
+  return n1;
+}
+
+/* One draw on its demeaned pseudo-treatment d (length n).
+ * scratch: 2p + Gsum + PL_CHUNK doubles. */
+static void pl_one(const pl_model *m, const double *d, int n1, double *scr,
+                   double *beta_out, double *se_out)
+{
+  int n = m->n, p = m->p;
+  const double *w = m->w, *e = m->e, *X = m->X;
+  double *c = scr, *a = scr + p, *S = scr + 2 * p, *buf = S + m->Gsum;
+
+  /* c = X~'W d~, dd = d~'W d~, de = d~'W e */
+  double dd = 0, de = 0;
+  for (int j = 0; j < p; j++) c[j] = 0;
+  for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
+    int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
+    const double *dc = d + i0;
+    if (w) for (int k = 0; k < len; k++) buf[k] = w[i0 + k] * dc[k];
+    else memcpy(buf, dc, sizeof(double) * len);
+    dd += pl_dot(buf, dc, len);
+    de += pl_dot(buf, e + i0, len);
+    for (int j = 0; j < p; j++) c[j] += pl_dot(buf, X + (size_t) j * n + i0, len);
+  }
+  double ss_raw = (double) n1 * (double) (n - n1) / (double) n;
+  if (n1 == 0 || n1 == n || !(dd > 1e-12 * ss_raw)) {
+    *beta_out = NA_REAL; *se_out = NA_REAL;
+    return;
+  }
+  /* a = Q c, rr = r'W r, re = r'W e */
+  double ca = 0, xa = 0;
+  for (int j = 0; j < p; j++) {
+    double s = 0;
+    for (int k = 0; k < p; k++) s += m->Q[j + (size_t) k * p] * c[k];
+    a[j] = s;
+    ca += c[j] * s;
+    xa += m->xe[j] * s;
+  }
+  double rr = dd - ca;
+  if (!(rr > 1e-10 * dd)) {
+    *beta_out = NA_REAL; *se_out = NA_REAL;
+    return;
+  }
+  double re = de - xa;
+  double beta = re / rr, v;
+  *beta_out = beta;
+
+  if (m->vtype == 0) {
+    double uu = m->ee - 2 * beta * re + beta * beta * rr;
+    v = m->scale * uu / rr;
+  } else {
+    double hc = 0;
+    if (m->vtype == 2) memset(S, 0, sizeof(double) * m->Gsum);
+    for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
+      int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
+      memcpy(buf, d + i0, sizeof(double) * len);
+      for (int j = 0; j < p; j++) {
+        const double *xj = X + (size_t) j * n + i0;
+        double aj = a[j];
+        for (int k = 0; k < len; k++) buf[k] -= aj * xj[k];
+      }
+      /* buf <- w r u */
+      for (int k = 0; k < len; k++) {
+        double r = buf[k], u = e[i0 + k] - beta * r;
+        buf[k] = (w ? w[i0 + k] : 1.0) * r * u;
+      }
+      if (m->vtype == 1) {
+        hc += pl_dot(buf, buf, len);
+      } else {
+        double *Sk = S;
+        for (int q = 0; q < m->ncl; q++) {
+          const int *cq = m->cl[q] + i0;
+          for (int k = 0; k < len; k++) Sk[cq[k]] += buf[k];
+          Sk += m->G[q];
+        }
+      }
+    }
+    double meat = hc;
+    if (m->vtype == 2) {
+      const double *Sk = S;
+      for (int q = 0; q < m->ncl; q++) {
+        meat += m->sign[q] * pl_dot(Sk, Sk, m->G[q]);
+        Sk += m->G[q];
+      }
+    }
+    v = m->scale * meat / (rr * rr);
+  }
+  *se_out = sqrt(v > 0 ? v : 0);
+}
+
+/* ---- entry point -------------------------------------------------------- */
+
+static int int_max(const int *x, int n)
+{
+  int mx = 0;
+  for (int i = 0; i < n; i++) if (x[i] != NA_INTEGER && x[i] > mx) mx = x[i];
+  return mx;
+}
+
+/* Xd: n x p demeaned controls; e: residuals of the demeaned outcome on them;
+ * Q: (X~'WX~)^-1; fes, nlev, w: the fixed effects and weights as for
+ * sd_demean; unit, tcode: 1-based unit and period codes of each row;
+ * aunit, aper: m x B integer matrices, the pseudo-treated units of each draw
+ * and their pseudo adoption period codes; vc: list(type, scale, clusters
+ * (list of 1-based codes), G, sign); ctrl: c(tol, maxit) of the demeaning.
+ * Returns list(estimate, std.error, treated_rows, converged). */
+SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
+                SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
+                SEXP ctrl, SEXP nthreads)
+{
+  int nprotect = 0;
+  if (!Rf_isReal(Xd) || !Rf_isMatrix(Xd)) Rf_error("'Xd' must be a double matrix");
+  int n = Rf_nrows(Xd), p = Rf_ncols(Xd);
+  if (n < 2) Rf_error("'Xd' must have at least 2 rows");
+  if (!Rf_isReal(e) || XLENGTH(e) != n) Rf_error("'e' must be a double vector of length %d", n);
+  if (!Rf_isReal(Q) || !Rf_isMatrix(Q) || Rf_nrows(Q) != p || Rf_ncols(Q) != p)
+    Rf_error("'Q' must be a %d x %d double matrix", p, p);
+  if (TYPEOF(fes) != VECSXP) Rf_error("'fes' must be a list");
+  if (TYPEOF(nlev) != INTSXP || Rf_length(nlev) != Rf_length(fes))
+    Rf_error("'nlev' must be an integer vector, one per fixed effect");
+  if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
+    Rf_error("'w' must be NULL or a double vector of length %d", n);
+  if (TYPEOF(unit) != INTSXP || XLENGTH(unit) != n)
+    Rf_error("'unit' must be an integer vector of length %d", n);
+  if (TYPEOF(tcode) != INTSXP || XLENGTH(tcode) != n)
+    Rf_error("'tcode' must be an integer vector of length %d", n);
+  if (TYPEOF(aunit) != INTSXP || !Rf_isMatrix(aunit) || TYPEOF(aper) != INTSXP ||
+      !Rf_isMatrix(aper) || Rf_nrows(aunit) != Rf_nrows(aper) ||
+      Rf_ncols(aunit) != Rf_ncols(aper))
+    Rf_error("'aunit' and 'aper' must be integer matrices of the same dimensions");
+  if (TYPEOF(vc) != VECSXP || Rf_length(vc) != 5) Rf_error("'vc' must be a list of 5");
+  if (!Rf_isReal(ctrl) || XLENGTH(ctrl) != 2) Rf_error("'ctrl' must be c(tol, maxit)");
+
+  const int *un = INTEGER(unit), *tc = INTEGER(tcode);
+  int N = int_max(un, n);
+  for (int i = 0; i < n; i++) {
+    if (un[i] < 1) Rf_error("'unit' codes must be positive");
+    if (tc[i] == NA_INTEGER) Rf_error("'tcode' must not be NA");
+  }
+  int m = Rf_nrows(aunit), B = Rf_ncols(aunit);
+
+  pl_model md;
+  md.n = n; md.p = p;
+  md.X = REAL(Xd); md.e = REAL(e); md.Q = REAL(Q);
+  md.w = Rf_isNull(w) ? NULL : REAL(w);
+  md.vtype = Rf_asInteger(VECTOR_ELT(vc, 0));
+  md.scale = Rf_asReal(VECTOR_ELT(vc, 1));
+  if (md.vtype < 0 || md.vtype > 2) Rf_error("unknown variance type %d", md.vtype);
+  SEXP cls = VECTOR_ELT(vc, 2), Gs = VECTOR_ELT(vc, 3), sg = VECTOR_ELT(vc, 4);
+  md.ncl = 0; md.Gsum = 0; md.cl = NULL; md.G = NULL; md.sign = NULL;
+  if (md.vtype == 2) {
+    md.ncl = Rf_length(cls);
+    if (TYPEOF(cls) != VECSXP || md.ncl < 1 || TYPEOF(Gs) != INTSXP ||
+        Rf_length(Gs) != md.ncl || !Rf_isReal(sg) || Rf_length(sg) != md.ncl)
+      Rf_error("'vc' must hold cluster codes, their numbers of levels and signs");
+    const int **cl = (const int **) R_alloc(md.ncl, sizeof(int *));
+    for (int q = 0; q < md.ncl; q++) {
+      SEXP cq = VECTOR_ELT(cls, q);
+      int Gq = INTEGER(Gs)[q];
+      if (TYPEOF(cq) != INTSXP || XLENGTH(cq) != n || Gq < 1)
+        Rf_error("cluster %d must be an integer vector of length %d", q + 1, n);
+      int *c0 = (int *) R_alloc(n, sizeof(int));
+      const int *src = INTEGER(cq);
+      for (int i = 0; i < n; i++) {
+        if (src[i] < 1 || src[i] > Gq) Rf_error("cluster codes must lie in 1..%d", Gq);
+        c0[i] = src[i] - 1;
+      }
+      cl[q] = c0;
+      md.Gsum += Gq;
+    }
+    md.cl = cl; md.G = INTEGER(Gs); md.sign = REAL(sg);
+  }
+
+  /* X~'W e and e'W e, once */
+  double *xe = (double *) R_alloc((size_t) p + 1, sizeof(double));
+  double *we = (double *) R_alloc(n, sizeof(double));
+  for (int i = 0; i < n; i++) we[i] = md.w ? md.w[i] * md.e[i] : md.e[i];
+  for (int j = 0; j < p; j++) xe[j] = pl_dot(we, md.X + (size_t) j * n, n);
+  md.ee = pl_dot(we, md.e, n);
+  md.xe = xe;
+
+  sd_fe fe;
+  sd_fe_from_r(fes, nlev, w, n, &fe);
+  double tol = REAL(ctrl)[0];
+  int maxit = (int) REAL(ctrl)[1];
+
+  /* blocks of draws: bounded memory, an interrupt check between blocks */
+  int bk = (int) fmin(PL_MAX_BLOCK, fmax(1.0, floor(PL_BLOCK_DOUBLES / n)));
+  if (bk > B) bk = B;
+  if (bk < 1) bk = 1;
+  int nt = sd_nthreads(nthreads, (int) fmin((double) n * (p + 2) * bk, 2e9));
+  if (nt > bk) nt = bk;
+  size_t slen = 2 * (size_t) p + md.Gsum + PL_CHUNK;
+  double *D = (double *) R_alloc((size_t) n * bk, sizeof(double));
+  int *gu = (int *) R_alloc((size_t) N * nt, sizeof(int));
+  double *scr = (double *) R_alloc(slen * nt, sizeof(double));
+  int *n1 = (int *) R_alloc(bk, sizeof(int));
+
+  SEXP est = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
+  SEXP se = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
+  SEXP ntr = PROTECT(Rf_allocVector(INTSXP, B)); nprotect++;
+  double *pest = REAL(est), *pse = REAL(se);
+  int *pntr = INTEGER(ntr);
+  const int *au = INTEGER(aunit), *ap = INTEGER(aper);
+  int converged = 1;
+
+  for (int b0 = 0; b0 < B; b0 += bk) {
+    R_CheckUserInterrupt();
+    int nb = B - b0 < bk ? B - b0 : bk;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int b = 0; b < nb; b++) {
+      int th = 0;
+#ifdef _OPENMP
+      th = omp_get_thread_num();
+#endif
+      size_t col = (size_t) (b0 + b) * m;
+      n1[b] = pl_build(n, N, un, tc, au + col, ap + col, m, gu + (size_t) th * N,
+                       D + (size_t) b * n);
+    }
+    const void *vmax = vmaxget();
+    if (sd_demean_columns(&fe, D, nb, tol, maxit, nt) != 0) converged = 0;
+    vmaxset(vmax);
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+    for (int b = 0; b < nb; b++) {
+      int th = 0;
+#ifdef _OPENMP
+      th = omp_get_thread_num();
+#endif
+      pl_one(&md, D + (size_t) b * n, n1[b], scr + th * slen, pest + b0 + b,
+             pse + b0 + b);
+    }
+    for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
+  }
+
+  const char *names[] = {"estimate", "std.error", "treated_rows", "converged", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)); nprotect++;
+  SET_VECTOR_ELT(out, 0, est);
+  SET_VECTOR_ELT(out, 1, se);
+  SET_VECTOR_ELT(out, 2, ntr);
+  SET_VECTOR_ELT(out, 3, Rf_ScalarLogical(converged));
+  UNPROTECT(nprotect);
+  return out;
+}
