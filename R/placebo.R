@@ -245,22 +245,15 @@ placebo_assign <- function(frame, type, draws, ycode) {
   tu <- which(!is.na(frame$first))
   m <- length(tu)
   if (type == "time") return(placebo_assign_time(frame, draws, ycode, tu))
-  aunit <- matrix(0L, m, draws)
-  aper <- matrix(0L, m, draws)
   if (type == "mixed") {
     cand <- ycode %||% sort(unique(frame$first[tu]))
-    nc <- length(cand)
-    for (b in seq_len(draws)) {
-      aunit[, b] <- sample.int(N, m)
-      aper[, b] <- cand[sample.int(nc, m, replace = TRUE)]
-    }
+    r <- .Call(C_sd_placebo_assign, N, m, draws, length(cand))
+    aunit <- r$unit
+    aper <- matrix(cand[r$period], m, draws)
   } else {
     cand <- sort(unique(frame$first[tu]))
-    g <- frame$first[tu]
-    for (b in seq_len(draws)) {
-      aunit[, b] <- sample.int(N, m)
-      aper[, b] <- g
-    }
+    aunit <- .Call(C_sd_placebo_assign, N, m, draws, 0L)$unit
+    aper <- matrix(frame$first[tu], m, draws)
   }
   list(unit = aunit, per = aper, cand = cand, unmoved = 0L, pre = NULL)
 }
@@ -322,13 +315,7 @@ placebo_model <- function(base, frame, nthreads) {
   data <- base$data
   spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
                   a$fe, a$ssc)
-  panel <- sd_panel(data, a$id, a$time, a$treat, a$cohort, spec$vars,
-                    spec$cluster, a$weights, a$fe, a$subset,
-                    singletons = a$singletons)
-  if (!identical(panel$obs, base$obs)) {
-    sd_stop("the sample of 'fit' could not be rebuilt from its data; ",
-            "refit the model with smartdid() and try again")
-  }
+  panel <- placebo_panel(base, spec)
   design <- sd_design(data, panel, spec)
   ctrl <- design$X[setdiff(names(base$coefficients), base$treat_name)]
   w <- panel$weights
@@ -345,12 +332,28 @@ placebo_model <- function(base, frame, nthreads) {
     Q <- matrix(0, 0L, 0L)
     e <- yd
   }
-  uc <- group_codes(data[[a$id]][panel$obs])
   list(Xd = Xd, e = e, Q = Q, fe = panel$fe, fe_nlev = panel$fe_nlev, w = w,
-       unit = as.vector(uc),
-       unit_map = match(frame$units, attr(uc, "levels")),
+       unit = panel$fe[[1]], unit_map = match(frame$units, panel$unit_levels),
        tcode = match(data[[a$time]][panel$obs], frame$periods),
        vc = placebo_vc(base, panel, length(e)))
+}
+
+# The parts of sd_panel() the draws need, on the fit's sample (already
+# validated and cleaned when the fit was made): codes of the fixed effects
+# and clusters, and the weights.
+placebo_panel <- function(base, spec) {
+  a <- base$args
+  data <- base$data
+  obs <- base$obs
+  raw <- c(list(data[[a$id]], data[[a$time]]), lapply(a$fe, fe_codes, data = data))
+  fe <- lapply(raw, function(x) group_codes(x[obs]))
+  cl <- lapply(spec$cluster, function(v) group_codes(data[[v]][obs]))
+  nlev <- function(x) length(attr(x, "levels"))
+  list(obs = obs, d = numeric(length(obs)), treat_name = base$treat_name,
+       fe = lapply(fe, as.vector), fe_nlev = vapply(fe, nlev, 1L),
+       unit_levels = attr(fe[[1]], "levels"),
+       cluster = lapply(cl, as.vector), cluster_G = vapply(cl, nlev, 1L),
+       weights = if (is.null(a$weights)) NULL else as.double(data[[a$weights]][obs]))
 }
 
 # The variance rules of the fit, for the C loop: list(type, scale, cluster

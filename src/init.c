@@ -7,6 +7,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_meat_cluster", (DL_FUNC) &sd_meat_cluster, 5},
   {"sd_meat_hc",      (DL_FUNC) &sd_meat_hc,      3},
   {"sd_placebo",      (DL_FUNC) &sd_placebo,     13},
+  {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 4},
   {NULL, NULL, 0}
 };
 

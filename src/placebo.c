@@ -6,7 +6,8 @@
  *   1. builds its pseudo-treatment d (a unit is treated from its pseudo
  *      adoption period on),
  *   2. demeans d with sd_demean_columns() (draws are demeaned in blocks),
- *   3. residualises it on the controls, r = d~ - X~ Q X~'W d~, and reads off
+ *   3. residualises it on the controls, r = d~ - X~ Q X~'W d~ (X~'W d~ is a
+ *      sum over the treated rows only), and reads off
  *      beta = r'W e / r'W r with the variance of the full regression:
  *        iid      scale * u'W u / r'W r,
  *        HC1      scale * sum_i w_i^2 r_i^2 u_i^2 / (r'W r)^2,
@@ -59,10 +60,11 @@ static double pl_dot(const double *restrict a, const double *restrict b, int n)
 }
 
 /* Pseudo-treatment of one draw: d_i = 1 when the row's unit has a pseudo
- * adoption period g and the row's period is >= g. gu: scratch of N ints.
- * Returns the number of treated rows. */
+ * adoption period g and the row's period is >= g. gu: scratch of N ints;
+ * idx receives the treated rows. Returns their number. */
 static int pl_build(int n, int N, const int *unit, const int *tcode,
-                    const int *au, const int *ap, int m, int *gu, double *d)
+                    const int *au, const int *ap, int m, int *gu, double *d,
+                    int *idx)
 {
   for (int u = 0; u < N; u++) gu[u] = INT_MAX;
   for (int k = 0; k < m; k++) {
@@ -73,31 +75,80 @@ static int pl_build(int n, int N, const int *unit, const int *tcode,
   for (int i = 0; i < n; i++) {
     int on = tcode[i] >= gu[unit[i] - 1];
     d[i] = on;
+    idx[n1] = i;
     n1 += on;
   }
   return n1;
 }
 
-/* One draw on its demeaned pseudo-treatment d (length n).
- * scratch: 2p + Gsum + PL_CHUNK doubles. */
-static void pl_one(const pl_model *m, const double *d, int n1, double *scr,
-                   double *beta_out, double *se_out)
+/* r = d - X a on a chunk of len rows (X: column stride n), four columns at a
+ * time so that r is loaded and stored once per four columns. Element-wise:
+ * the result does not depend on vectorisation. */
+static void pl_resid(double *restrict r, const double *restrict d,
+                     const double *restrict X, int n, const double *a, int p,
+                     int len)
+{
+  memcpy(r, d, sizeof(double) * len);
+  int j = 0;
+  for (; j + 3 < p; j += 4) {
+    const double *x0 = X + (size_t) j * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+    double a0 = a[j], a1 = a[j + 1], a2 = a[j + 2], a3 = a[j + 3];
+#pragma omp simd
+    for (int k = 0; k < len; k++)
+      r[k] -= (a0 * x0[k] + a1 * x1[k]) + (a2 * x2[k] + a3 * x3[k]);
+  }
+  for (; j < p; j++) {
+    const double *xj = X + (size_t) j * n;
+    double aj = a[j];
+#pragma omp simd
+    for (int k = 0; k < len; k++) r[k] -= aj * xj[k];
+  }
+}
+
+/* S[c[k]] += x[k] for k < len, adding runs of equal codes in a register
+ * (rows usually come sorted by cluster). */
+static void pl_scatter(double *S, const int *c, const double *x, int len)
+{
+  if (len == 0) return;
+  int g = c[0];
+  double acc = x[0];
+  for (int k = 1; k < len; k++) {
+    if (c[k] == g) acc += x[k];
+    else { S[g] += acc; g = c[k]; acc = x[k]; }
+  }
+  S[g] += acc;
+}
+
+/* One draw on its demeaned pseudo-treatment d (length n) whose treated rows
+ * (before demeaning) are idx[0..n1-1].
+ * Since X~, e and d~ are all W-orthogonal to the fixed effects,
+ * X~'W d~ = X~'W d, d~'W d~ = d'W d~ and d~'W e = d'W e: sums over the
+ * treated rows only. scratch: 2p + Gsum + PL_CHUNK doubles. */
+static void pl_one(const pl_model *m, const double *d, const int *idx, int n1,
+                   double *scr, double *beta_out, double *se_out)
 {
   int n = m->n, p = m->p;
   const double *w = m->w, *e = m->e, *X = m->X;
   double *c = scr, *a = scr + p, *S = scr + 2 * p, *buf = S + m->Gsum;
 
-  /* c = X~'W d~, dd = d~'W d~, de = d~'W e */
   double dd = 0, de = 0;
-  for (int j = 0; j < p; j++) c[j] = 0;
-  for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
-    int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
-    const double *dc = d + i0;
-    if (w) for (int k = 0; k < len; k++) buf[k] = w[i0 + k] * dc[k];
-    else memcpy(buf, dc, sizeof(double) * len);
-    dd += pl_dot(buf, dc, len);
-    de += pl_dot(buf, e + i0, len);
-    for (int j = 0; j < p; j++) c[j] += pl_dot(buf, X + (size_t) j * n + i0, len);
+  if (w) {
+    for (int k = 0; k < n1; k++) { int i = idx[k]; dd += w[i] * d[i]; de += w[i] * e[i]; }
+  } else {
+    for (int k = 0; k < n1; k++) { int i = idx[k]; dd += d[i]; de += e[i]; }
+  }
+  for (int j = 0; j < p; j++) {
+    const double *xj = X + (size_t) j * n;
+    double s0 = 0, s1 = 0;
+    int k = 0;
+    if (w) {
+      for (; k + 1 < n1; k += 2) { s0 += w[idx[k]] * xj[idx[k]]; s1 += w[idx[k + 1]] * xj[idx[k + 1]]; }
+      for (; k < n1; k++) s0 += w[idx[k]] * xj[idx[k]];
+    } else {
+      for (; k + 1 < n1; k += 2) { s0 += xj[idx[k]]; s1 += xj[idx[k + 1]]; }
+      for (; k < n1; k++) s0 += xj[idx[k]];
+    }
+    c[j] = s0 + s1;
   }
   double ss_raw = (double) n1 * (double) (n - n1) / (double) n;
   if (n1 == 0 || n1 == n || !(dd > 1e-12 * ss_raw)) {
@@ -130,24 +181,23 @@ static void pl_one(const pl_model *m, const double *d, int n1, double *scr,
     if (m->vtype == 2) memset(S, 0, sizeof(double) * m->Gsum);
     for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
       int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
-      memcpy(buf, d + i0, sizeof(double) * len);
-      for (int j = 0; j < p; j++) {
-        const double *xj = X + (size_t) j * n + i0;
-        double aj = a[j];
-        for (int k = 0; k < len; k++) buf[k] -= aj * xj[k];
-      }
+      pl_resid(buf, d + i0, X + i0, n, a, p, len);
       /* buf <- w r u */
-      for (int k = 0; k < len; k++) {
-        double r = buf[k], u = e[i0 + k] - beta * r;
-        buf[k] = (w ? w[i0 + k] : 1.0) * r * u;
+      const double *ec = e + i0;
+      if (w) {
+        const double *wc = w + i0;
+#pragma omp simd
+        for (int k = 0; k < len; k++) buf[k] = wc[k] * buf[k] * (ec[k] - beta * buf[k]);
+      } else {
+#pragma omp simd
+        for (int k = 0; k < len; k++) buf[k] = buf[k] * (ec[k] - beta * buf[k]);
       }
       if (m->vtype == 1) {
         hc += pl_dot(buf, buf, len);
       } else {
         double *Sk = S;
         for (int q = 0; q < m->ncl; q++) {
-          const int *cq = m->cl[q] + i0;
-          for (int k = 0; k < len; k++) Sk[cq[k]] += buf[k];
+          pl_scatter(Sk, m->cl[q] + i0, buf, len);
           Sk += m->G[q];
         }
       }
@@ -272,6 +322,7 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int *gu = (int *) R_alloc((size_t) N * nt, sizeof(int));
   double *scr = (double *) R_alloc(slen * nt, sizeof(double));
   int *n1 = (int *) R_alloc(bk, sizeof(int));
+  int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
 
   SEXP est = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
   SEXP se = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
@@ -292,7 +343,7 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
 #endif
       size_t col = (size_t) (b0 + b) * m;
       n1[b] = pl_build(n, N, un, tc, au + col, ap + col, m, gu + (size_t) th * N,
-                       D + (size_t) b * n);
+                       D + (size_t) b * n, idx + (size_t) b * n);
     }
     const void *vmax = vmaxget();
     if (sd_demean_columns(&fe, D, nb, tol, maxit, nt) != 0) converged = 0;
@@ -303,8 +354,8 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
 #ifdef _OPENMP
       th = omp_get_thread_num();
 #endif
-      pl_one(&md, D + (size_t) b * n, n1[b], scr + th * slen, pest + b0 + b,
-             pse + b0 + b);
+      pl_one(&md, D + (size_t) b * n, idx + (size_t) b * n, n1[b], scr + th * slen,
+             pest + b0 + b, pse + b0 + b);
     }
     for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
   }
@@ -315,6 +366,47 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   SET_VECTOR_ELT(out, 1, se);
   SET_VECTOR_ELT(out, 2, ntr);
   SET_VECTOR_ELT(out, 3, Rf_ScalarLogical(converged));
+  UNPROTECT(nprotect);
+  return out;
+}
+
+/* Random assignments for the "mixed" and "unit" draws from R's generator:
+ * for each draw, m distinct units out of N (a partial Fisher-Yates shuffle)
+ * and, when ncand > 0, m indices into the candidate periods (1..ncand).
+ * Draws are generated one after the other, so a longer run starts with the
+ * draws of a shorter one. Returns list(unit = m x B, period = m x B or NULL). */
+SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP ncand)
+{
+  int nu = Rf_asInteger(N), mm = Rf_asInteger(m), nb = Rf_asInteger(B),
+      nc = Rf_asInteger(ncand), nprotect = 0;
+  if (nu == NA_INTEGER || nu < 1) Rf_error("'N' must be a positive integer");
+  if (mm == NA_INTEGER || mm < 0 || mm > nu) Rf_error("'m' must lie in 0..%d", nu);
+  if (nb == NA_INTEGER || nb < 0) Rf_error("'B' must be a non-negative integer");
+  if (nc == NA_INTEGER || nc < 0) Rf_error("'ncand' must be a non-negative integer");
+  SEXP U = PROTECT(Rf_allocMatrix(INTSXP, mm, nb)); nprotect++;
+  SEXP P = R_NilValue;
+  if (nc > 0) { P = PROTECT(Rf_allocMatrix(INTSXP, mm, nb)); nprotect++; }
+  int *perm = (int *) R_alloc(nu, sizeof(int));
+  for (int i = 0; i < nu; i++) perm[i] = i + 1;
+  int *pu = INTEGER(U), *pp = nc > 0 ? INTEGER(P) : NULL;
+  GetRNGstate();
+  for (int b = 0; b < nb; b++) {
+    int *ub = pu + (size_t) b * mm;
+    for (int k = 0; k < mm; k++) {
+      int j = k + (int) R_unif_index((double) (nu - k));
+      int t = perm[k]; perm[k] = perm[j]; perm[j] = t;
+      ub[k] = perm[k];
+    }
+    if (pp) {
+      int *pb = pp + (size_t) b * mm;
+      for (int k = 0; k < mm; k++) pb[k] = 1 + (int) R_unif_index((double) nc);
+    }
+  }
+  PutRNGstate();
+  const char *names[] = {"unit", "period", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)); nprotect++;
+  SET_VECTOR_ELT(out, 0, U);
+  SET_VECTOR_ELT(out, 1, P);
   UNPROTECT(nprotect);
   return out;
 }

@@ -41,6 +41,7 @@ SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w);
 SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
                 SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
                 SEXP ctrl, SEXP nthreads);
+SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP ncand);
 
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);

@@ -283,3 +283,25 @@ test_that("bad input gives clear errors", {
   f2 <- smartdid(y ~ x1, data = d2, id = "unit", time = "year", treat = "D")
   expect_snapshot(placebo(f2, type = "time"), error = TRUE)
 })
+
+test_that("the rebuilt sample equals sd_panel()'s", {
+  d <- unbalanced(seed = 20)
+  d$state <- (d$unit - 1) %/% 4
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                  weights = "w", fe = "region^year", cluster = c("state", "year"),
+                  subset = ~ x1 > -2)
+  a <- fit$args
+  spec <- sd_spec(a$formula, d, a$id, a$time, a$cluster, a$vcov, a$weights,
+                  a$fe, a$ssc)
+  ref <- sd_panel(d, a$id, a$time, a$treat, a$cohort, spec$vars, spec$cluster,
+                  a$weights, a$fe, a$subset, singletons = a$singletons)
+  got <- placebo_panel(fit, spec)
+  expect_identical(got$obs, ref$obs)
+  for (f in seq_along(ref$fe)) {
+    # the same partition (codes may differ only by relabelling)
+    expect_identical(match(got$fe[[f]], got$fe[[f]]), match(ref$fe[[f]], ref$fe[[f]]))
+  }
+  expect_identical(got$fe_nlev, ref$fe_nlev)
+  expect_identical(unname(got$cluster_G), unname(ref$cluster_G))
+  expect_identical(got$weights, ref$weights)
+})
