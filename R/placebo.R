@@ -391,7 +391,9 @@ placebo_run <- function(model, aunit, aper, nthreads, progress) {
   for (ix in idx) {
     r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
                model$w, model$unit, model$tcode, aunit[, ix, drop = FALSE],
-               aper[, ix, drop = FALSE], model$vc, c(1e-13, 100000),
+               aper[, ix, drop = FALSE], model$vc,
+               c(1e-13, 100000, getOption("smartdid.placebo_block", 0),
+                 getOption("smartdid.placebo_min_work", 2e5)),
                as.integer(nthreads))
     est[ix] <- r$estimate
     se[ix] <- r$std.error

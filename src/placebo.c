@@ -24,7 +24,7 @@
 
 #define PL_CHUNK 512            /* rows per inner chunk (fixed: reproducible sums) */
 #define PL_MAX_BLOCK 64         /* draws demeaned together */
-#define PL_BLOCK_DOUBLES 8388608.0  /* memory budget of a block: 64 MB */
+#define PL_BLOCK_BYTES 67108864.0   /* memory budget of a block: 64 MB */
 
 typedef struct {
   int n, p;
@@ -60,23 +60,30 @@ static double pl_dot(const double *restrict a, const double *restrict b, int n)
 }
 
 /* Pseudo-treatment of one draw: d_i = 1 when the row's unit has a pseudo
- * adoption period g and the row's period is >= g. gu: scratch of N ints;
- * idx receives the treated rows. Returns their number. */
-static int pl_build(int n, int N, const int *unit, const int *tcode,
-                    const int *au, const int *ap, int m, int *gu, double *d,
-                    int *idx)
+ * adoption period g and the row's period is >= g. Only the rows of the
+ * pseudo-treated units are visited (ustart/urows: the rows of each unit).
+ * gu: N ints, all INT_MAX on entry and on return (if a unit is listed twice,
+ * its last period counts). idx receives the treated rows. Returns their
+ * number. */
+static int pl_build(int n, int N, const int *ustart, const int *urows,
+                    const int *tcode, const int *au, const int *ap, int m,
+                    int *gu, double *d, int *idx)
 {
-  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  memset(d, 0, sizeof(double) * n);
   for (int k = 0; k < m; k++) {
     int u = au[k];
     if (u >= 1 && u <= N && ap[k] != NA_INTEGER) gu[u - 1] = ap[k];
   }
   int n1 = 0;
-  for (int i = 0; i < n; i++) {
-    int on = tcode[i] >= gu[unit[i] - 1];
-    d[i] = on;
-    idx[n1] = i;
-    n1 += on;
+  for (int k = 0; k < m; k++) {
+    int u = au[k] - 1;
+    if (u < 0 || u >= N || gu[u] == INT_MAX) continue;
+    int g = gu[u];
+    for (int r = ustart[u]; r < ustart[u + 1]; r++) {
+      int i = urows[r];
+      if (tcode[i] >= g) { d[i] = 1; idx[n1++] = i; }
+    }
+    gu[u] = INT_MAX;
   }
   return n1;
 }
@@ -229,7 +236,9 @@ static int int_max(const int *x, int n)
  * sd_demean; unit, tcode: 1-based unit and period codes of each row;
  * aunit, aper: m x B integer matrices, the pseudo-treated units of each draw
  * and their pseudo adoption period codes; vc: list(type, scale, clusters
- * (list of 1-based codes), G, sign); ctrl: c(tol, maxit) of the demeaning.
+ * (list of 1-based codes), G, sign); ctrl: c(tol, maxit) of the demeaning,
+ * the number of draws per block (0: chosen here) and the least rows x
+ * (controls + 2) of a draw for which threads are used.
  * Returns list(estimate, std.error, treated_rows, converged). */
 SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
                 SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
@@ -256,7 +265,8 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
       Rf_ncols(aunit) != Rf_ncols(aper))
     Rf_error("'aunit' and 'aper' must be integer matrices of the same dimensions");
   if (TYPEOF(vc) != VECSXP || Rf_length(vc) != 5) Rf_error("'vc' must be a list of 5");
-  if (!Rf_isReal(ctrl) || XLENGTH(ctrl) != 2) Rf_error("'ctrl' must be c(tol, maxit)");
+  if (!Rf_isReal(ctrl) || XLENGTH(ctrl) != 4)
+    Rf_error("'ctrl' must be c(tol, maxit, block, min_work)");
 
   const int *un = INTEGER(unit), *tc = INTEGER(tcode);
   int N = int_max(un, n);
@@ -312,14 +322,31 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int maxit = (int) REAL(ctrl)[1];
 
   /* blocks of draws: bounded memory, an interrupt check between blocks */
-  int bk = (int) fmin(PL_MAX_BLOCK, fmax(1.0, floor(PL_BLOCK_DOUBLES / n)));
+  int bk = (int) fmin(PL_MAX_BLOCK,
+                      fmax(1.0, floor(PL_BLOCK_BYTES / (n * (sizeof(double) + sizeof(int))))));
+  if (REAL(ctrl)[2] >= 1) bk = (int) REAL(ctrl)[2];
   if (bk > B) bk = B;
   if (bk < 1) bk = 1;
-  int nt = sd_nthreads(nthreads, (int) fmin((double) n * (p + 2) * bk, 2e9));
+  /* Threads only when a draw is big enough: a parallel region per block
+   * costs little on an idle machine but a time slice whenever another
+   * process holds a core, which small draws cannot amortise. */
+  double per_draw = (double) n * (p + 2);
+  int nt = per_draw >= REAL(ctrl)[3] ?
+    sd_nthreads(nthreads, (int) fmin(per_draw * bk, 2e9)) : 1;
   if (nt > bk) nt = bk;
   size_t slen = 2 * (size_t) p + md.Gsum + PL_CHUNK;
   double *D = (double *) R_alloc((size_t) n * bk, sizeof(double));
-  int *gu = (int *) R_alloc((size_t) N * nt, sizeof(int));
+  int *gu = (int *) R_alloc(N, sizeof(int));
+  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  /* rows of each unit (counting sort) */
+  int *ustart = (int *) R_alloc((size_t) N + 1, sizeof(int));
+  int *urows = (int *) R_alloc(n, sizeof(int));
+  memset(ustart, 0, sizeof(int) * ((size_t) N + 1));
+  for (int i = 0; i < n; i++) ustart[un[i]]++;
+  for (int u = 0; u < N; u++) ustart[u + 1] += ustart[u];
+  int *pos = (int *) R_alloc((size_t) N + 1, sizeof(int));
+  memcpy(pos, ustart, sizeof(int) * N);
+  for (int i = 0; i < n; i++) urows[pos[un[i] - 1]++] = i;
   double *scr = (double *) R_alloc(slen * nt, sizeof(double));
   int *n1 = (int *) R_alloc(bk, sizeof(int));
   int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
@@ -335,14 +362,9 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   for (int b0 = 0; b0 < B; b0 += bk) {
     R_CheckUserInterrupt();
     int nb = B - b0 < bk ? B - b0 : bk;
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int b = 0; b < nb; b++) {
-      int th = 0;
-#ifdef _OPENMP
-      th = omp_get_thread_num();
-#endif
+    for (int b = 0; b < nb; b++) {   /* cheap: only the pseudo-treated rows */
       size_t col = (size_t) (b0 + b) * m;
-      n1[b] = pl_build(n, N, un, tc, au + col, ap + col, m, gu + (size_t) th * N,
+      n1[b] = pl_build(n, N, ustart, urows, tc, au + col, ap + col, m, gu,
                        D + (size_t) b * n, idx + (size_t) b * n);
     }
     const void *vmax = vmaxget();

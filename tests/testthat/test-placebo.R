@@ -182,14 +182,23 @@ test_that("set.seed() and seed = reproduce every draw; seed leaves the stream", 
 test_that("results do not depend on threads or on progress chunks", {
   d <- sim_panel(n_units = 120, n_periods = 12, seed = 16)
   fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
+  # force threads even for these small draws
+  old <- options(smartdid.placebo_min_work = 0, smartdid.progress_work = 0)
+  on.exit(options(old))
   p1 <- placebo(fit, draws = 70, seed = 5, nthreads = 1)
   p2 <- placebo(fit, draws = 70, seed = 5, nthreads = 2)
   expect_identical(p1$draws, p2$draws)
-  old <- options(smartdid.progress_work = 0)
-  on.exit(options(old))
   out <- capture.output(p3 <- placebo(fit, draws = 70, seed = 5, progress = TRUE))
   expect_true(any(grepl("100%", out)))
   expect_identical(p1$draws, p3$draws)
+  # blocks of 7 draws instead of 64
+  options(smartdid.placebo_block = 7)
+  p4 <- placebo(fit, draws = 70, seed = 5, nthreads = 2)
+  options(smartdid.placebo_block = NULL)
+  expect_identical(p1$draws, p4$draws)
+  fh <- update(fit, vcov = "hc1", weights = "w")
+  expect_identical(placebo(fh, draws = 30, seed = 6, nthreads = 1)$draws,
+                   placebo(fh, draws = 30, seed = 6, nthreads = 2)$draws)
 })
 
 test_that("p-value convention and shares significant", {
