@@ -548,7 +548,8 @@ plot.smartdid_placebo <- function(x, p_line = 0.1, main = "Placebo test",
   graphics::mtext("p-value", side = 4, line = 2.5)
   if (!is.null(p_line)) graphics::abline(h = p_line, lty = 3, col = "grey40")
   if (isTRUE(legend)) {
-    graphics::legend("topleft", bty = "n", cex = 0.8,
+    side <- if (x$observed < stats::median(est)) "topright" else "topleft"
+    graphics::legend(side, bty = "n", cex = 0.8,
                      legend = c("Density of estimates", "p-values",
                                 "Observed estimate"),
                      lty = c(1, NA, 2), lwd = c(2, NA, 1), pch = c(NA, 1, NA),
