@@ -101,6 +101,31 @@ test_that("types unit and time match full fits and draw what they say", {
   }
 })
 
+test_that("rows the fit dropped stay out; time draws respect 'years'", {
+  d <- sim_panel(seed = 21)
+  d$x1[c(3, 50, 123)] <- NA
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
+  pl <- placebo(fit, draws = 6, seed = 2, keep_assignments = TRUE)
+  expect_true(all(is.na(placebo_treatment(pl, 1)[c(3, 50, 123)])))
+  expect_draws_match(pl, fit, d, draws = c(1, 6))
+
+  yrs <- 2004:2005
+  pt <- placebo(fit, draws = 6, type = "time", years = yrs, seed = 3,
+                keep_assignments = TRUE)
+  expect_true(all(pt$assignments$adoption %in% yrs))
+  # units with an observed pre-adoption period in 'years' after their first
+  ok <- !is.na(d$x1)
+  movable <- vapply(unique(d$unit[!is.na(d$first)]), function(u) {
+    yr <- d$year[ok & d$unit == u & d$year < d$first]
+    any(yr[yr > min(yr)] %in% yrs)
+  }, TRUE)
+  expect_equal(pt$treated_units, sum(movable))
+  expect_equal(pt$unmoved, sum(!movable))
+  expect_gt(pt$unmoved, 0)
+  expect_output(print(pt), "could not be moved")
+  expect_draws_match(pt, fit, d, draws = c(2, 5))
+})
+
 test_that("mixed draws: as many units as treated, periods from the cohorts or years", {
   d <- sim_panel(seed = 11)
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
