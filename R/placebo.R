@@ -52,9 +52,11 @@
 #' number of threads. The outcome and the controls are demeaned once, with the
 #' fit's C engine; each draw then builds its pseudo-treatment, demeans it the
 #' same way, residualises it on the demeaned controls and computes its
-#' estimate and variance at a cost of O(rows x controls). Draws run in
-#' parallel (OpenMP) on `nthreads` threads; results do not depend on it.
-#' Interrupting (Ctrl-C) is honoured between blocks of draws.
+#' estimate and variance at a cost of O(rows x controls). Large draws (rows x
+#' (controls + 2) of at least 200,000) run in parallel (OpenMP) on `nthreads`
+#' threads; smaller ones on one, where a second thread gains little. Results
+#' do not depend on the number of threads. Interrupting (Ctrl-C) is honoured
+#' between blocks of draws.
 #'
 #' @param fit A [smartdid()] fit.
 #' @param draws Number of placebo draws (a whole number >= 1).
