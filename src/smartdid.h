@@ -44,6 +44,11 @@ SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
                  SEXP replace, SEXP caliper);
 /* bootstrap.c */
 SEXP sd_mboot(SEXP psi, SEXP biters, SEXP type);
+/* placebo.c */
+SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
+                SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
+                SEXP ctrl, SEXP nthreads);
+SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP ncand);
 
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);

@@ -1,0 +1,599 @@
+# Placebo tests (randomization inference): many regressions of the outcome
+# on random pseudo-treatments. The fixed effects and the controls are absorbed
+# once; each draw only demeans and residualises its pseudo-treatment in C
+# (src/placebo.c, Frisch-Waugh-Lovell), so 500 draws cost about one fit.
+
+#' Placebo tests: randomization inference for a DID estimate
+#'
+#' Re-estimates the model of a [smartdid()] fit many times with the treatment
+#' replaced by a random pseudo-treatment, and compares the real estimate with
+#' the distribution of the placebo estimates (the study's Figure 1). Each
+#' draw gives an estimate and a standard error under exactly the inference
+#' rules of the fit (the same clustering, small-sample factor and degrees of
+#' freedom), so its t statistic and p-value equal those of a full
+#' `smartdid()` fit with that pseudo-treatment.
+#'
+#' @section Types of draws:
+#' A pseudo-treated unit is treated from its pseudo adoption period on
+#' (`D = 1` when the period is at or after it).
+#' \describe{
+#'   \item{`"mixed"` (the study's)}{each draw picks as many random units as
+#'     the fit has treated units (units with `D = 1` in some period) and gives
+#'     each an adoption period drawn uniformly, with replacement, from the
+#'     periods at which units of the fit adopt (or from `years`).}
+#'   \item{`"unit"` (placebo in space)}{each draw gives the actual adoption
+#'     periods to random units: the same number of units in each cohort as in
+#'     the fit, each period kept; `years` is not used.}
+#'   \item{`"time"` (placebo in time)}{the units that are actually treated
+#'     keep their status, but each one's adoption is moved to a random earlier
+#'     period; the model is estimated on the pre-adoption sample: all rows of
+#'     never-treated units and the rows of treated units before their actual
+#'     adoption (the rows of the fit's sample with `D = 0` when the treatment
+#'     is absorbing). A unit's pseudo adoption period is drawn uniformly among
+#'     the periods at which it is observed in that sample except its first
+#'     one (so it has at least one pseudo-untreated and one pseudo-treated
+#'     row), restricted to `years` when given. Treated units without such a
+#'     period stay untreated in every draw (their number is reported as
+#'     `unmoved`). The sample and its variance rules (for example the number
+#'     of clusters) are those of `smartdid()` on that sample.}
+#' }
+#'
+#' @section Randomization p-value:
+#' `p.value` is the share of draws whose estimate is at least as large in
+#' absolute value as the observed one: `mean(abs(estimate) >= abs(observed))`
+#' over the draws with an estimate. Some authors add one to the count and to
+#' the number of draws; that version is `p.value_plus1`,
+#' `(1 + count) / (1 + draws)`. The observed estimate is the fit's, also for
+#' `type = "time"`.
+#'
+#' @section Computation:
+#' Random numbers come from R's generator and are all drawn before any
+#' estimation, so `set.seed()` or `seed` reproduce every draw whatever the
+#' number of threads. The outcome and the controls are demeaned once, with the
+#' fit's C engine; each draw then builds its pseudo-treatment, demeans it the
+#' same way, residualises it on the demeaned controls and computes its
+#' estimate and variance at a cost of O(rows x controls). Large draws (rows x
+#' (controls + 2) of at least 200,000) run in parallel (OpenMP) on `nthreads`
+#' threads; smaller ones on one, where a second thread gains little. Results
+#' do not depend on the number of threads. Interrupting (Ctrl-C) is honoured
+#' between blocks of draws.
+#'
+#' @param fit A [smartdid()] fit.
+#' @param draws Number of placebo draws (a whole number >= 1).
+#' @param type `"mixed"`, `"unit"` or `"time"`, see below.
+#' @param seed `NULL` to use the current random-number stream, or a number
+#'   passed to [set.seed()]; the stream of the session is then left as it was.
+#' @param years Candidate pseudo adoption periods (values of the fit's `time`
+#'   column, all of which must occur in its sample) for `"mixed"` (default:
+#'   the periods at which units adopt) and `"time"` (default: any earlier
+#'   period).
+#' @param keep_assignments Store the pseudo-treated units and their pseudo
+#'   adoption periods of every draw (`$assignments`), so that any draw can be
+#'   rebuilt with [placebo_treatment()] and re-estimated.
+#' @param nthreads Threads, see [smartdid_threads()].
+#' @param progress Show a progress bar on long runs (by default in
+#'   interactive sessions).
+#' @param ... Not used; an error if given.
+#' @return An object of class `smartdid_placebo`: a list with
+#'   \describe{
+#'     \item{`draws`}{a data frame, one row per draw: `draw`, `estimate`,
+#'       `std.error`, `statistic`, `p.value` (a draw whose pseudo-treatment
+#'       is absorbed by the fixed effects or the controls has `NA`s).}
+#'     \item{`observed`}{the fit's estimate.}
+#'     \item{`p.value`, `p.value_plus1`}{randomization p-values, see below.}
+#'     \item{`significant`}{shares of draws with a p-value below 0.10, 0.05,
+#'       0.01.}
+#'     \item{`type`, `n_draws`, `n_valid`, `treated_units`, `unmoved`,
+#'       `years`, `nobs`, `vcov_info`, `df`}{what was drawn and how.}
+#'     \item{`assignments`}{with `keep_assignments = TRUE`, a data frame
+#'       `draw`, `unit`, `adoption` (values of the fit's id and time
+#'       columns); otherwise `NULL`.}
+#'   }
+#'   Methods: `print()`, [plot()][plot.smartdid_placebo],
+#'   `generics::tidy()` (the draws), `generics::glance()` (one row).
+#' @examples
+#' d <- expand.grid(unit = 1:40, year = 2001:2010)
+#' d$first <- ifelse(d$unit <= 16, 2004 + d$unit %% 3, NA)
+#' d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
+#' d$x <- sin(d$unit * d$year)
+#' d$y <- 0.5 * d$D + 0.3 * d$x + cos(d$unit + 2 * d$year)
+#' fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", treat = "D")
+#' pl <- placebo(fit, draws = 200, seed = 1)
+#' pl
+#' head(generics::tidy(pl))
+#' plot(pl)
+#' # the in-space and in-time variants
+#' placebo(fit, draws = 100, type = "unit", seed = 2)$p.value
+#' placebo(fit, draws = 100, type = "time", seed = 3)$significant
+#' @export
+placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
+                    seed = NULL, years = NULL, keep_assignments = FALSE,
+                    nthreads = smartdid_threads(), progress = interactive(), ...) {
+  if (...length() > 0L) {
+    nm <- names(list(...))
+    sd_stop("unknown argument(s) to placebo(): ",
+            if (is.null(nm)) "unnamed" else paste0("'", nm, "'", collapse = ", "))
+  }
+  cl <- match.call()
+  check_fit(fit)
+  draws <- check_count(draws, "draws", min = 1)
+  type <- check_placebo_type(type)
+  check_seed(seed)
+  check_flag(keep_assignments, "keep_assignments")
+  check_flag(progress, "progress")
+  nthreads <- check_count(nthreads, "nthreads", min = 1)
+
+  frame <- placebo_frame(fit)
+  ycode <- placebo_years(years, frame, type)
+  asg <- with_seed(seed, placebo_assign(frame, type, draws, ycode))
+  base <- if (type == "time") placebo_base_time(fit, frame, asg) else fit
+  model <- placebo_model(base, frame, nthreads)
+  aunit <- model$unit_map[asg$unit]
+  aunit[is.na(aunit)] <- 0L
+  dim(aunit) <- dim(asg$unit)
+  res <- placebo_run(model, aunit, asg$per, nthreads, progress)
+
+  est <- res$estimate
+  se <- res$std.error
+  stat <- est / se
+  pv <- 2 * stats::pt(-abs(stat), base$df_t)
+  ok <- !is.na(est)
+  observed <- unname(fit$coefficients[fit$treat_name])
+  count <- sum(abs(est[ok]) >= abs(observed))
+  out <- list(
+    draws = data.frame(draw = seq_len(draws), estimate = est, std.error = se,
+                       statistic = stat, p.value = pv),
+    observed = observed,
+    p.value = if (any(ok)) count / sum(ok) else NA_real_,
+    p.value_plus1 = (1 + count) / (1 + sum(ok)),
+    significant = c(`10%` = mean(pv[ok] < 0.10), `5%` = mean(pv[ok] < 0.05),
+                    `1%` = mean(pv[ok] < 0.01)),
+    type = type,
+    n_draws = draws,
+    n_valid = sum(ok),
+    treated_units = nrow(asg$unit),
+    n_units = length(frame$units),
+    unmoved = asg$unmoved,
+    years = frame$periods[asg$cand],
+    nobs = length(base$obs),
+    vcov_info = base$vcov_info,
+    n_clusters = base$n_clusters,
+    df = base$df_t,
+    converged = res$converged,
+    sample_rows = base$obs,
+    periods = frame$periods,
+    assignments = if (keep_assignments) placebo_assignments(asg, frame) else NULL,
+    fit = fit,
+    seed = seed,
+    call = cl
+  )
+  class(out) <- "smartdid_placebo"
+  out
+}
+
+check_placebo_type <- function(type) {
+  all_types <- c("mixed", "unit", "time")
+  if (identical(type, all_types)) return("mixed")
+  if (!is.character(type) || length(type) != 1L || !type %in% all_types) {
+    sd_stop("'type' must be one of \"mixed\", \"unit\" or \"time\"")
+  }
+  type
+}
+
+check_seed <- function(seed) {
+  if (!is.null(seed) && (!is.numeric(seed) || length(seed) != 1L || !is.finite(seed))) {
+    sd_stop("'seed' must be NULL or a single number, as for set.seed()")
+  }
+  invisible(seed)
+}
+
+# Evaluate `expr` after set.seed(seed), leaving the session's stream as it was.
+with_seed <- function(seed, expr) {
+  if (is.null(seed)) return(expr)
+  env <- globalenv()
+  had <- exists(".Random.seed", envir = env, inherits = FALSE)
+  old <- if (had) get(".Random.seed", envir = env, inherits = FALSE)
+  on.exit(if (had) assign(".Random.seed", old, envir = env)
+          else if (exists(".Random.seed", envir = env, inherits = FALSE))
+            rm(".Random.seed", envir = env))
+  set.seed(seed)
+  expr
+}
+
+# Units, periods and actual adoption periods on the fit's sample.
+placebo_frame <- function(fit) {
+  a <- fit$args
+  data <- fit$data
+  obs <- fit$obs
+  d <- build_treatment(data, a$time, a$treat, a$cohort)$d[obs]
+  uc <- group_codes(data[[a$id]][obs])
+  tc <- group_codes(data[[a$time]][obs])
+  unit <- as.vector(uc)
+  tcode <- as.vector(tc)
+  units <- attr(uc, "levels")
+  first <- rep(NA_integer_, length(units))
+  on <- which(d == 1)
+  if (length(on)) {
+    o <- on[order(unit[on], tcode[on])]
+    k <- o[!duplicated(unit[o])]
+    first[unit[k]] <- tcode[k]
+  }
+  list(unit = unit, tcode = tcode, units = units, periods = attr(tc, "levels"),
+       first = first, id = a$id, time = a$time)
+}
+
+placebo_years <- function(years, frame, type) {
+  if (is.null(years)) return(NULL)
+  if (type == "unit") {
+    sd_stop("'years' is not used with type = \"unit\", which keeps the actual ",
+            "adoption periods; drop 'years' or use type = \"mixed\"")
+  }
+  if (length(years) == 0L || anyNA(years)) {
+    sd_stop("'years' must be a non-empty vector of periods without NA")
+  }
+  code <- match(years, frame$periods)
+  if (anyNA(code)) {
+    sd_stop("'years' must list periods of the fit's sample (values of '",
+            frame$time, "'); not found: ",
+            paste(format(years[is.na(code)]), collapse = ", "))
+  }
+  sort(unique(code))
+}
+
+# The random part, all in R's generator: pseudo-treated unit codes and their
+# adoption period codes, one column per draw.
+placebo_assign <- function(frame, type, draws, ycode) {
+  N <- length(frame$units)
+  tu <- which(!is.na(frame$first))
+  m <- length(tu)
+  if (type == "time") return(placebo_assign_time(frame, draws, ycode, tu))
+  if (type == "mixed") {
+    cand <- ycode %||% sort(unique(frame$first[tu]))
+    r <- .Call(C_sd_placebo_assign, N, m, draws, length(cand))
+    aunit <- r$unit
+    aper <- matrix(cand[r$period], m, draws)
+  } else {
+    cand <- sort(unique(frame$first[tu]))
+    aunit <- .Call(C_sd_placebo_assign, N, m, draws, 0L)$unit
+    aper <- matrix(frame$first[tu], m, draws)
+  }
+  list(unit = aunit, per = aper, cand = cand, unmoved = 0L, pre = NULL)
+}
+
+placebo_assign_time <- function(frame, draws, ycode, tu) {
+  unit <- frame$unit
+  tcode <- frame$tcode
+  g <- frame$first[unit]
+  pre <- is.na(g) | tcode < g
+  # candidate periods: pre-adoption periods of treated units but their first
+  rows <- which(!is.na(g) & tcode < g)
+  rows <- rows[order(unit[rows], tcode[rows])]
+  rows <- rows[duplicated(unit[rows])]
+  if (!is.null(ycode)) rows <- rows[tcode[rows] %in% ycode]
+  cand <- split(tcode[rows], factor(unit[rows], levels = tu))
+  movable <- tu[lengths(cand) > 0L]
+  if (length(movable) == 0L) {
+    sd_stop("type = \"time\" needs treated units observed at least twice before ",
+            "their adoption", if (!is.null(ycode)) " (within 'years')",
+            "; none is, so no adoption can be moved earlier")
+  }
+  cand <- cand[lengths(cand) > 0L]
+  # draw by draw (so a longer run starts with the draws of a shorter one):
+  # unit j takes flat[offset_j + k], k uniform on 1..len_j
+  len <- lengths(cand)
+  flat <- unlist(cand, use.names = FALSE)
+  offset <- cumsum(c(0L, len[-length(len)]))
+  aper <- matrix(0L, length(movable), draws)
+  for (b in seq_len(draws)) {
+    k <- pmin(floor(stats::runif(length(len)) * len), len - 1)
+    aper[, b] <- flat[offset + k + 1]
+  }
+  aunit <- matrix(movable, length(movable), draws)
+  list(unit = aunit, per = aper, cand = sort(unique(unlist(cand))),
+       unmoved = length(tu) - length(movable), pre = pre)
+}
+
+# The fit on the pre-adoption sample (type "time"): smartdid() with the
+# first draw's pseudo-treatment gives its sample and variance rules.
+placebo_base_time <- function(fit, frame, asg) {
+  data <- fit$data
+  col <- ".placebo_d"
+  while (col %in% names(data)) col <- paste0(col, "_")
+  gu <- rep(NA_integer_, length(frame$units))
+  gu[asg$unit[, 1]] <- asg$per[, 1]
+  g <- gu[frame$unit]
+  dcol <- rep(0, nrow(data))
+  dcol[fit$obs] <- as.numeric(!is.na(g) & frame$tcode >= g)
+  mask <- rep(FALSE, nrow(data))
+  mask[fit$obs[asg$pre]] <- TRUE
+  data[[col]] <- dcol
+  stats::update(fit, data = data, treat = col, subset = mask)
+}
+
+# Absorb once: demeaned controls, Q = (X~'WX~)^-1, the outcome's residual e,
+# and everything the C loop needs about the sample and the variance rules.
+placebo_model <- function(base, frame, nthreads) {
+  a <- base$args
+  data <- base$data
+  spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
+                  a$fe, a$ssc)
+  panel <- placebo_panel(base, spec)
+  design <- sd_design(data, panel, spec)
+  ctrl <- design$X[setdiff(names(base$coefficients), base$treat_name)]
+  w <- panel$weights
+  M <- .Call(C_sd_demean, c(list(design$y), ctrl), panel$fe, panel$fe_nlev, w,
+             1e-13, 100000L, as.integer(nthreads))
+  yd <- M[, 1L]
+  Xd <- M[, -1L, drop = FALSE]
+  if (ncol(Xd) > 0L) {
+    ols <- .Call(C_sd_ols, Xd, yd, w, 1e-10)
+    Xd <- Xd[, ols$keep, drop = FALSE]
+    Q <- ols$bread[ols$keep, ols$keep, drop = FALSE]
+    e <- ols$residuals
+  } else {
+    Q <- matrix(0, 0L, 0L)
+    e <- yd
+  }
+  list(Xd = Xd, e = e, Q = Q, fe = panel$fe, fe_nlev = panel$fe_nlev, w = w,
+       unit = panel$fe[[1]], unit_map = match(frame$units, panel$unit_levels),
+       tcode = match(data[[a$time]][panel$obs], frame$periods),
+       vc = placebo_vc(base, panel, length(e)))
+}
+
+# The parts of sd_panel() the draws need, on the fit's sample (already
+# validated and cleaned when the fit was made): codes of the fixed effects
+# and clusters, and the weights.
+placebo_panel <- function(base, spec) {
+  a <- base$args
+  data <- base$data
+  obs <- base$obs
+  raw <- c(list(data[[a$id]], data[[a$time]]), lapply(a$fe, fe_codes, data = data))
+  fe <- lapply(raw, function(x) group_codes(x[obs]))
+  cl <- lapply(spec$cluster, function(v) group_codes(data[[v]][obs]))
+  nlev <- function(x) length(attr(x, "levels"))
+  list(obs = obs, d = numeric(length(obs)), treat_name = base$treat_name,
+       fe = lapply(fe, as.vector), fe_nlev = vapply(fe, nlev, 1L),
+       unit_levels = attr(fe[[1]], "levels"),
+       cluster = lapply(cl, as.vector), cluster_G = vapply(cl, nlev, 1L),
+       weights = if (is.null(a$weights)) NULL else as.double(data[[a$weights]][obs]))
+}
+
+# The variance rules of the fit, for the C loop: list(type, scale, cluster
+# codes, their numbers of levels, signs).
+placebo_vc <- function(base, panel, n) {
+  vi <- base$vcov_info
+  switch(vi$type,
+    iid = list(0L, if (vi$ssc$adj) 1 / (n - base$K) else 1 / n, list(),
+               integer(), double()),
+    hc1 = list(1L, vi$factor, list(), integer(), double()),
+    cluster = {
+      cl <- panel$cluster
+      G <- panel$cluster_G
+      if (length(cl) == 2L) {
+        both <- group_codes(paste(cl[[1]], cl[[2]]))
+        cl <- c(cl, list(as.vector(both)))
+        G <- c(G, length(attr(both, "levels")))
+      }
+      list(2L, vi$factor, unname(lapply(cl, as.integer)), as.integer(G),
+           c(1, 1, -1)[seq_along(cl)])
+    })
+}
+
+# Run the draws in C; in chunks with a progress bar on long interactive runs.
+placebo_run <- function(model, aunit, aper, nthreads, progress) {
+  B <- ncol(aunit)
+  work <- as.double(length(model$e)) * (ncol(model$Xd) + 3) * B
+  long <- work > getOption("smartdid.progress_work", 1e9)
+  nchunk <- if (progress && B >= 20L && long) 20L else 1L
+  idx <- split(seq_len(B), ceiling(seq_len(B) * nchunk / B))
+  est <- se <- numeric(B)
+  conv <- TRUE
+  bar <- if (nchunk > 1L) utils::txtProgressBar(0, B, style = 3) else NULL
+  if (!is.null(bar)) on.exit(close(bar))
+  for (ix in idx) {
+    r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
+               model$w, model$unit, model$tcode, aunit[, ix, drop = FALSE],
+               aper[, ix, drop = FALSE], model$vc,
+               c(1e-13, 100000, getOption("smartdid.placebo_block", 0),
+                 getOption("smartdid.placebo_min_work", 2e5)),
+               as.integer(nthreads))
+    est[ix] <- r$estimate
+    se[ix] <- r$std.error
+    conv <- conv && r$converged
+    if (!is.null(bar)) utils::setTxtProgressBar(bar, max(ix))
+  }
+  if (!conv) {
+    warning("the fixed effects were not absorbed to full precision in some ",
+            "draws; results may be inaccurate", call. = FALSE)
+  }
+  list(estimate = est, std.error = se, converged = conv)
+}
+
+placebo_assignments <- function(asg, frame) {
+  m <- nrow(asg$unit)
+  B <- ncol(asg$unit)
+  data.frame(draw = rep(seq_len(B), each = m),
+             unit = frame$units[as.vector(asg$unit)],
+             adoption = frame$periods[as.vector(asg$per)],
+             stringsAsFactors = FALSE)
+}
+
+#' Rebuild the pseudo-treatment of one placebo draw
+#'
+#' Gives the 0/1 pseudo-treatment column of a draw of [placebo()] (run with
+#' `keep_assignments = TRUE`), one value per row of the fit's data, so that
+#' the draw can be re-estimated independently with [smartdid()] or
+#' `update()`.
+#'
+#' @param x A [placebo()] result with stored assignments.
+#' @param draw The number of the draw (a row of `x$draws`).
+#' @return A numeric vector with one value per row of the data of the fit:
+#'   1 from the pseudo adoption period of a pseudo-treated unit on, 0
+#'   otherwise, and `NA` for rows outside the sample the placebo used (rows
+#'   the fit dropped, and for `type = "time"` the rows from each treated
+#'   unit's actual adoption on). Re-estimating with it as `treat` drops
+#'   exactly those rows.
+#' @examples
+#' d <- expand.grid(unit = 1:30, year = 2001:2008)
+#' d$D <- as.numeric(d$unit <= 10 & d$year >= 2005)
+#' d$y <- 0.5 * d$D + cos(d$unit + 2 * d$year)
+#' fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
+#' pl <- placebo(fit, draws = 20, seed = 1, keep_assignments = TRUE)
+#' d$pseudo <- placebo_treatment(pl, 7)
+#' refit <- update(fit, data = d, treat = "pseudo")
+#' c(refit = unname(coef(refit)["pseudo"]), draw = pl$draws$estimate[7])
+#' @export
+placebo_treatment <- function(x, draw) {
+  if (!inherits(x, "smartdid_placebo")) sd_stop("'x' must be a result of placebo()")
+  if (is.null(x$assignments)) {
+    sd_stop("'x' holds no assignments; rerun placebo() with ",
+            "keep_assignments = TRUE")
+  }
+  draw <- check_count(draw, "draw", min = 1)
+  if (draw > x$n_draws) sd_stop("'draw' must be at most ", x$n_draws)
+  a <- x$fit$args
+  data <- x$fit$data
+  asg <- x$assignments[x$assignments$draw == draw, , drop = FALSE]
+  g <- match(asg$adoption, x$periods)[match(data[[a$id]], asg$unit)]
+  tpos <- match(data[[a$time]], x$periods)
+  out <- as.numeric(!is.na(g) & !is.na(tpos) & tpos >= g)
+  out[-x$sample_rows] <- NA
+  out
+}
+
+# ---- methods ---------------------------------------------------------------
+
+#' @export
+format.smartdid_placebo <- function(x, digits = 4, ...) {
+  f <- function(v) formatC(v, digits = digits, format = "f")
+  pct <- function(v) paste0(formatC(100 * v, digits = 1, format = "f"), "%")
+  what <- switch(x$type,
+    mixed = paste0(x$treated_units, " random units of ", x$n_units,
+                   ", each from a random period among ", fmt_periods(x$years)),
+    unit = paste0(x$treated_units, " random units of ", x$n_units,
+                  " with the actual adoption periods (", fmt_periods(x$years), ")"),
+    time = paste0("the ", x$treated_units, " treated units, adoption moved to a ",
+                  "random earlier period, on the pre-adoption sample",
+                  if (x$unmoved > 0L) paste0(" (", x$unmoved, " treated units ",
+                                             "could not be moved)") else ""))
+  est <- x$draws$estimate[!is.na(x$draws$estimate)]
+  fake <- list(vcov_info = x$vcov_info, df_t = x$df, n_clusters = x$n_clusters)
+  c(paste0("Placebo test (randomization inference), type \"", x$type, "\": ",
+           format(x$n_draws, big.mark = ","), " draws",
+           if (x$n_valid < x$n_draws) paste0(" (", x$n_draws - x$n_valid,
+                                             " not estimable)") else ""),
+    paste0("Each draw: ", what),
+    paste0("Sample: ", format(x$nobs, big.mark = ","), " observations; std. errors ",
+           format_vcov_info(fake)),
+    paste0("Observed estimate:      ", f(x$observed)),
+    if (length(est) == 0L) "Placebo estimates:      none (no pseudo-treatment was estimable)"
+    else paste0("Placebo estimates:      mean ", f(mean(est)), ", sd ",
+                f(stats::sd(est)), ", range [", f(min(est)), ", ", f(max(est)), "]"),
+    paste0("Randomization p-value:  ", f(x$p.value),
+           "  (share of draws with |estimate| >= |observed|; ",
+           "(1 + count) / (1 + draws): ", f(x$p.value_plus1), ")"),
+    paste0("Draws significant at 10% / 5% / 1%: ", pct(x$significant[1]), " / ",
+           pct(x$significant[2]), " / ", pct(x$significant[3])))
+}
+
+fmt_periods <- function(p) {
+  if (length(p) > 6L) paste0(format(p[1]), ", ..., ", format(p[length(p)]))
+  else paste(format(p), collapse = ", ")
+}
+
+#' @export
+print.smartdid_placebo <- function(x, digits = 4, ...) {
+  cat(format(x, digits = digits), sep = "\n")
+  invisible(x)
+}
+
+#' Plot a placebo test (the study's Figure 1)
+#'
+#' A kernel density of the placebo estimates (left axis), the p-value of each
+#' draw as a point at its estimate (right axis), and a dashed vertical line at
+#' the observed estimate. Base graphics.
+#'
+#' @param x A [placebo()] result.
+#' @param p_line Draw a dotted horizontal line at this p-value (`NULL` for
+#'   none).
+#' @param main,xlab Title and x-axis label.
+#' @param legend Add a legend.
+#' @param ... Passed to [stats::density()] (such as `bw` or `adjust`).
+#' @return The plotted data, invisibly: a list of two data frames,
+#'   `density` (`x`, `density`) and `points` (`estimate`, `p.value`), and
+#'   `observed`.
+#' @examples
+#' d <- expand.grid(unit = 1:40, year = 2001:2010)
+#' d$D <- as.numeric(d$unit <= 15 & d$year >= 2005)
+#' d$y <- 0.5 * d$D + cos(d$unit + 2 * d$year)
+#' fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
+#' pd <- plot(placebo(fit, draws = 100, seed = 1))
+#' head(pd$points)
+#' @export
+plot.smartdid_placebo <- function(x, p_line = 0.1, main = "Placebo test",
+                                  xlab = "Estimate", legend = TRUE, ...) {
+  ok <- !is.na(x$draws$estimate)
+  est <- x$draws$estimate[ok]
+  pv <- x$draws$p.value[ok]
+  if (length(est) < 2L) sd_stop("'x' has fewer than two estimable draws to plot")
+  dens <- stats::density(est, ...)
+  xlim <- range(dens$x, x$observed)
+  op <- graphics::par(mar = c(5, 4, 4, 4) + 0.1)
+  on.exit(graphics::par(op))
+  graphics::plot(dens$x, dens$y, type = "l", lwd = 2, xlim = xlim,
+                 xlab = xlab, ylab = "Density", main = main)
+  graphics::abline(v = x$observed, lty = 2)
+  graphics::par(new = TRUE)
+  graphics::plot(est, pv, xlim = xlim, ylim = c(0, 1), axes = FALSE, xlab = "",
+                 ylab = "", pch = 1, cex = 0.6, col = "grey40")
+  graphics::axis(4)
+  graphics::mtext("p-value", side = 4, line = 2.5)
+  if (!is.null(p_line)) graphics::abline(h = p_line, lty = 3, col = "grey40")
+  if (isTRUE(legend)) {
+    side <- if (x$observed < stats::median(est)) "topright" else "topleft"
+    graphics::legend(side, bty = "n", cex = 0.8,
+                     legend = c("Density of estimates", "p-values",
+                                "Observed estimate"),
+                     lty = c(1, NA, 2), lwd = c(2, NA, 1), pch = c(NA, 1, NA),
+                     col = c("black", "grey40", "black"))
+  }
+  invisible(list(density = data.frame(x = dens$x, density = dens$y),
+                 points = data.frame(estimate = est, p.value = pv),
+                 observed = x$observed))
+}
+
+#' Tidy and glance a placebo test
+#'
+#' @param x A [placebo()] result.
+#' @param ... Not used.
+#' @return `tidy()`: the draws, one row each: `draw`, `estimate`,
+#'   `std.error`, `statistic`, `p.value`. `glance()`: one row with `type`,
+#'   `draws`, `valid`, `observed`, `mean`, `sd`, `p.value` (randomization),
+#'   `p.value_plus1`, and the shares of draws significant at 10, 5 and 1 %
+#'   (`sig_10`, `sig_05`, `sig_01`).
+#' @examples
+#' d <- expand.grid(unit = 1:30, year = 2001:2008)
+#' d$D <- as.numeric(d$unit <= 10 & d$year >= 2005)
+#' d$y <- 0.5 * d$D + cos(d$unit + 2 * d$year)
+#' fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
+#' pl <- placebo(fit, draws = 50, seed = 1)
+#' head(tidy(pl))
+#' glance(pl)
+#' @name tidy.smartdid_placebo
+#' @method tidy smartdid_placebo
+#' @export
+tidy.smartdid_placebo <- function(x, ...) {
+  x$draws
+}
+
+#' @rdname tidy.smartdid_placebo
+#' @method glance smartdid_placebo
+#' @export
+glance.smartdid_placebo <- function(x, ...) {
+  est <- x$draws$estimate[!is.na(x$draws$estimate)]
+  data.frame(type = x$type, draws = x$n_draws, valid = x$n_valid,
+             observed = x$observed, mean = mean(est), sd = stats::sd(est),
+             p.value = x$p.value, p.value_plus1 = x$p.value_plus1,
+             sig_10 = unname(x$significant[1]), sig_05 = unname(x$significant[2]),
+             sig_01 = unname(x$significant[3]), stringsAsFactors = FALSE)
+}

@@ -1,0 +1,434 @@
+/* Randomization (placebo) inference by Frisch-Waugh-Lovell.
+ *
+ * The fixed effects and the controls are absorbed once, in R through the same
+ * C engine as a fit: X~ (demeaned controls), Q = (X~'WX~)^-1 and
+ * e = y~ - X~ Q X~'W y~. A draw then only
+ *   1. builds its pseudo-treatment d (a unit is treated from its pseudo
+ *      adoption period on),
+ *   2. demeans d with sd_demean_columns() (draws are demeaned in blocks),
+ *   3. residualises it on the controls, r = d~ - X~ Q X~'W d~ (X~'W d~ is a
+ *      sum over the treated rows only), and reads off
+ *      beta = r'W e / r'W r with the variance of the full regression:
+ *        iid      scale * u'W u / r'W r,
+ *        HC1      scale * sum_i w_i^2 r_i^2 u_i^2 / (r'W r)^2,
+ *        cluster  scale * sum_k sign_k sum_g s_kg^2 / (r'W r)^2,
+ *                 s_kg = sum_{i in g} w_i r_i u_i,  u = e - beta r,
+ *      with the small-sample factor ("scale") of the fit passed from R.
+ * Every draw is computed by one thread in a fixed order of operations, so
+ * results do not depend on the number of threads.
+ */
+#include "smartdid.h"
+#include <math.h>
+#include <string.h>
+#include <limits.h>
+
+#define PL_CHUNK 512            /* rows per inner chunk (fixed: reproducible sums) */
+#define PL_MAX_BLOCK 64         /* draws demeaned together */
+#define PL_BLOCK_BYTES 67108864.0   /* memory budget of a block: 64 MB */
+
+typedef struct {
+  int n, p;
+  const double *X;      /* n x p, column major */
+  const double *e;      /* n */
+  const double *Q;      /* p x p */
+  const double *w;      /* n or NULL */
+  const double *xe;     /* X~'W e, p */
+  double ee;            /* e'W e */
+  int vtype;            /* 0 iid, 1 HC1, 2 cluster */
+  double scale;
+  int ncl;              /* clusterings (cluster only) */
+  const int **cl;       /* 0-based codes */
+  const int *G;
+  const double *sign;
+  int Gsum;
+} pl_model;
+
+/* ---- kernels (no R API) ------------------------------------------------ */
+
+static double pl_dot(const double *restrict a, const double *restrict b, int n)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; i++) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* Pseudo-treatment of one draw: d_i = 1 when the row's unit has a pseudo
+ * adoption period g and the row's period is >= g. Only the rows of the
+ * pseudo-treated units are visited (ustart/urows: the rows of each unit).
+ * gu: N ints, all INT_MAX on entry and on return (if a unit is listed twice,
+ * its last period counts). idx receives the treated rows. Returns their
+ * number. */
+static int pl_build(int n, int N, const int *ustart, const int *urows,
+                    const int *tcode, const int *au, const int *ap, int m,
+                    int *gu, double *d, int *idx)
+{
+  memset(d, 0, sizeof(double) * n);
+  for (int k = 0; k < m; k++) {
+    int u = au[k];
+    if (u >= 1 && u <= N && ap[k] != NA_INTEGER) gu[u - 1] = ap[k];
+  }
+  int n1 = 0;
+  for (int k = 0; k < m; k++) {
+    int u = au[k] - 1;
+    if (u < 0 || u >= N || gu[u] == INT_MAX) continue;
+    int g = gu[u];
+    for (int r = ustart[u]; r < ustart[u + 1]; r++) {
+      int i = urows[r];
+      if (tcode[i] >= g) { d[i] = 1; idx[n1++] = i; }
+    }
+    gu[u] = INT_MAX;
+  }
+  return n1;
+}
+
+/* r = d - X a on a chunk of len rows (X: column stride n), four columns at a
+ * time so that r is loaded and stored once per four columns. Element-wise:
+ * the result does not depend on vectorisation. */
+static void pl_resid(double *restrict r, const double *restrict d,
+                     const double *restrict X, int n, const double *a, int p,
+                     int len)
+{
+  memcpy(r, d, sizeof(double) * len);
+  int j = 0;
+  for (; j + 3 < p; j += 4) {
+    const double *x0 = X + (size_t) j * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+    double a0 = a[j], a1 = a[j + 1], a2 = a[j + 2], a3 = a[j + 3];
+#pragma omp simd
+    for (int k = 0; k < len; k++)
+      r[k] -= (a0 * x0[k] + a1 * x1[k]) + (a2 * x2[k] + a3 * x3[k]);
+  }
+  for (; j < p; j++) {
+    const double *xj = X + (size_t) j * n;
+    double aj = a[j];
+#pragma omp simd
+    for (int k = 0; k < len; k++) r[k] -= aj * xj[k];
+  }
+}
+
+/* S[c[k]] += x[k] for k < len, adding runs of equal codes in a register
+ * (rows usually come sorted by cluster). */
+static void pl_scatter(double *S, const int *c, const double *x, int len)
+{
+  if (len == 0) return;
+  int g = c[0];
+  double acc = x[0];
+  for (int k = 1; k < len; k++) {
+    if (c[k] == g) acc += x[k];
+    else { S[g] += acc; g = c[k]; acc = x[k]; }
+  }
+  S[g] += acc;
+}
+
+/* One draw on its demeaned pseudo-treatment d (length n) whose treated rows
+ * (before demeaning) are idx[0..n1-1].
+ * Since X~, e and d~ are all W-orthogonal to the fixed effects,
+ * X~'W d~ = X~'W d, d~'W d~ = d'W d~ and d~'W e = d'W e: sums over the
+ * treated rows only. scratch: 2p + Gsum + PL_CHUNK doubles. */
+static void pl_one(const pl_model *m, const double *d, const int *idx, int n1,
+                   double *scr, double *beta_out, double *se_out)
+{
+  int n = m->n, p = m->p;
+  const double *w = m->w, *e = m->e, *X = m->X;
+  double *c = scr, *a = scr + p, *S = scr + 2 * p, *buf = S + m->Gsum;
+
+  double dd = 0, de = 0;
+  if (w) {
+    for (int k = 0; k < n1; k++) { int i = idx[k]; dd += w[i] * d[i]; de += w[i] * e[i]; }
+  } else {
+    for (int k = 0; k < n1; k++) { int i = idx[k]; dd += d[i]; de += e[i]; }
+  }
+  for (int j = 0; j < p; j++) {
+    const double *xj = X + (size_t) j * n;
+    double s0 = 0, s1 = 0;
+    int k = 0;
+    if (w) {
+      for (; k + 1 < n1; k += 2) { s0 += w[idx[k]] * xj[idx[k]]; s1 += w[idx[k + 1]] * xj[idx[k + 1]]; }
+      for (; k < n1; k++) s0 += w[idx[k]] * xj[idx[k]];
+    } else {
+      for (; k + 1 < n1; k += 2) { s0 += xj[idx[k]]; s1 += xj[idx[k + 1]]; }
+      for (; k < n1; k++) s0 += xj[idx[k]];
+    }
+    c[j] = s0 + s1;
+  }
+  double ss_raw = (double) n1 * (double) (n - n1) / (double) n;
+  if (n1 == 0 || n1 == n || !(dd > 1e-12 * ss_raw)) {
+    *beta_out = NA_REAL; *se_out = NA_REAL;
+    return;
+  }
+  /* a = Q c, rr = r'W r, re = r'W e */
+  double ca = 0, xa = 0;
+  for (int j = 0; j < p; j++) {
+    double s = 0;
+    for (int k = 0; k < p; k++) s += m->Q[j + (size_t) k * p] * c[k];
+    a[j] = s;
+    ca += c[j] * s;
+    xa += m->xe[j] * s;
+  }
+  double rr = dd - ca;
+  if (!(rr > 1e-10 * dd)) {
+    *beta_out = NA_REAL; *se_out = NA_REAL;
+    return;
+  }
+  double re = de - xa;
+  double beta = re / rr, v;
+  *beta_out = beta;
+
+  if (m->vtype == 0) {
+    double uu = m->ee - 2 * beta * re + beta * beta * rr;
+    v = m->scale * uu / rr;
+  } else {
+    double hc = 0;
+    if (m->vtype == 2) memset(S, 0, sizeof(double) * m->Gsum);
+    for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
+      int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
+      pl_resid(buf, d + i0, X + i0, n, a, p, len);
+      /* buf <- w r u */
+      const double *ec = e + i0;
+      if (w) {
+        const double *wc = w + i0;
+#pragma omp simd
+        for (int k = 0; k < len; k++) buf[k] = wc[k] * buf[k] * (ec[k] - beta * buf[k]);
+      } else {
+#pragma omp simd
+        for (int k = 0; k < len; k++) buf[k] = buf[k] * (ec[k] - beta * buf[k]);
+      }
+      if (m->vtype == 1) {
+        hc += pl_dot(buf, buf, len);
+      } else {
+        double *Sk = S;
+        for (int q = 0; q < m->ncl; q++) {
+          pl_scatter(Sk, m->cl[q] + i0, buf, len);
+          Sk += m->G[q];
+        }
+      }
+    }
+    double meat = hc;
+    if (m->vtype == 2) {
+      const double *Sk = S;
+      for (int q = 0; q < m->ncl; q++) {
+        meat += m->sign[q] * pl_dot(Sk, Sk, m->G[q]);
+        Sk += m->G[q];
+      }
+    }
+    v = m->scale * meat / (rr * rr);
+  }
+  *se_out = sqrt(v > 0 ? v : 0);
+}
+
+/* ---- entry point -------------------------------------------------------- */
+
+static int int_max(const int *x, int n)
+{
+  int mx = 0;
+  for (int i = 0; i < n; i++) if (x[i] != NA_INTEGER && x[i] > mx) mx = x[i];
+  return mx;
+}
+
+/* Xd: n x p demeaned controls; e: residuals of the demeaned outcome on them;
+ * Q: (X~'WX~)^-1; fes, nlev, w: the fixed effects and weights as for
+ * sd_demean; unit, tcode: 1-based unit and period codes of each row;
+ * aunit, aper: m x B integer matrices, the pseudo-treated units of each draw
+ * and their pseudo adoption period codes; vc: list(type, scale, clusters
+ * (list of 1-based codes), G, sign); ctrl: c(tol, maxit) of the demeaning,
+ * the number of draws per block (0: chosen here) and the least rows x
+ * (controls + 2) of a draw for which threads are used.
+ * Returns list(estimate, std.error, treated_rows, converged). */
+SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
+                SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
+                SEXP ctrl, SEXP nthreads)
+{
+  int nprotect = 0;
+  if (!Rf_isReal(Xd) || !Rf_isMatrix(Xd)) Rf_error("'Xd' must be a double matrix");
+  int n = Rf_nrows(Xd), p = Rf_ncols(Xd);
+  if (n < 2) Rf_error("'Xd' must have at least 2 rows");
+  if (!Rf_isReal(e) || XLENGTH(e) != n) Rf_error("'e' must be a double vector of length %d", n);
+  if (!Rf_isReal(Q) || !Rf_isMatrix(Q) || Rf_nrows(Q) != p || Rf_ncols(Q) != p)
+    Rf_error("'Q' must be a %d x %d double matrix", p, p);
+  if (TYPEOF(fes) != VECSXP) Rf_error("'fes' must be a list");
+  if (TYPEOF(nlev) != INTSXP || Rf_length(nlev) != Rf_length(fes))
+    Rf_error("'nlev' must be an integer vector, one per fixed effect");
+  if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
+    Rf_error("'w' must be NULL or a double vector of length %d", n);
+  if (TYPEOF(unit) != INTSXP || XLENGTH(unit) != n)
+    Rf_error("'unit' must be an integer vector of length %d", n);
+  if (TYPEOF(tcode) != INTSXP || XLENGTH(tcode) != n)
+    Rf_error("'tcode' must be an integer vector of length %d", n);
+  if (TYPEOF(aunit) != INTSXP || !Rf_isMatrix(aunit) || TYPEOF(aper) != INTSXP ||
+      !Rf_isMatrix(aper) || Rf_nrows(aunit) != Rf_nrows(aper) ||
+      Rf_ncols(aunit) != Rf_ncols(aper))
+    Rf_error("'aunit' and 'aper' must be integer matrices of the same dimensions");
+  if (TYPEOF(vc) != VECSXP || Rf_length(vc) != 5) Rf_error("'vc' must be a list of 5");
+  if (!Rf_isReal(ctrl) || XLENGTH(ctrl) != 4)
+    Rf_error("'ctrl' must be c(tol, maxit, block, min_work)");
+
+  const int *un = INTEGER(unit), *tc = INTEGER(tcode);
+  int N = int_max(un, n);
+  for (int i = 0; i < n; i++) {
+    if (un[i] < 1) Rf_error("'unit' codes must be positive");
+    if (tc[i] == NA_INTEGER) Rf_error("'tcode' must not be NA");
+  }
+  int m = Rf_nrows(aunit), B = Rf_ncols(aunit);
+
+  pl_model md;
+  md.n = n; md.p = p;
+  md.X = REAL(Xd); md.e = REAL(e); md.Q = REAL(Q);
+  md.w = Rf_isNull(w) ? NULL : REAL(w);
+  md.vtype = Rf_asInteger(VECTOR_ELT(vc, 0));
+  md.scale = Rf_asReal(VECTOR_ELT(vc, 1));
+  if (md.vtype < 0 || md.vtype > 2) Rf_error("unknown variance type %d", md.vtype);
+  SEXP cls = VECTOR_ELT(vc, 2), Gs = VECTOR_ELT(vc, 3), sg = VECTOR_ELT(vc, 4);
+  md.ncl = 0; md.Gsum = 0; md.cl = NULL; md.G = NULL; md.sign = NULL;
+  if (md.vtype == 2) {
+    md.ncl = Rf_length(cls);
+    if (TYPEOF(cls) != VECSXP || md.ncl < 1 || TYPEOF(Gs) != INTSXP ||
+        Rf_length(Gs) != md.ncl || !Rf_isReal(sg) || Rf_length(sg) != md.ncl)
+      Rf_error("'vc' must hold cluster codes, their numbers of levels and signs");
+    const int **cl = (const int **) R_alloc(md.ncl, sizeof(int *));
+    for (int q = 0; q < md.ncl; q++) {
+      SEXP cq = VECTOR_ELT(cls, q);
+      int Gq = INTEGER(Gs)[q];
+      if (TYPEOF(cq) != INTSXP || XLENGTH(cq) != n || Gq < 1)
+        Rf_error("cluster %d must be an integer vector of length %d", q + 1, n);
+      int *c0 = (int *) R_alloc(n, sizeof(int));
+      const int *src = INTEGER(cq);
+      for (int i = 0; i < n; i++) {
+        if (src[i] < 1 || src[i] > Gq) Rf_error("cluster codes must lie in 1..%d", Gq);
+        c0[i] = src[i] - 1;
+      }
+      cl[q] = c0;
+      md.Gsum += Gq;
+    }
+    md.cl = cl; md.G = INTEGER(Gs); md.sign = REAL(sg);
+  }
+
+  /* X~'W e and e'W e, once */
+  double *xe = (double *) R_alloc((size_t) p + 1, sizeof(double));
+  double *we = (double *) R_alloc(n, sizeof(double));
+  for (int i = 0; i < n; i++) we[i] = md.w ? md.w[i] * md.e[i] : md.e[i];
+  for (int j = 0; j < p; j++) xe[j] = pl_dot(we, md.X + (size_t) j * n, n);
+  md.ee = pl_dot(we, md.e, n);
+  md.xe = xe;
+
+  sd_fe fe;
+  sd_fe_from_r(fes, nlev, w, n, &fe);
+  double tol = REAL(ctrl)[0];
+  int maxit = (int) REAL(ctrl)[1];
+
+  /* blocks of draws: bounded memory, an interrupt check between blocks */
+  int bk = (int) fmin(PL_MAX_BLOCK,
+                      fmax(1.0, floor(PL_BLOCK_BYTES / (n * (sizeof(double) + sizeof(int))))));
+  if (REAL(ctrl)[2] >= 1) bk = (int) REAL(ctrl)[2];
+  if (bk > B) bk = B;
+  if (bk < 1) bk = 1;
+  /* Threads only when a draw is big enough: a parallel region per block
+   * costs little on an idle machine but a time slice whenever another
+   * process holds a core, which small draws cannot amortise. */
+  double per_draw = (double) n * (p + 2);
+  int nt = per_draw >= REAL(ctrl)[3] ?
+    sd_nthreads(nthreads, (int) fmin(per_draw * bk, 2e9)) : 1;
+  if (nt > bk) nt = bk;
+  size_t slen = 2 * (size_t) p + md.Gsum + PL_CHUNK;
+  double *D = (double *) R_alloc((size_t) n * bk, sizeof(double));
+  int *gu = (int *) R_alloc(N, sizeof(int));
+  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  /* rows of each unit (counting sort) */
+  int *ustart = (int *) R_alloc((size_t) N + 1, sizeof(int));
+  int *urows = (int *) R_alloc(n, sizeof(int));
+  memset(ustart, 0, sizeof(int) * ((size_t) N + 1));
+  for (int i = 0; i < n; i++) ustart[un[i]]++;
+  for (int u = 0; u < N; u++) ustart[u + 1] += ustart[u];
+  int *pos = (int *) R_alloc((size_t) N + 1, sizeof(int));
+  memcpy(pos, ustart, sizeof(int) * N);
+  for (int i = 0; i < n; i++) urows[pos[un[i] - 1]++] = i;
+  double *scr = (double *) R_alloc(slen * nt, sizeof(double));
+  int *n1 = (int *) R_alloc(bk, sizeof(int));
+  int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
+
+  SEXP est = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
+  SEXP se = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
+  SEXP ntr = PROTECT(Rf_allocVector(INTSXP, B)); nprotect++;
+  double *pest = REAL(est), *pse = REAL(se);
+  int *pntr = INTEGER(ntr);
+  const int *au = INTEGER(aunit), *ap = INTEGER(aper);
+  int converged = 1;
+
+  for (int b0 = 0; b0 < B; b0 += bk) {
+    R_CheckUserInterrupt();
+    int nb = B - b0 < bk ? B - b0 : bk;
+    for (int b = 0; b < nb; b++) {   /* cheap: only the pseudo-treated rows */
+      size_t col = (size_t) (b0 + b) * m;
+      n1[b] = pl_build(n, N, ustart, urows, tc, au + col, ap + col, m, gu,
+                       D + (size_t) b * n, idx + (size_t) b * n);
+    }
+    const void *vmax = vmaxget();
+    if (sd_demean_columns(&fe, D, nb, tol, maxit, nt) != 0) converged = 0;
+    vmaxset(vmax);
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+    for (int b = 0; b < nb; b++) {
+      int th = 0;
+#ifdef _OPENMP
+      th = omp_get_thread_num();
+#endif
+      pl_one(&md, D + (size_t) b * n, idx + (size_t) b * n, n1[b], scr + th * slen,
+             pest + b0 + b, pse + b0 + b);
+    }
+    for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
+  }
+
+  const char *names[] = {"estimate", "std.error", "treated_rows", "converged", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)); nprotect++;
+  SET_VECTOR_ELT(out, 0, est);
+  SET_VECTOR_ELT(out, 1, se);
+  SET_VECTOR_ELT(out, 2, ntr);
+  SET_VECTOR_ELT(out, 3, Rf_ScalarLogical(converged));
+  UNPROTECT(nprotect);
+  return out;
+}
+
+/* Random assignments for the "mixed" and "unit" draws from R's generator:
+ * for each draw, m distinct units out of N (a partial Fisher-Yates shuffle)
+ * and, when ncand > 0, m indices into the candidate periods (1..ncand).
+ * Draws are generated one after the other, so a longer run starts with the
+ * draws of a shorter one. Returns list(unit = m x B, period = m x B or NULL). */
+SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP ncand)
+{
+  int nu = Rf_asInteger(N), mm = Rf_asInteger(m), nb = Rf_asInteger(B),
+      nc = Rf_asInteger(ncand), nprotect = 0;
+  if (nu == NA_INTEGER || nu < 1) Rf_error("'N' must be a positive integer");
+  if (mm == NA_INTEGER || mm < 0 || mm > nu) Rf_error("'m' must lie in 0..%d", nu);
+  if (nb == NA_INTEGER || nb < 0) Rf_error("'B' must be a non-negative integer");
+  if (nc == NA_INTEGER || nc < 0) Rf_error("'ncand' must be a non-negative integer");
+  SEXP U = PROTECT(Rf_allocMatrix(INTSXP, mm, nb)); nprotect++;
+  SEXP P = R_NilValue;
+  if (nc > 0) { P = PROTECT(Rf_allocMatrix(INTSXP, mm, nb)); nprotect++; }
+  int *perm = (int *) R_alloc(nu, sizeof(int));
+  for (int i = 0; i < nu; i++) perm[i] = i + 1;
+  int *pu = INTEGER(U), *pp = nc > 0 ? INTEGER(P) : NULL;
+  GetRNGstate();
+  for (int b = 0; b < nb; b++) {
+    int *ub = pu + (size_t) b * mm;
+    for (int k = 0; k < mm; k++) {
+      int j = k + (int) R_unif_index((double) (nu - k));
+      int t = perm[k]; perm[k] = perm[j]; perm[j] = t;
+      ub[k] = perm[k];
+    }
+    if (pp) {
+      int *pb = pp + (size_t) b * mm;
+      for (int k = 0; k < mm; k++) pb[k] = 1 + (int) R_unif_index((double) nc);
+    }
+  }
+  PutRNGstate();
+  const char *names[] = {"unit", "period", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)); nprotect++;
+  SET_VECTOR_ELT(out, 0, U);
+  SET_VECTOR_ELT(out, 1, P);
+  UNPROTECT(nprotect);
+  return out;
+}
