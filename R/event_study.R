@@ -45,11 +45,21 @@
 #' @param bin Pool the periods beyond the window into the end dummies
 #'   (`TRUE`) or drop them (`FALSE`).
 #' @param estimator `"twfe"`, the two-way fixed-effects regression on
-#'   relative-time dummies.
+#'   relative-time dummies; or a heterogeneity-robust estimator for
+#'   staggered adoption: `"cs"` (Callaway and Sant'Anna, see [att_gt()];
+#'   pass `control = "notyet"` for not-yet-treated comparisons), `"sunab"`
+#'   (Sun and Abraham's interaction-weighted estimator) or `"imputation"`
+#'   (Borusyak, Jaravel and Spiess). The robust estimators report relative
+#'   times `-leads` to `lags` without binning (`ref`, `bin` and `switchers`
+#'   apply to `"twfe"` only), and their `overall` is the simple ATT (`"cs"`),
+#'   the cohort-share-weighted ATT (`"sunab"`) or the static ATT
+#'   (`"imputation"`).
 #' @param level Confidence level of the intervals.
 #' @param switchers `"drop"` or `"first"`: what to do with units whose
 #'   treatment switches off (see Details).
-#' @param ... Passed to the estimator; none are used by `"twfe"`.
+#' @param ... Passed to the estimator: for `"cs"`, arguments of [att_gt()]
+#'   such as `control`, `covariates`, `base_period` or `bootstrap`; none are
+#'   used by `"twfe"`.
 #' @return An object of class `smartdid_es` (see [new_event_study()]):
 #'   `estimates` (one row per relative time, the reference rows with
 #'   estimate 0 and `NA` standard error), `overall`, `pretest`, `vcov`,
@@ -93,14 +103,68 @@ event_study <- function(fit, leads = 7, lags = 8, ref = -1, bin = TRUE,
   if (!is.character(estimator) || length(estimator) != 1L) {
     sd_stop("'estimator' must be a single string such as \"twfe\"")
   }
-  fun <- switch(estimator,
-                twfe = es_twfe,
-                sd_stop("'estimator' must be \"twfe\"; \"", estimator,
-                        "\" is not available"))
-  es <- fun(fit, leads = leads, lags = lags, ref = ref, bin = bin, level = level,
-            switchers = switchers, ...)
+  es <- switch(estimator,
+    twfe = es_twfe(fit, leads = leads, lags = lags, ref = ref, bin = bin,
+                   level = level, switchers = switchers, ...),
+    cs = es_robust(es_cs(fit, leads = leads, lags = lags, level = level, ...), fit,
+                   leads, lags, level),
+    sunab = es_robust(es_sunab(fit, leads = leads, lags = lags, level = level, ...),
+                      fit, leads, lags, level),
+    imputation = es_robust(es_imputation(fit, leads = leads, lags = lags,
+                                         level = level, ...),
+                           fit, leads, lags, level),
+    sd_stop("'estimator' must be one of \"twfe\", \"cs\", \"sunab\" or ",
+            "\"imputation\", not \"", estimator, "\""))
   es$call <- match.call()
   es
+}
+
+# A heterogeneity-robust estimator's parts (es_cs(), es_sunab(),
+# es_imputation()) as an event-study object: the reference period shown as a
+# zero row when the estimator normalises one, the covariance named like the
+# TWFE terms, and the joint pre-trend test from that covariance.
+es_robust <- function(parts, fit, leads, lags, level) {
+  est <- parts$estimates
+  est$reference <- FALSE
+  ref <- parts$info$ref
+  if (!is.null(ref) && !ref %in% est$rel_time) {
+    est <- rbind(est, data.frame(rel_time = ref, estimate = 0, std.error = NA_real_,
+                                 statistic = NA_real_, p.value = NA_real_,
+                                 conf.low = NA_real_, conf.high = NA_real_,
+                                 reference = TRUE))
+  }
+  V <- parts$vcov
+  if (!is.null(V)) {
+    nm <- es_term(as.numeric(rownames(V)))
+    dimnames(V) <- list(nm, nm)
+  }
+  df <- parts$info$df %||% Inf
+  est <- est[order(est$rel_time), , drop = FALSE]
+  pretest <- if (is.null(V)) NULL else es_pretest(est, V, df)
+  info <- parts$info
+  info$df <- NULL
+  if (!is.data.frame(info$dropped)) {   # Sun-Abraham lists dropped cells by name
+    info$dropped_cells <- info$dropped
+    info$dropped <- NULL
+  }
+  info$overall_label <- parts$info$overall
+  info$outcome <- fit$outcome
+  info$note <- es_robust_note(parts$estimator, parts$info)
+  new_event_study(est, parts$overall, parts$estimator, parts$nobs, vcov = V,
+                  pretest = pretest, fit = fit, level = level, df = df, info = info)
+}
+
+es_robust_note <- function(estimator, info) {
+  switch(estimator,
+    cs = paste0("Callaway-Sant'Anna: ", info$control, "-treated comparisons, ",
+                info$base_period %||% "varying", " base period; std. errors from ",
+                "influence functions (normal)"),
+    sunab = paste0("Sun-Abraham interaction-weighted: ", info$control,
+                   " comparison, cohort-share weights; std. errors by the delta ",
+                   "method with the fit's variance rules"),
+    imputation = paste0("Borusyak-Jaravel-Spiess imputation: first stage on ",
+                        "untreated observations; conservative std. errors (normal)"),
+    NULL)
 }
 
 # The two-way fixed-effects event study: the fit's model with relative-time

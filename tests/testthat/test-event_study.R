@@ -215,7 +215,7 @@ test_that("arguments are checked", {
   expect_error(event_study(fit, ref = -9, leads = 7), "'ref' must be one or more")
   expect_error(event_study(fit, ref = 0.5), "'ref' must be one or more")
   expect_error(event_study(fit, leads = 0, lags = 0, ref = 0), "leaves no relative period")
-  expect_error(event_study(fit, estimator = "foo"), "\"foo\" is not available")
+  expect_error(event_study(fit, estimator = "foo"), "not \"foo\"")
   expect_error(event_study(fit, bogus = 1), "unknown argument.*'bogus'")
   expect_error(event_study(fit, level = 2), "'level' must be a number between 0 and 1")
 })
