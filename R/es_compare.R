@@ -1,0 +1,60 @@
+#' Compare event studies in one figure
+#'
+#' Overlays several event studies (for instance the two-way fixed-effects
+#' one and the heterogeneity-robust estimators of [event_study()]) in one
+#' base-graphics figure: each estimator's points and confidence intervals,
+#' shifted slightly along the x axis so they do not overlap, with a legend.
+#' This is the usual way to show that the TWFE dynamics survive (or not) the
+#' corrections for staggered adoption.
+#'
+#' @param ... Event studies from [event_study()]; names, if given, label
+#'   them in the legend.
+#' @param level Confidence level of the intervals (default: each study's).
+#' @param main,xlab,ylab Title and axis labels.
+#' @param col,pch Colours and symbols, one per event study (recycled).
+#' @param dodge Horizontal shift between estimators, in periods.
+#' @param legend Legend position (see [graphics::legend()]), or `NULL` for none.
+#' @return The plotted data (invisibly): [es_plot_data()] of the event studies
+#'   with the shifted positions in `x`.
+#' @examples
+#' d <- expand.grid(year = 1:10, unit = 1:60)
+#' d$first <- ifelse(d$unit <= 40, 4 + d$unit %% 3, NA)
+#' d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
+#' d$y <- d$D * (d$year - d$first + 1) / 4 + cos(d$unit * d$year)
+#' fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first")
+#' plot_event_studies(TWFE = event_study(fit, leads = 3, lags = 3),
+#'                    `Sun-Abraham` = event_study(fit, leads = 3, lags = 3,
+#'                                                estimator = "sunab"))
+#' @export
+plot_event_studies <- function(..., level = NULL, main = "Event studies compared",
+                               xlab = "Periods relative to adoption",
+                               ylab = "Estimate and confidence interval",
+                               col = c("black", "firebrick", "steelblue", "darkgreen"),
+                               pch = c(19, 17, 15, 18), dodge = 0.12,
+                               legend = "topleft") {
+  if (!is.null(level)) check_level(level)
+  if (!is.numeric(dodge) || length(dodge) != 1L || is.na(dodge)) {
+    sd_stop("'dodge' must be a number, such as 0.12")
+  }
+  pd <- es_plot_data(..., level = level)
+  labs <- unique(pd$estimator)
+  k <- match(pd$estimator, labs)
+  pd$x <- pd$rel_time + (k - (length(labs) + 1) / 2) * dodge
+  col <- rep_len(col, length(labs))
+  pch <- rep_len(pch, length(labs))
+  ok <- !is.na(pd$estimate)
+  ylim <- range(c(pd$conf.low[ok], pd$conf.high[ok], 0), na.rm = TRUE)
+  graphics::plot(pd$x[ok], pd$estimate[ok], type = "n", ylim = ylim, xlab = xlab,
+                 ylab = ylab, main = main, xaxt = "n")
+  graphics::axis(1, at = sort(unique(pd$rel_time)))
+  graphics::abline(h = 0, lty = 2, col = "grey40")
+  graphics::abline(v = -0.5, lty = 3, col = "grey40")
+  ci <- ok & !is.na(pd$conf.low)
+  graphics::segments(pd$x[ci], pd$conf.low[ci], pd$x[ci], pd$conf.high[ci],
+                     col = col[k[ci]])
+  graphics::points(pd$x[ok], pd$estimate[ok], col = col[k[ok]], pch = pch[k[ok]])
+  if (!is.null(legend)) {
+    graphics::legend(legend, legend = labs, col = col, pch = pch, bty = "n")
+  }
+  invisible(pd)
+}

@@ -1,0 +1,15 @@
+test_that("plot_event_studies() overlays estimators and returns the shifted data", {
+  d <- sim_dynamic(seed = 6)$data
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first")
+  a <- event_study(fit, leads = 2, lags = 2)
+  b <- event_study(fit, leads = 2, lags = 2, estimator = "sunab")
+  pdf(NULL)
+  on.exit(dev.off())
+  pd <- plot_event_studies(TWFE = a, SA = b, dodge = 0.2)
+  expect_equal(unique(pd$estimator), c("TWFE", "SA"))
+  expect_equal(pd$x[pd$estimator == "TWFE"], pd$rel_time[pd$estimator == "TWFE"] - 0.1)
+  expect_equal(pd$x[pd$estimator == "SA"], pd$rel_time[pd$estimator == "SA"] + 0.1)
+  expect_equal(pd$estimate[pd$estimator == "SA"], tidy(b)$estimate)
+  expect_error(plot_event_studies(a, dodge = "x"), "'dodge' must be a number")
+  expect_error(plot_event_studies(a, fit), "must be an event study")
+})
