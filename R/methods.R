@@ -26,7 +26,10 @@ nobs.smartdid <- function(object, ...) object$nobs
 residuals.smartdid <- function(object, ...) object$residuals
 
 #' @export
-fitted.smartdid <- function(object, ...) object$fitted.values
+fitted.smartdid <- function(object, ...) {
+  # computed on demand: storing them would double the fit's size
+  as.double(object$data[[object$outcome]][object$obs]) - object$residuals
+}
 
 #' @export
 confint.smartdid <- function(object, parm, level = 0.95, ...) {

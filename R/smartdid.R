@@ -32,7 +32,7 @@
 #' @param nthreads Threads for the C engine, see [smartdid_threads()].
 #' @param ... Not used; an error if given, to catch misspelt arguments.
 #' @return An object of class `smartdid`: a list with `coefficients`,
-#'   `vcov`, `residuals`, `fitted.values`, `nobs`, `n_clusters`, `r.squared`,
+#'   `vcov`, `residuals`, `nobs`, `n_clusters`, `r.squared`,
 #'   `adj.r.squared`, `within.r.squared`, `dropped` (rows dropped and why),
 #'   `vcov_info` (the variance type and the small-sample rules used) and the
 #'   model specification. Methods: `print`, `summary`, `coef`, `vcov`,
@@ -170,20 +170,25 @@ sd_design <- function(data, panel, spec) {
 # Demean, solve, and compute the variance: the C engine's one entry in R.
 sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
   w <- panel$weights
-  cols <- c(list(y), X)
-  M <- .Call(C_sd_demean, cols, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
-             as.integer(nthreads))
-  if (!isTRUE(attr(M, "converged"))) {
-    warning("the fixed effects were not absorbed to full precision; results ",
-            "may be inaccurate", call. = FALSE)
+  # the outcome and the regressors are demeaned in two calls so that the
+  # regressor matrix goes to the solver as it is, without a copy
+  demean <- function(cols) {
+    M <- .Call(C_sd_demean, cols, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
+               as.integer(nthreads))
+    if (!isTRUE(attr(M, "converged"))) {
+      warning("the fixed effects were not absorbed to full precision; results ",
+              "may be inaccurate", call. = FALSE)
+    }
+    M
   }
+  yd <- demean(list(y))
+  attributes(yd) <- NULL
+  Xd <- demean(X)
   # regressors the fixed effects absorb: nothing left after demeaning
-  ss <- attr(M, "ss")[, -1L, drop = FALSE]
+  ss <- attr(Xd, "ss")
   absorbed <- ss[2, ] <= 1e-12 * pmax(ss[1, ], .Machine$double.xmin)
-  attributes(M) <- list(dim = dim(M))
-  yd <- M[, 1L]
-  Xd <- M[, c(FALSE, !absorbed), drop = FALSE]
-  rm(M)
+  attributes(Xd) <- list(dim = dim(Xd))
+  if (any(absorbed)) Xd <- Xd[, !absorbed, drop = FALSE]
   ols <- .Call(C_sd_ols, Xd, yd, w, 1e-10)
   kept <- which(!absorbed)[ols$keep]
   if (!1L %in% kept) {
@@ -192,11 +197,10 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
   }
   if (!all(ols$keep)) Xd <- Xd[, ols$keep, drop = FALSE]
   colnames(Xd) <- names(X)[kept]
-  Xk <- Xd
   bread <- ols$bread[ols$keep, ols$keep, drop = FALSE]
   b <- ols$coefficients[ols$keep]
-  names(b) <- colnames(Xk)
-  v <- sd_vcov(Xk, ols$residuals, w, bread, spec$vcov, panel$cluster,
+  names(b) <- colnames(Xd)
+  v <- sd_vcov(Xd, ols$residuals, w, bread, spec$vcov, panel$cluster,
                panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc)
   dimnames(v$V) <- list(names(b), names(b))
   list(coefficients = b, V = v$V, vinfo = v, residuals = ols$residuals,
@@ -221,7 +225,6 @@ sd_build_fit <- function(est, design, panel, spec) {
     coefficients = est$coefficients,
     vcov = est$V,
     residuals = e,
-    fitted.values = est$y - e,
     nobs = n,
     n_clusters = if (is.null(spec$cluster)) NULL else
       stats::setNames(panel$cluster_G, spec$cluster),
