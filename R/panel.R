@@ -97,22 +97,16 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   in_subset <- subset_mask(data, subset)
 
   # complete, finite rows on every role
-  ok <- !is.na(data[[id]]) & !is.na(data[[time]])
-  for (v in vars) {
-    x <- data[[v]]
-    ok <- ok & if (is.numeric(x)) is.finite(x) else !is.na(x)
-  }
-  ok <- ok & !is.na(tr$d)
-  for (cl in cluster) ok <- ok & !is.na(data[[cl]])
   fe_raw <- lapply(fe, fe_codes, data = data)
-  for (f in fe_raw) ok <- ok & !is.na(f)
   w <- NULL
   positive <- TRUE
   if (!is.null(weights)) {
     w <- data[[weights]]
-    ok <- ok & is.finite(w)
     positive <- is.na(w) | w != 0
   }
+  roles <- c(list(data[[id]], data[[time]], tr$d), lapply(vars, function(v) data[[v]]),
+             lapply(cluster, function(v) data[[v]]), fe_raw, list(w))
+  ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)
   n_subset <- sum(!in_subset)
   n_na <- sum(in_subset & !ok)
   zero_w <- sum(in_subset & ok & !positive)
@@ -167,6 +161,16 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
                                `missing or non-finite value` = n_na,
                                `zero weight` = zero_w,
                                singleton = n_single))
+}
+
+# TRUE where every column is finite (numbers) or not NA (other types).
+complete_rows <- function(cols, n) {
+  plain <- vapply(cols, function(x) is.atomic(x) && typeof(x) %in%
+                    c("double", "integer", "logical", "character", "complex"), TRUE)
+  if (all(plain)) return(.Call(C_sd_complete_rows, cols, n))
+  ok <- rep(TRUE, n)
+  for (x in cols) ok <- ok & if (is.numeric(x)) is.finite(x) else !is.na(x)
+  ok
 }
 
 check_duplicates <- function(codes, keep, data, id, time) {

@@ -75,8 +75,9 @@ static void balanced_column(const sd_fe *fe, double *x, double *su, double *st)
   const int *a = fe->code[0], *b = fe->code[1];
   memset(su, 0, sizeof(double) * N);
   memset(st, 0, sizeof(double) * T);
-  double tot = 0;
-  for (int i = 0; i < n; i++) { su[a[i]] += x[i]; st[b[i]] += x[i]; tot += x[i]; }
+  for (int i = 0; i < n; i++) { su[a[i]] += x[i]; st[b[i]] += x[i]; }
+  double tot = 0;   /* the grand total from the period totals: no long chain */
+  for (int t = 0; t < T; t++) tot += st[t];
   double gm = tot / n;
   for (int g = 0; g < N; g++) su[g] /= T;
   for (int t = 0; t < T; t++) st[t] = st[t] / N - gm;   /* fold the grand mean */
@@ -347,17 +348,24 @@ void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
   fe->w = Rf_isNull(w) ? NULL : REAL(w);
 }
 
-/* Sum of x, and sum of squared deviations from c, with four accumulators
- * (one accumulator would be bound by the latency of each addition). */
-static double sum_plain(const double *x, int n)
+/* sum((x - mean(x))^2) in one pass: sums of x - x[0] and of its squares
+ * (shifting by a data value avoids the cancellation of the raw formula). */
+static double centred_ss(const double *x, int n)
 {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  if (n < 2) return 0;
+  double c = x[0], a0 = 0, a1 = 0, q0 = 0, q1 = 0;
   int i = 0;
-  for (; i + 3 < n; i += 4) { s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]; }
-  for (; i < n; i++) s0 += x[i];
-  return (s0 + s1) + (s2 + s3);
+  for (; i + 1 < n; i += 2) {
+    double u = x[i] - c, v = x[i + 1] - c;
+    a0 += u; a1 += v; q0 += u * u; q1 += v * v;
+  }
+  for (; i < n; i++) { double u = x[i] - c; a0 += u; q0 += u * u; }
+  double s = a0 + a1, q = q0 + q1, r = q - s * s / n;
+  return r > 0 ? r : 0;
 }
 
+/* sum((x - c)^2) with four accumulators (one would be bound by the latency
+ * of each addition). */
 static double sum_sq_dev(const double *x, int n, double c)
 {
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -387,6 +395,11 @@ SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
     for (int j = 0; j < ncol; j++) {
       SEXP cj = VECTOR_ELT(X, j);
       if (Rf_length(cj) != n) Rf_error("column %d of 'X' has the wrong length", j + 1);
+      if (TYPEOF(cj) != REALSXP && TYPEOF(cj) != INTSXP && TYPEOF(cj) != LGLSXP)
+        Rf_error("column %d of 'X' is not numeric", j + 1);
+    }
+    for (int j = 0; j < ncol; j++) {
+      SEXP cj = VECTOR_ELT(X, j);
       double *dst = REAL(out) + (size_t) j * n;
       if (TYPEOF(cj) == REALSXP) memcpy(dst, REAL(cj), sizeof(double) * n);
       else if (TYPEOF(cj) == INTSXP || TYPEOF(cj) == LGLSXP) {
@@ -406,11 +419,8 @@ SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
   /* sums of squares before (about the mean) and after demeaning, so that R
    * can spot regressors the fixed effects absorb without another pass */
   SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, ncol)); nprotect++;
-  for (int j = 0; j < ncol; j++) {
-    const double *xj = REAL(out) + (size_t) j * n;
-    double m = n > 0 ? sum_plain(xj, n) / n : 0;
-    REAL(ss)[2 * j] = sum_sq_dev(xj, n, m);
-  }
+  for (int j = 0; j < ncol; j++)
+    REAL(ss)[2 * j] = centred_ss(REAL(out) + (size_t) j * n, n);
   int status = sd_demean_columns(&fe, REAL(out), ncol, Rf_asReal(tol),
                                  Rf_asInteger(maxit), nt);
   for (int j = 0; j < ncol; j++)

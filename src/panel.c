@@ -38,3 +38,45 @@ SEXP sd_first_duplicate(SEXP unit, SEXP period, SEXP N_, SEXP T_)
   }
   return Rf_ScalarInteger(first);
 }
+
+/* Rows where every column of the list is usable: finite for doubles, not NA
+ * for integers, logicals and strings. One pass per column, no R temporaries. */
+SEXP sd_complete_rows(SEXP cols, SEXP n_)
+{
+  if (TYPEOF(cols) != VECSXP) Rf_error("'cols' must be a list");
+  int n = Rf_asInteger(n_), k = Rf_length(cols);
+  for (int j = 0; j < k; j++)
+    if (Rf_length(VECTOR_ELT(cols, j)) != n)
+      Rf_error("column %d has length %d, not %d", j + 1, Rf_length(VECTOR_ELT(cols, j)), n);
+  SEXP out = PROTECT(Rf_allocVector(LGLSXP, n));
+  int *ok = LOGICAL(out);
+  for (int i = 0; i < n; i++) ok[i] = 1;
+  for (int j = 0; j < k; j++) {
+    SEXP c = VECTOR_ELT(cols, j);
+    switch (TYPEOF(c)) {
+    case REALSXP: {
+      const double *x = REAL(c);
+      for (int i = 0; i < n; i++) ok[i] &= R_FINITE(x[i]);
+      break;
+    }
+    case INTSXP: case LGLSXP: {
+      const int *x = INTEGER(c);
+      for (int i = 0; i < n; i++) ok[i] &= x[i] != NA_INTEGER;
+      break;
+    }
+    case STRSXP:
+      for (int i = 0; i < n; i++) ok[i] &= STRING_ELT(c, i) != NA_STRING;
+      break;
+    case CPLXSXP: {
+      const Rcomplex *x = COMPLEX(c);
+      for (int i = 0; i < n; i++) ok[i] &= R_FINITE(x[i].r) && R_FINITE(x[i].i);
+      break;
+    }
+    default:
+      UNPROTECT(1);
+      Rf_error("column %d has an unsupported type (%s)", j + 1, Rf_type2char(TYPEOF(c)));
+    }
+  }
+  UNPROTECT(1);
+  return out;
+}
