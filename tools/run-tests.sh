@@ -10,6 +10,8 @@ bash tools/install-deps.sh || { echo "dependency installation failed"; exit 1; }
 export _R_CHECK_SYSTEM_CLOCK_=FALSE
 export _R_CHECK_CRAN_INCOMING_REMOTE_=FALSE
 export OMP_THREAD_LIMIT=2
+# run the comparisons with reference packages too (they use skip_on_cran())
+export NOT_CRAN=true
 work=$(mktemp -d)
 R CMD build --no-manual . >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 tarball=$(ls -t smartdid_*.tar.gz | head -1)
