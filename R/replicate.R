@@ -3,8 +3,8 @@
 #' Runs the whole analysis of Li and Zhan's smart-city study (see
 #' [smartcity]) on a panel and writes every table and figure to `out`:
 #' Tables 1 to 9 as text, LaTeX and Markdown, the event-study figure, the
-#' propensity-score densities and the placebo test (Figure 1) as PNG images,
-#' and `index.md`, which lists them in the article's order and shows the
+#' propensity-score densities and the placebo test (Figure 1) as PNG images
+#' (PDF files where R cannot write PNG), and `index.md`, which lists them in the article's order and shows the
 #' Markdown tables and the figures. Progress is printed as it goes.
 #'
 #' The defaults are the study's variables in the shipped **simulated** panel
@@ -349,7 +349,7 @@ rep_index <- function(st, data_name, data, d, draws, seed) {
                    "to the published balance table and estimates; they are not real ",
                    "city data, and the numbers below are not the article's.")),
     "",
-    paste0("Made by `replicate_study()` (smartdid ", utils::packageVersion("smartdid"),
+    paste0("Made by `replicate_study()` (smartdid ", getNamespaceVersion("smartdid"),
            "); placebo draws: ", draws, ", seed: ", if (is.null(seed)) "none" else seed,
            ". Files in the article's order:"),
     "")
