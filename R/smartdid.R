@@ -170,20 +170,18 @@ sd_design <- function(data, panel, spec) {
 # Demean, solve, and compute the variance: the C engine's one entry in R.
 sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
   w <- panel$weights
-  # the outcome and the regressors are demeaned in two calls so that the
-  # regressor matrix goes to the solver as it is, without a copy
-  demean <- function(cols) {
-    M <- .Call(C_sd_demean, cols, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
-               as.integer(nthreads))
-    if (!isTRUE(attr(M, "converged"))) {
-      warning("the fixed effects were not absorbed to full precision; results ",
-              "may be inaccurate", call. = FALSE)
-    }
-    M
+  # the outcome and the regressors are demeaned with one shared setup but
+  # returned apart, so that the regressor matrix reaches the solver as it is
+  D <- .Call(C_sd_demean_yx, y, X, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
+             as.integer(nthreads))
+  if (!isTRUE(attr(D$X, "converged"))) {
+    warning("the fixed effects were not absorbed to full precision; results ",
+            "may be inaccurate", call. = FALSE)
   }
-  yd <- demean(list(y))
+  yd <- D$y
   attributes(yd) <- NULL
-  Xd <- demean(X)
+  Xd <- D$X
+  rm(D)
   # regressors the fixed effects absorb: nothing left after demeaning
   ss <- attr(Xd, "ss")
   absorbed <- ss[2, ] <= 1e-12 * pmax(ss[1, ], .Machine$double.xmin)

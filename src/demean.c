@@ -90,6 +90,9 @@ typedef struct {
   int u, t;            /* which fixed effect is concentrated out (u), solved (t) */
   int N, T;
   double *Wu, *Wt;     /* weight totals */
+  double *invWu;       /* 1 / Wu */
+  int *pstart, *pt;    /* per unit: its distinct periods ... */
+  double *pw;          /* ... and the weight it has in each */
   double *L;           /* Cholesky factor of the (T-1)x(T-1) system */
 } sd_twoway;
 
@@ -159,6 +162,11 @@ static int twoway_setup(const sd_fe *fe, sd_twoway *tw)
   double *v = (double *) R_alloc(T, sizeof(double));
   int *touched = (int *) R_alloc(T, sizeof(int));
   memset(v, 0, sizeof(double) * T);
+  tw->invWu = (double *) R_alloc(N, sizeof(double));
+  tw->pstart = (int *) R_alloc((size_t) N + 1, sizeof(int));
+  tw->pt = (int *) R_alloc(n > 0 ? n : 1, sizeof(int));
+  tw->pw = (double *) R_alloc(n > 0 ? n : 1, sizeof(double));
+  int np = 0;
   for (int g = 0; g < N; g++) {
     int m = 0;
     for (int r = start[g]; r < start[g + 1]; r++) {
@@ -167,6 +175,9 @@ static int twoway_setup(const sd_fe *fe, sd_twoway *tw)
       v[t] += w ? w[i] : 1.0;
     }
     double Wg = tw->Wu[g];
+    tw->invWu[g] = Wg > 0 ? 1.0 / Wg : 0;
+    tw->pstart[g] = np;
+    for (int a = 0; a < m; a++) { tw->pt[np] = touched[a]; tw->pw[np++] = v[touched[a]]; }
     for (int a = 0; a < m; a++) {
       int ta = touched[a];
       double va = v[ta] / Wg;
@@ -174,6 +185,7 @@ static int twoway_setup(const sd_fe *fe, sd_twoway *tw)
     }
     for (int a = 0; a < m; a++) v[touched[a]] = 0;
   }
+  tw->pstart[N] = np;
   /* drop the first period (its effect is fixed at zero) */
   int m = T - 1;
   tw->L = (double *) R_alloc((size_t) m * m, sizeof(double));
@@ -182,27 +194,35 @@ static int twoway_setup(const sd_fe *fe, sd_twoway *tw)
   return chol_lower(tw->L, m);
 }
 
-/* scratch: N + T doubles */
+/* scratch: N + T doubles. Four passes over the rows; divisions only per
+ * level, never per row. */
 static void twoway_column(const sd_fe *fe, const sd_twoway *tw, double *x,
                           double *scratch)
 {
   int n = fe->n, N = tw->N, T = tw->T;
   const int *cu = fe->code[tw->u], *ct = fe->code[tw->t];
   const double *w = fe->w;
-  double *xbar = scratch, *gam = scratch + N;
-  memset(xbar, 0, sizeof(double) * N);
+  double *a = scratch, *gam = scratch + N;
+  memset(a, 0, sizeof(double) * N);
   memset(gam, 0, sizeof(double) * T);
-  if (w) for (int i = 0; i < n; i++) xbar[cu[i]] += w[i] * x[i];
-  else   for (int i = 0; i < n; i++) xbar[cu[i]] += x[i];
-  for (int g = 0; g < N; g++) xbar[g] /= tw->Wu[g];
-  if (w) for (int i = 0; i < n; i++) gam[ct[i]] += w[i] * (x[i] - xbar[cu[i]]);
-  else   for (int i = 0; i < n; i++) gam[ct[i]] += x[i] - xbar[cu[i]];
+  /* unit means */
+  if (w) for (int i = 0; i < n; i++) a[cu[i]] += w[i] * x[i];
+  else   for (int i = 0; i < n; i++) a[cu[i]] += x[i];
+  for (int g = 0; g < N; g++) a[g] *= tw->invWu[g];
+  /* right-hand side of the period system */
+  if (w) for (int i = 0; i < n; i++) gam[ct[i]] += w[i] * (x[i] - a[cu[i]]);
+  else   for (int i = 0; i < n; i++) gam[ct[i]] += x[i] - a[cu[i]];
   gam[0] = 0;
   chol_solve(tw->L, T - 1, gam + 1);
-  /* alpha_g = xbar_g - sum_{i in g} w_i gamma_t(i) / Wu_g, stored in xbar */
-  if (w) for (int i = 0; i < n; i++) xbar[cu[i]] -= w[i] * gam[ct[i]] / tw->Wu[cu[i]];
-  else   for (int i = 0; i < n; i++) xbar[cu[i]] -= gam[ct[i]] / tw->Wu[cu[i]];
-  for (int i = 0; i < n; i++) x[i] -= xbar[cu[i]] + gam[ct[i]];
+  /* alpha_g = mean_g(x) - sum_{i in g} w_i gamma_t(i) / Wu_g: the period
+   * terms of each unit summed by period first (T x N is small), then scaled */
+  for (int g = 0; g < N; g++) {
+    double s = 0;
+    for (int k = tw->pstart[g]; k < tw->pstart[g + 1]; k++)
+      s += tw->pw[k] * gam[tw->pt[k]];
+    a[g] -= s * tw->invWu[g];
+  }
+  for (int i = 0; i < n; i++) x[i] -= a[cu[i]] + gam[ct[i]];
 }
 
 /* ---- alternating projections ------------------------------------------ */
@@ -245,8 +265,10 @@ static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
 
 /* ---- driver ------------------------------------------------------------- */
 
-int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
-                      int maxit, int nthreads)
+/* Demean the columns cols[0..ncol-1] (each n long) in place, with one
+ * setup (balance check, periods system, group totals) shared by them all. */
+int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
+                   int maxit, int nthreads)
 {
   int n = fe->n, k = fe->k, status = 0;
   if (n == 0 || ncol == 0 || k == 0) return 0;
@@ -263,7 +285,7 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
       th = omp_get_thread_num();
 #endif
       double *s = scr + (size_t) th * (N + T);
-      balanced_column(fe, x + (size_t) j * n, s, s + N);
+      balanced_column(fe, cols[j], s, s + N);
     }
     return 0;
   }
@@ -278,7 +300,7 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
 #ifdef _OPENMP
       th = omp_get_thread_num();
 #endif
-      twoway_column(fe, &tw, x + (size_t) j * n, scr + th * len);
+      twoway_column(fe, &tw, cols[j], scr + th * len);
     }
     return 0;
   }
@@ -294,7 +316,7 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
   if (k == 1) {
     double *sum = (double *) R_alloc(maxlev, sizeof(double));
     for (int j = 0; j < ncol; j++)
-      sweep_one(x + (size_t) j * n, fe->code[0], fe->nlev[0], fe->w, tot[0], n, sum);
+      sweep_one(cols[j], fe->code[0], fe->nlev[0], fe->w, tot[0], n, sum);
     return 0;
   }
   size_t len = 2 * (size_t) n + maxlev;
@@ -302,7 +324,7 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
     double *scr = (double *) R_alloc(len, sizeof(double));
     for (int j = 0; j < ncol; j++) {
       R_CheckUserInterrupt();
-      if (ap_column(fe, tot, x + (size_t) j * n, tol, maxit, scr) < 0) status = -1;
+      if (ap_column(fe, tot, cols[j], tol, maxit, scr) < 0) status = -1;
     }
     return status;
   }
@@ -313,12 +335,21 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
 #ifdef _OPENMP
     th = omp_get_thread_num();
 #endif
-    if (ap_column(fe, tot, x + (size_t) j * n, tol, maxit, scr + th * len) < 0) {
+    if (ap_column(fe, tot, cols[j], tol, maxit, scr + th * len) < 0) {
 #pragma omp atomic write
       status = -1;
     }
   }
   return status;
+}
+
+/* Demean the ncol contiguous columns of x (n x ncol, column major). */
+int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
+                      int maxit, int nthreads)
+{
+  double **cols = (double **) R_alloc(ncol > 0 ? ncol : 1, sizeof(double *));
+  for (int j = 0; j < ncol; j++) cols[j] = x + (size_t) j * fe->n;
+  return sd_demean_ptrs(fe, cols, ncol, tol, maxit, nthreads);
 }
 
 /* Fill an sd_fe from R objects (list of 1-based integer codes, levels). */
@@ -378,56 +409,110 @@ static double sum_sq_dev(const double *x, int n, double c)
   return (s0 + s1) + (s2 + s3);
 }
 
-/* X: a double matrix, or a list of numeric columns of equal length (copied
- * straight into the result, so R never holds a second dense copy). */
-SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
-               SEXP nthreads)
+/* A fresh n x ncol double matrix holding the columns of X (a double matrix
+ * or a list of numeric vectors of equal length). */
+static SEXP columns_to_matrix(SEXP X)
 {
-  if (TYPEOF(fes) != VECSXP) Rf_error("'fes' must be a list");
-  if (TYPEOF(nlev) != INTSXP || Rf_length(nlev) != Rf_length(fes))
-    Rf_error("'nlev' must be an integer vector, one per fixed effect");
-  int nprotect = 0, n, ncol;
-  SEXP out;
   if (TYPEOF(X) == VECSXP) {
-    ncol = Rf_length(X);
-    n = ncol > 0 ? Rf_length(VECTOR_ELT(X, 0)) : 0;
-    out = PROTECT(Rf_allocMatrix(REALSXP, n, ncol)); nprotect++;
+    int ncol = Rf_length(X), n = ncol > 0 ? Rf_length(VECTOR_ELT(X, 0)) : 0;
     for (int j = 0; j < ncol; j++) {
       SEXP cj = VECTOR_ELT(X, j);
       if (Rf_length(cj) != n) Rf_error("column %d of 'X' has the wrong length", j + 1);
       if (TYPEOF(cj) != REALSXP && TYPEOF(cj) != INTSXP && TYPEOF(cj) != LGLSXP)
         Rf_error("column %d of 'X' is not numeric", j + 1);
     }
+    SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, ncol));
     for (int j = 0; j < ncol; j++) {
       SEXP cj = VECTOR_ELT(X, j);
       double *dst = REAL(out) + (size_t) j * n;
       if (TYPEOF(cj) == REALSXP) memcpy(dst, REAL(cj), sizeof(double) * n);
-      else if (TYPEOF(cj) == INTSXP || TYPEOF(cj) == LGLSXP) {
+      else {
         const int *src = INTEGER(cj);
         for (int i = 0; i < n; i++) dst[i] = src[i] == NA_INTEGER ? NA_REAL : src[i];
-      } else Rf_error("column %d of 'X' is not numeric", j + 1);
+      }
     }
-  } else if (Rf_isReal(X) && Rf_isMatrix(X)) {
-    n = Rf_nrows(X); ncol = Rf_ncols(X);
-    out = PROTECT(Rf_duplicate(X)); nprotect++;
-  } else Rf_error("'X' must be a double matrix or a list of numeric columns");
+    UNPROTECT(1);
+    return out;
+  }
+  if (Rf_isReal(X) && Rf_isMatrix(X)) return Rf_duplicate(X);
+  Rf_error("'X' must be a double matrix or a list of numeric columns");
+  return R_NilValue;
+}
+
+/* Demean the columns of the fresh matrices mats[0..nm-1] (same n) with one
+ * shared setup; attach to each its sums of squares before (about the mean)
+ * and after demeaning, so that R spots regressors the fixed effects absorb
+ * without another pass, and whether the iterations converged. */
+static void demean_matrices(SEXP *mats, int nm, SEXP fes, SEXP nlev, SEXP w,
+                            SEXP tol, SEXP maxit, SEXP nthreads)
+{
+  int n = Rf_nrows(mats[0]), total = 0;
+  for (int m = 0; m < nm; m++) total += Rf_ncols(mats[m]);
   if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
     Rf_error("'w' must be NULL or a double vector of length %d", n);
   sd_fe fe;
   sd_fe_from_r(fes, nlev, w, n, &fe);
-  int nt = sd_nthreads(nthreads, (int) fmin((double) n * ncol, 2e9));
-  /* sums of squares before (about the mean) and after demeaning, so that R
-   * can spot regressors the fixed effects absorb without another pass */
-  SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, ncol)); nprotect++;
-  for (int j = 0; j < ncol; j++)
-    REAL(ss)[2 * j] = centred_ss(REAL(out) + (size_t) j * n, n);
-  int status = sd_demean_columns(&fe, REAL(out), ncol, Rf_asReal(tol),
-                                 Rf_asInteger(maxit), nt);
-  for (int j = 0; j < ncol; j++)
-    REAL(ss)[2 * j + 1] = sum_sq_dev(REAL(out) + (size_t) j * n, n, 0.0);
-  SEXP conv = PROTECT(Rf_ScalarLogical(status == 0)); nprotect++;
-  Rf_setAttrib(out, Rf_install("converged"), conv);
-  Rf_setAttrib(out, Rf_install("ss"), ss);
-  UNPROTECT(nprotect);
+  double **cols = (double **) R_alloc(total > 0 ? total : 1, sizeof(double *));
+  int j = 0;
+  for (int m = 0; m < nm; m++)
+    for (int c = 0; c < Rf_ncols(mats[m]); c++) cols[j++] = REAL(mats[m]) + (size_t) c * n;
+  double *before = (double *) R_alloc(total > 0 ? total : 1, sizeof(double));
+  for (j = 0; j < total; j++) before[j] = centred_ss(cols[j], n);
+  int nt = sd_nthreads(nthreads, (int) fmin((double) n * total, 2e9));
+  int status = sd_demean_ptrs(&fe, cols, total, Rf_asReal(tol), Rf_asInteger(maxit), nt);
+  j = 0;
+  for (int m = 0; m < nm; m++) {
+    int nc = Rf_ncols(mats[m]);
+    SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, nc));
+    for (int c = 0; c < nc; c++, j++) {
+      REAL(ss)[2 * c] = before[j];
+      REAL(ss)[2 * c + 1] = sum_sq_dev(cols[j], n, 0.0);
+    }
+    Rf_setAttrib(mats[m], Rf_install("ss"), ss);
+    Rf_setAttrib(mats[m], Rf_install("converged"), Rf_ScalarLogical(status == 0));
+    UNPROTECT(1);
+  }
+}
+
+static void check_fes(SEXP fes, SEXP nlev)
+{
+  if (TYPEOF(fes) != VECSXP) Rf_error("'fes' must be a list");
+  if (TYPEOF(nlev) != INTSXP || Rf_length(nlev) != Rf_length(fes))
+    Rf_error("'nlev' must be an integer vector, one per fixed effect");
+}
+
+/* X: a double matrix, or a list of numeric columns of equal length (copied
+ * straight into the result, so R never holds a second dense copy). */
+SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
+               SEXP nthreads)
+{
+  check_fes(fes, nlev);
+  SEXP out = PROTECT(columns_to_matrix(X));
+  demean_matrices(&out, 1, fes, nlev, w, tol, maxit, nthreads);
+  UNPROTECT(1);
+  return out;
+}
+
+/* The outcome y and the regressors X demeaned with one shared setup, as
+ * list(y = n x 1 matrix, X = n x p matrix): the solver then takes X as it
+ * is, without the copy that splitting a joint matrix would cost. */
+SEXP sd_demean_yx(SEXP y, SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol,
+                  SEXP maxit, SEXP nthreads)
+{
+  check_fes(fes, nlev);
+  if (!Rf_isNumeric(y) && !Rf_isLogical(y)) Rf_error("'y' must be numeric");
+  SEXP ylist = PROTECT(Rf_allocVector(VECSXP, 1));
+  SET_VECTOR_ELT(ylist, 0, y);
+  SEXP mats[2];
+  mats[0] = PROTECT(columns_to_matrix(ylist));
+  mats[1] = PROTECT(columns_to_matrix(X));
+  if (Rf_nrows(mats[1]) != Rf_nrows(mats[0]) && Rf_ncols(mats[1]) > 0)
+    Rf_error("'y' and 'X' must have the same number of rows");
+  demean_matrices(mats, 2, fes, nlev, w, tol, maxit, nthreads);
+  const char *names[] = {"y", "X", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SET_VECTOR_ELT(out, 0, mats[0]);
+  SET_VECTOR_ELT(out, 1, mats[1]);
+  UNPROTECT(4);
   return out;
 }
