@@ -22,6 +22,11 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
     apt-get update -qq || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   fi
+  # LaTeX for the test that compiles the booktabs tables (no recommends: small)
+  if ! command -v pdflatex >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      texlive-latex-base texlive-latex-recommended >/dev/null || true
+  fi
 fi
 
 CRAN_PKGS="$CRAN_PKGS" Rscript -e '
