@@ -280,10 +280,7 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
     double *scr = (double *) R_alloc((size_t) nthreads * (N + T), sizeof(double));
 #pragma omp parallel for num_threads(nthreads) schedule(static)
     for (int j = 0; j < ncol; j++) {
-      int th = 0;
-#ifdef _OPENMP
-      th = omp_get_thread_num();
-#endif
+      int th = sd_thread_id();
       double *s = scr + (size_t) th * (N + T);
       balanced_column(fe, cols[j], s, s + N);
     }
@@ -296,10 +293,7 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
     double *scr = (double *) R_alloc((size_t) nthreads * len, sizeof(double));
 #pragma omp parallel for num_threads(nthreads) schedule(static)
     for (int j = 0; j < ncol; j++) {
-      int th = 0;
-#ifdef _OPENMP
-      th = omp_get_thread_num();
-#endif
+      int th = sd_thread_id();
       twoway_column(fe, &tw, cols[j], scr + th * len);
     }
     return 0;
@@ -331,10 +325,7 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
   double *scr = (double *) R_alloc((size_t) nthreads * len, sizeof(double));
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic)
   for (int j = 0; j < ncol; j++) {
-    int th = 0;
-#ifdef _OPENMP
-    th = omp_get_thread_num();
-#endif
+    int th = sd_thread_id();
     if (ap_column(fe, tot, cols[j], tol, maxit, scr + th * len) < 0) {
 #pragma omp atomic write
       status = -1;

@@ -372,10 +372,7 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
     vmaxset(vmax);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (int b = 0; b < nb; b++) {
-      int th = 0;
-#ifdef _OPENMP
-      th = omp_get_thread_num();
-#endif
+      int th = sd_thread_id();
       pl_one(&md, D + (size_t) b * n, idx + (size_t) b * n, n1[b], scr + th * slen,
              pest + b0 + b, pse + b0 + b);
     }

@@ -11,6 +11,16 @@
 #include <omp.h>
 #endif
 
+/* The calling thread's number inside a parallel region (0 without OpenMP). */
+static inline int sd_thread_id(void)
+{
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 /* A fixed-effect structure: k groupings of n rows, codes 0-based. */
 typedef struct {
   int n;          /* rows */
