@@ -92,12 +92,20 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   check_string(time, "time")
   check_column(data, id, "id")
   check_column(data, time, "time")
+  for (v in unique(c(id, time, cluster))) {
+    x <- data[[v]]
+    if (!is.atomic(x) || !is.null(dim(x))) {
+      sd_stop("column '", v, "' of 'data' must be an atomic vector (numbers, ",
+              "strings, factors or dates), not ", class(x)[1])
+    }
+  }
   n <- nrow(data)
   tr <- build_treatment(data, time, treat, cohort)
   in_subset <- subset_mask(data, subset)
 
   # complete, finite rows on every role
-  ok <- !is.na(data[[id]]) & !is.na(data[[time]])
+  finite <- function(x) if (is.numeric(x)) is.finite(x) else !is.na(x)
+  ok <- finite(data[[id]]) & finite(data[[time]])
   for (v in vars) {
     x <- data[[v]]
     ok <- ok & if (is.numeric(x)) is.finite(x) else !is.na(x)
@@ -137,7 +145,9 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   if (length(obs) == 0L) {
     sd_stop("no rows left to estimate on: ", n_na, " rows have missing or ",
             "non-finite values in the model's variables, ", n_subset,
-            " are outside 'subset'")
+            " are outside 'subset', ", zero_w, " have zero weight and ", n_single,
+            " are singletons (alone in their unit or period: a panel needs at ",
+            "least two units and two periods)")
   }
   # recode only when singletons left gaps in the codes
   fe_used <- if (n_single > 0L) lapply(raw, function(x) as.vector(group_codes(x[obs])))

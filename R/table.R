@@ -66,8 +66,8 @@ did_table <- function(..., format = c("text", "latex", "markdown", "html"),
                       constant = TRUE, within_r2 = FALSE, keep = NULL,
                       labels = NULL, titles = NULL, controls_row = TRUE,
                       fe_rows = TRUE, note = TRUE, file = NULL) {
-  format <- match.arg(format)
-  stat <- match.arg(stat)
+  format <- sd_match_arg(format, c("text", "latex", "markdown", "html"), "format")
+  stat <- sd_match_arg(stat, c("t", "se"), "stat")
   objs <- list(...)
   if (!length(objs)) sd_stop("give at least one fit to 'did_table()'")
   check_count(digits, "digits")
@@ -168,13 +168,16 @@ tab_column <- function(x, title, constant) {
                 title = title %||% x$outcome, vcov = vcov_phrase(x),
                 treat = x$treat_name, key = x$key_terms))
   }
-  td <- tryCatch(as.data.frame(generics::tidy(x)), error = function(e) NULL)
-  gl <- tryCatch(as.data.frame(generics::glance(x)), error = function(e) NULL)
+  # plain vectors are never models (and broom's tidy() methods for them only
+  # warn that they are deprecated before the error below)
+  td <- if (is.atomic(x) || is.null(x)) NULL else
+    tryCatch(as.data.frame(generics::tidy(x)), error = function(e) NULL)
   if (is.null(td) || !all(c("term", "estimate") %in% names(td))) {
     sd_stop("objects in '...' must be smartdid fits, heterogeneity() results, ",
             "lists of them, or have generics::tidy() and glance() methods; got ",
             class(x)[1])
   }
+  gl <- tryCatch(as.data.frame(generics::glance(x)), error = function(e) NULL)
   for (v in c("std.error", "statistic", "p.value")) if (is.null(td[[v]])) td[[v]] <- NA_real_
   td$term <- as.character(td$term)
   is_int <- td$term == "(Intercept)"
