@@ -143,11 +143,15 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   obs <- which(keep)
   if (length(obs) == 0L) {
-    sd_stop("no rows left to estimate on: ", n_na, " rows have missing or ",
-            "non-finite values in the model's variables, ", n_subset,
-            " are outside 'subset', ", zero_w, " have zero weight and ", n_single,
-            " are singletons (alone in their unit or period: a panel needs at ",
-            "least two units and two periods)")
+    why <- c(if (n_na) paste0(n_na, " have missing or non-finite values in the ",
+                              "model's variables"),
+             if (n_subset) paste0(n_subset, " are outside 'subset'"),
+             if (zero_w) paste0(zero_w, " have zero weight"),
+             if (n_single) paste0(n_single, " are singletons (alone in their unit or ",
+                                  "period: a panel needs at least two units and ",
+                                  "two periods)"))
+    sd_stop("no rows left to estimate on: of the ", n, " rows, ",
+            paste(why, collapse = "; "))
   }
   # recode only when singletons left gaps in the codes
   fe_used <- if (n_single > 0L) lapply(raw, function(x) as.vector(group_codes(x[obs])))
