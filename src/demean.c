@@ -213,9 +213,11 @@ static void sweep_all(const sd_fe *fe, double *const *tot, double *x, double *su
 }
 
 /* Returns iterations used, or -1 without convergence.
- * scratch: 2n + max(nlev) doubles. */
+ * scratch: 2n + max(nlev) doubles. With `interruptible` (only on the main
+ * thread, outside parallel regions) the user may interrupt every 16
+ * iterations; all scratch memory is R_alloc'ed, so the jump leaks nothing. */
 static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
-                     int maxit, double *scratch)
+                     int maxit, double *scratch, int interruptible)
 {
   int n = fe->n;
   double *x1 = scratch, *x2 = scratch + n, *sum = scratch + 2 * n;
@@ -224,6 +226,7 @@ static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
   if (scale == 0) return 0;
   double thr = tol * scale;
   for (int it = 1; it <= maxit; it++) {
+    if (interruptible && it % 16 == 0) R_CheckUserInterrupt();
     memcpy(x1, x, sizeof(double) * n);
     sweep_all(fe, tot, x1, sum);
     memcpy(x2, x1, sizeof(double) * n);
@@ -297,11 +300,16 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
     return 0;
   }
   size_t len = 2 * (size_t) n + maxlev;
+  int interruptible = 1;
+#ifdef _OPENMP
+  interruptible = !omp_in_parallel();   /* callers inside a parallel region */
+#endif
   if (nthreads == 1) {
     double *scr = (double *) R_alloc(len, sizeof(double));
     for (int j = 0; j < ncol; j++) {
-      R_CheckUserInterrupt();
-      if (ap_column(fe, tot, x + (size_t) j * n, tol, maxit, scr) < 0) status = -1;
+      if (interruptible) R_CheckUserInterrupt();
+      if (ap_column(fe, tot, x + (size_t) j * n, tol, maxit, scr, interruptible) < 0)
+        status = -1;
     }
     return status;
   }
@@ -312,7 +320,7 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
 #ifdef _OPENMP
     th = omp_get_thread_num();
 #endif
-    if (ap_column(fe, tot, x + (size_t) j * n, tol, maxit, scr + th * len) < 0) {
+    if (ap_column(fe, tot, x + (size_t) j * n, tol, maxit, scr + th * len, 0) < 0) {
 #pragma omp atomic write
       status = -1;
     }

@@ -5,33 +5,13 @@
 # valid object or raise an R error. 60 cases here; more with the environment
 # variable SMARTDID_FUZZ_N (and other cases with SMARTDID_FUZZ_SEED).
 
-# How the child loads the package under test: the development copy when the
-# tests run through pkgload (devtools::test, testthat::test_local), else the
-# installed copy from this process's library paths (R CMD check).
-fuzz_loader <- function() {
-  ns <- asNamespace("smartdid")
-  if (exists(".__DEVTOOLS__", envir = ns, inherits = FALSE)) {
-    root <- getNamespaceInfo(ns, "path")
-    return(sprintf("suppressMessages(pkgload::load_all(%s, quiet = TRUE, export_all = FALSE, compile = FALSE))",
-                   deparse(normalizePath(root))))
-  }
-  sprintf("suppressPackageStartupMessages(library(smartdid, lib.loc = %s))",
-          deparse(dirname(getNamespaceInfo(ns, "path"))))
-}
-
 run_fuzz_child <- function(n, seed0, timeout = 300) {
-  dir <- tempfile("smartdid-fuzz-")
-  dir.create(dir)
-  log <- file.path(dir, "fuzz.log")
-  script <- file.path(dir, "run.R")
-  writeLines(c(
-    sprintf(".libPaths(%s)", paste(deparse(.libPaths()), collapse = "")),
-    fuzz_loader(),
+  log <- tempfile("fuzz-log-")
+  dir <- child_script(c(
     sprintf("source(%s)", deparse(normalizePath(test_path("fuzz-child.R")))),
-    sprintf("fuzz_run(%d, %d, %s)", as.integer(n), as.integer(seed0), deparse(log))
-  ), script)
-  rscript <- file.path(R.home("bin"), "Rscript")
-  status <- suppressWarnings(system2(rscript, c("--vanilla", shQuote(script)),
+    sprintf("fuzz_run(%d, %d, %s)", as.integer(n), as.integer(seed0), deparse(log))))
+  script <- file.path(dir, "run.R")
+  status <- suppressWarnings(system2(child_rscript(), c("--vanilla", shQuote(script)),
                                      stdout = file.path(dir, "out.txt"),
                                      stderr = file.path(dir, "out.txt"),
                                      timeout = timeout,
