@@ -35,7 +35,6 @@ big_panel <- function(n_units = 2500, n_periods = 10, seed = 7) {
 }
 
 test_that("one and two threads give identical fits and event studies", {
-  skip_on_cran()
   d <- big_panel()
   gapped <- d[-seq(3, nrow(d), by = 7), ]
   specs <- list(
@@ -99,7 +98,6 @@ test_that("psm() does not depend on threads or on the random-number state", {
 })
 
 test_that("simulate_smartcity() repeats itself and leaves the RNG alone", {
-  skip_on_cran()
   set.seed(123)
   before <- .Random.seed
   kind <- RNGkind()
@@ -216,7 +214,7 @@ interrupt_child <- function(lines, wait = 1, timeout = 30) {
   owd <- setwd(dir)
   on.exit(setwd(owd))
   system2(child_rscript(), c("--vanilla", "run.R"), stdout = out, stderr = out,
-          wait = FALSE, env = "OMP_THREAD_LIMIT=2")
+          wait = FALSE, env = c("OMP_THREAD_LIMIT=2", "R_TESTS="))
   setwd(owd)
   on.exit()
   pidf <- file.path(dir, "pid")
@@ -235,7 +233,6 @@ interrupt_child <- function(lines, wait = 1, timeout = 30) {
 }
 
 test_that("an interrupted long C loop leaves R usable", {
-  skip_on_cran()
   skip_on_os("windows")   # no SIGINT for another process
   # alternating projections that never converge (tolerance -1): only an
   # interrupt ends the call
@@ -254,7 +251,6 @@ test_that("an interrupted long C loop leaves R usable", {
 })
 
 test_that("an interrupted long placebo run leaves R usable", {
-  skip_on_cran()
   skip_on_os("windows")
   # temporary guard: placebo() arrives with src/placebo.c in a parallel branch
   skip_if_not(exists("placebo", asNamespace("smartdid")))
