@@ -180,7 +180,7 @@ test_that("no exported function modifies its input", {
     quote(industrial_upgrading(x + 1, x, x, x + 1, x, x)),
     quote(generics::tidy(fit)), quote(generics::glance(fit)), quote(summary(fit)),
     quote(confint(fit)), quote(generics::tidy(es)), quote(generics::tidy(m)),
-    quote(utils::capture.output(print(fit), print(es), print(m)))
+    quote(capture.output(print(fit), print(es), print(m)))
   )
   if (exists("placebo", asNamespace("smartdid"))) {
     calls <- c(calls, quote(get("placebo", asNamespace("smartdid"))(fit, draws = 5, seed = 1)))
@@ -224,11 +224,11 @@ interrupt_child <- function(lines, wait = 1, timeout = 30) {
   if (!file.exists(pidf)) return("the child never started")
   pid <- as.integer(readLines(pidf))
   Sys.sleep(wait)
-  tools::pskill(pid, tools::SIGINT)
+  system2("kill", c("-INT", pid))      # Ctrl-C
   t0 <- Sys.time()
   done <- function() file.exists(out) && any(grepl("^ALIVE", readLines(out)))
   while (!done() && secs() < timeout) Sys.sleep(0.1)
-  if (!done()) tools::pskill(pid, tools::SIGKILL)   # never leave it running
+  if (!done()) system2("kill", c("-KILL", pid))   # never leave it running
   readLines(out)
 }
 
