@@ -262,7 +262,7 @@ test_that("event_study() and shift_timing(): malformed input", {
     `ref leaves nothing` = bad(event_study(fit, leads = 1, lags = 0, ref = c(-1, 0)), "leaves no relative period"),
     `level 2` = bad(event_study(fit, level = 2), "'level' must be a number between 0 and 1"),
     `bin NA` = bad(event_study(fit, bin = NA), "'bin' must be TRUE or FALSE"),
-    `unknown estimator` = bad(event_study(fit, estimator = "foo"), "\"foo\" is not available"),
+    `unknown estimator` = bad(event_study(fit, estimator = "foo"), "'estimator' must be .*\"foo\""),
     `unknown switchers rule` = bad(event_study(fit, switchers = "keep"), "'switchers' must be one of \"drop\" or \"first\""),
     `misspelt argument` = bad(event_study(fit, leds = 2), "unknown argument.*'leds'"),
     `character periods` = bad(event_study(fit_chr, leads = 2, lags = 2), "holds strings.*alphabetical"),

@@ -209,7 +209,7 @@ test_that("no exported function modifies its input", {
 # written its pid and `wait` seconds have passed, and return its output.
 interrupt_child <- function(lines, wait = 1, timeout = 30) {
   dir <- child_script(c('writeLines(as.character(Sys.getpid()), "pid.tmp")',
-                        'file.rename("pid.tmp", "pid")', lines))
+                        'invisible(file.rename("pid.tmp", "pid"))', lines))
   out <- file.path(dir, "out.txt")
   owd <- setwd(dir)
   on.exit(setwd(owd))
@@ -256,10 +256,12 @@ test_that("an interrupted long placebo run leaves R usable", {
   skip_if_not(exists("placebo", asNamespace("smartdid")))
   out <- interrupt_child(c(
     "d <- expand.grid(u = 1:200, t = 1:10); set.seed(1)",
-    "d$D <- as.numeric(d$u <= 100 & d$t >= 5); d$y <- d$D + rnorm(nrow(d))",
+    "d$D <- as.numeric(d$u <= 20 & d$t >= 5); d$y <- d$D + rnorm(nrow(d))",
     "f <- smartdid::smartdid(y ~ 1, data = d, id = 'u', time = 't', treat = 'D')",
     "pl <- get('placebo', asNamespace('smartdid'))",
-    "r <- tryCatch(pl(f, draws = 1e7, seed = 1), interrupt = function(i) 'interrupted')",
+    # about 4 minutes of draws (160 MB of assignments): only an interrupt ends it
+    "r <- tryCatch(pl(f, draws = 2e6, seed = 1, type = 'unit', progress = FALSE),",
+    "  interrupt = function(i) 'interrupted')",
     "cat('RESULT', if (is.character(r)) r else 'finished', '\\n')",
     "cat('ALIVE', is.finite(coef(update(f, vcov = 'hc1'))[[1]]), '\\n')"), wait = 2)
   expect_true("RESULT interrupted " %in% out, info = paste(out, collapse = "\n"))
