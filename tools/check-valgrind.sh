@@ -36,7 +36,7 @@ run() {  # $1: label, $2: R script
   NOT_CRAN=true R_LIBS="$work/lib" OMP_THREAD_LIMIT=2 R -d "$vg" --vanilla --no-echo -f "$2" \
     >"$work/$1.log" 2>&1
   local st=$?
-  grep -E "registered .Call|not exercised|^testthat:" "$work/$1.log"
+  grep -E "registered .Call|not named|ran$|^testthat:" "$work/$1.log"
   tail -n 3 "$work/$1.log"
   if grep -E -q "Invalid (read|write|free)|uninitialised|Mismatched free|Source and destination overlap|Conditional jump" "$work/$1.log"; then
     echo "== MEMCHECK ERRORS in $1:"
