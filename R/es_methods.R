@@ -241,7 +241,7 @@ plot.smartdid_es <- function(x, level = NULL, main = "Event study",
                              ylab = "Estimate and confidence interval",
                              col = "black", pch = 19, ci = c("bars", "band"),
                              vline = -0.5, ...) {
-  ci <- match.arg(ci)
+  ci <- sd_match_arg(ci, c("bars", "band"), "ci")
   if (!is.null(level)) check_level(level)
   pd <- es_plot_data(x, level = level)
   ok <- !is.na(pd$estimate)

@@ -39,9 +39,9 @@ es_table <- function(..., format = c("text", "markdown", "latex"), digits = 4,
   if (length(ess) == 0L || !all(vapply(ess, inherits, TRUE, "smartdid_es"))) {
     sd_stop("es_table() needs one or more event studies from event_study()")
   }
-  format <- match.arg(format)
-  stat <- match.arg(stat)
-  ref <- match.arg(ref)
+  format <- sd_match_arg(format, c("text", "markdown", "latex"), "format")
+  stat <- sd_match_arg(stat, c("t", "se"), "stat")
+  ref <- sd_match_arg(ref, c("show", "omit"), "ref")
   check_flag(stars, "stars")
   digits <- check_count(digits, "digits")
   if (is.null(row_label)) row_label <- function(k) as.character(k)

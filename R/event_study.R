@@ -12,7 +12,9 @@
 #' of its unit's adoption period, so it counts observed periods, not calendar
 #' units (with yearly data and no year missing from the whole panel, the
 #' two agree; a year missing from every unit makes the years on either side
-#' one period apart; non-integer or date periods work the same way). The
+#' one period apart; non-integer or date periods work the same way; a
+#' factor's periods are in the order of its levels; a character time column
+#' is refused, its alphabetical order not being that of the periods). The
 #' adoption period is each unit's first row with the treatment equal to 1
 #' (fits with `treat`), or the first period on or after its cohort value
 #' (fits with `cohort`; a cohort after the last period counts as never
@@ -39,7 +41,8 @@
 #'
 #' @param fit A [smartdid()] fit.
 #' @param leads,lags Number of periods before and after adoption with their
-#'   own dummy (relative times `-leads` to `lags`).
+#'   own dummy (relative times `-leads` to `lags`); at most the number of
+#'   periods minus one (or 8, whichever is larger).
 #' @param ref Reference period(s): relative times whose dummies are omitted,
 #'   within `-leads` to `lags`.
 #' @param bin Pool the periods beyond the window into the end dummies
@@ -90,7 +93,7 @@ event_study <- function(fit, leads = 7, lags = 8, ref = -1, bin = TRUE,
   lags <- check_count(lags, "lags")
   check_flag(bin, "bin")
   check_level(level)
-  switchers <- match.arg(switchers)
+  switchers <- sd_match_arg(switchers, c("drop", "first"), "switchers")
   if (!is.numeric(ref) || length(ref) == 0L || anyNA(ref) || any(ref != round(ref)) ||
       any(ref < -leads | ref > lags)) {
     sd_stop("'ref' must be one or more whole numbers between -leads and lags ",
@@ -177,6 +180,13 @@ es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
   a <- fit$args
   data <- fit$data
   tm <- es_timing(fit, switchers)
+  # no unit is observed further than T - 1 periods from its adoption; a far
+  # wider window would only build empty dummies (8: the default 'lags')
+  max_k <- max(length(tm$periods) - 1L, 8L)
+  if (leads > max_k || lags > max_k) {
+    sd_stop("'leads' and 'lags' must be at most ", max_k, " (the panel has ",
+            length(tm$periods), " periods)")
+  }
   es_timing_message(tm)
   rel <- tm$rel
   in_subset <- subset_mask(data, a$subset)
@@ -370,6 +380,7 @@ new_event_study <- function(estimates, overall, estimator, nobs, vcov = NULL,
 #' es_overall(est, V, df = 40)
 #' @export
 es_fill_stats <- function(estimates, df = Inf, level = 0.95) {
+  check_es_columns(estimates, c("estimate", "std.error"))
   b <- estimates$estimate
   se <- estimates$std.error
   q <- stats::qt(1 - (1 - level) / 2, df)
@@ -382,6 +393,13 @@ es_fill_stats <- function(estimates, df = Inf, level = 0.95) {
   estimates
 }
 
+check_es_columns <- function(estimates, need) {
+  if (!is.data.frame(estimates) || !all(need %in% names(estimates))) {
+    sd_stop("'estimates' must be a data frame with columns ",
+            paste(need, collapse = ", "))
+  }
+}
+
 # Rows of estimated (non-reference, non-NA) coefficients.
 es_estimated <- function(estimates) {
   ref <- if ("reference" %in% names(estimates)) estimates$reference else
@@ -392,6 +410,7 @@ es_estimated <- function(estimates) {
 #' @rdname es_fill_stats
 #' @export
 es_pretest <- function(estimates, vcov, df = Inf) {
+  check_es_columns(estimates, c("rel_time", "estimate", "std.error"))
   pre <- es_estimated(estimates) & estimates$rel_time < 0
   if (!any(pre)) return(NULL)
   k <- estimates$rel_time[pre]
@@ -411,6 +430,7 @@ es_pretest <- function(estimates, vcov, df = Inf) {
 #' @rdname es_fill_stats
 #' @export
 es_overall <- function(estimates, vcov, df = Inf, level = 0.95) {
+  check_es_columns(estimates, c("rel_time", "estimate", "std.error"))
   post <- es_estimated(estimates) & estimates$rel_time >= 0
   m <- sum(post)
   if (m == 0L) {

@@ -27,6 +27,11 @@ es_timing <- function(fit, switchers = "drop") {
     rows <- rows & !is.na(D)
   }
   tt <- data[[a$time]]
+  if (is.character(tt)) {
+    sd_stop("the 'time' column '", a$time, "' holds strings, whose alphabetical ",
+            "order (\"10\" before \"9\") need not be the order of the periods; ",
+            "convert it to numbers, dates or a factor with its levels in time order")
+  }
   periods <- sort(unique(tt[rows]))
   pidx <- match(tt, periods)
   pidx[!rows] <- NA_integer_

@@ -60,7 +60,7 @@ heterogeneity <- function(fit, by = NULL, split = NULL, at = "median",
                           model = c("did", "mechanism"), moderator = "Ind_Pro",
                           center = FALSE, term = NULL) {
   check_fit(fit)
-  model <- match.arg(model)
+  model <- sd_match_arg(model, c("did", "mechanism"), "model")
   if (is.null(by) == is.null(split)) {
     sd_stop("give exactly one of 'by' (a grouping column) and 'split' ",
             "(a numeric column to cut at 'at')")

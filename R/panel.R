@@ -92,6 +92,13 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   check_string(time, "time")
   check_column(data, id, "id")
   check_column(data, time, "time")
+  for (v in unique(c(id, time, cluster))) {
+    x <- data[[v]]
+    if (!is.atomic(x) || !is.null(dim(x))) {
+      sd_stop("column '", v, "' of 'data' must be an atomic vector (numbers, ",
+              "strings, factors or dates), not ", class(x)[1])
+    }
+  }
   n <- nrow(data)
   tr <- build_treatment(data, time, treat, cohort)
   in_subset <- subset_mask(data, subset)
@@ -129,9 +136,15 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   obs <- which(keep)
   if (length(obs) == 0L) {
-    sd_stop("no rows left to estimate on: ", n_na, " rows have missing or ",
-            "non-finite values in the model's variables, ", n_subset,
-            " are outside 'subset'")
+    why <- c(if (n_na) paste0(n_na, " have missing or non-finite values in the ",
+                              "model's variables"),
+             if (n_subset) paste0(n_subset, " are outside 'subset'"),
+             if (zero_w) paste0(zero_w, " have zero weight"),
+             if (n_single) paste0(n_single, " are singletons (alone in their unit or ",
+                                  "period: a panel needs at least two units and ",
+                                  "two periods)"))
+    sd_stop("no rows left to estimate on: of the ", n, " rows, ",
+            paste(why, collapse = "; "))
   }
   # recode only when singletons left gaps in the codes
   fe_used <- if (n_single > 0L) lapply(raw, function(x) as.vector(group_codes(x[obs])))

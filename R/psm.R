@@ -305,6 +305,11 @@ psm_match_groups <- function(units, X, s) {
   units$score <- units$linear <- units$distance <- NA_real_
   units$discarded <- FALSE
   tr_all <- which(units$treat == 1L)
+  n0 <- sum(units$treat == 0L)
+  if (s$ratio > max(n0, 1L)) {
+    sd_stop("'ratio' (", s$ratio, ") must be at most the number of control ",
+            "units (", n0, ")")
+  }
   mm <- matrix(NA_integer_, length(tr_all), s$ratio)
   models <- list()
   cal_abs <- numeric(0)

@@ -12,7 +12,8 @@
 #' [stats::quantile()]'s default (type 7), computed on the non-missing values
 #' of each variable separately, over all rows of `data` or within each group
 #' of `by` (for example by year). Missing values are left alone (and rows
-#' with them are kept by `trim()`).
+#' with them are kept by `trim()`), and so are rows whose `by` value is
+#' missing (they belong to no group).
 #'
 #' Given a [smartdid()] fit instead of a data frame, both functions modify
 #' the fit's data and re-estimate the model on it; `vars` then defaults to
@@ -167,7 +168,10 @@ set_column <- function(data, name, value) {
 #' @param k Lag orders (whole numbers; negative for leads).
 #' @param name Names of the new columns (one per `var` and `k`, in the order
 #'   `var` varies fastest); by default `L.var`, `L2.var`, `F.var`...
-#' @return `data` with the new columns added.
+#' @return `data` with the new columns added (existing columns of those
+#'   names are overwritten, with a warning). Rows with a missing unit or a
+#'   missing or non-finite period get `NA`. Periods are matched within
+#'   `1e-8 * |k|`, so that steps not exact in binary (such as 0.1) still meet.
 #' @examples
 #' d <- data.frame(city = rep(1:2, each = 4), year = c(1:4, c(1, 2, 4, 5)),
 #'                 Carbon = c(10, 11, 12, 13, 20, 21, 22, 23))
@@ -196,8 +200,13 @@ panel_lag <- function(data, var, id, time, k = 1, name = NULL) {
   if (!is.character(name) || length(name) != nrow(grid)) {
     sd_stop("'name' must give one name per variable and lag (", nrow(grid), ")")
   }
+  clash <- intersect(name, names(data))
+  if (length(clash)) {
+    warning("panel_lag(): column(s) ", paste0("'", clash, "'", collapse = ", "),
+            " of 'data' overwritten by the lags", call. = FALSE)
+  }
   idv <- data[[id]]
-  ok <- !is.na(idv) & !is.na(tv)
+  ok <- !is.na(idv) & is.finite(tv)
   codes <- lapply(list(idv, tv), function(x) {
     cd <- rep(NA_integer_, length(x))
     cd[ok] <- group_codes(x[ok])
@@ -205,17 +214,43 @@ panel_lag <- function(data, var, id, time, k = 1, name = NULL) {
   })
   check_duplicates(codes, ok, data, id, time)
   idc <- as.double(group_codes(idv))
+  # exact integer keys: unit code x (number of distinct periods) + period code
+  ut <- sort(unique(tv[ok]))
+  L <- length(ut) + 1
+  own <- idc * L + match(tv, ut)
+  own[!ok] <- NA
   for (r in seq_len(nrow(grid))) {
-    # exact integer keys: unit code x (number of distinct periods) + period code
-    tl <- tv - grid$k[r]
-    allt <- sort(unique(c(tv[ok], tl[ok])))
-    L <- length(allt) + 1
-    own <- ifelse(ok, idc * L + match(tv, allt), NA)
-    want <- ifelse(ok, idc * L + match(tl, allt), NA)
+    k <- grid$k[r]
+    # the period k earlier is found within a tolerance, so that steps such as
+    # 0.1 (not exact in binary) still meet; periods so large that t - k is
+    # not exact cannot be lagged reliably
+    tol <- 1e-8 * abs(k)
+    if (length(ut) && max(abs(ut)) * 4 * .Machine$double.eps > tol) {
+      sd_stop("'time' column '", time, "' has values too large (up to ",
+              format(max(abs(ut))), ") to be shifted by ", k, " exactly; ",
+              "subtract a base period first")
+    }
+    want <- idc * L + nearest_period(tv - k, ut, tol)
+    want[!ok] <- NA
     val <- data[[grid$var[r]]][match(want, own, incomparables = NA)]
     data <- set_column(data, name[r], val)
   }
   data
+}
+
+# Position in the sorted periods `ut` of the period within `tol` of each x
+# (NA if none).
+nearest_period <- function(x, ut, tol) {
+  if (!length(ut)) return(rep(NA_integer_, length(x)))
+  x[!is.finite(x)] <- NA
+  i <- findInterval(x, ut)
+  lo <- pmax(i, 1L)
+  hi <- pmin(i + 1L, length(ut))
+  dlo <- abs(ut[lo] - x)
+  dhi <- abs(ut[hi] - x)
+  j <- ifelse(dlo <= dhi, lo, hi)
+  j[is.na(x) | !(pmin(dlo, dhi) <= tol)] <- NA_integer_
+  j
 }
 
 #' Add controls to a fit, together or one at a time

@@ -63,8 +63,8 @@ shift_timing <- function(fit, years = 1:3, sample = c("study", "pre", "unit"),
             "earlier), such as 1:3")
   }
   years <- as.integer(years)
-  sample <- match.arg(sample)
-  switchers <- match.arg(switchers)
+  sample <- sd_match_arg(sample, c("study", "pre", "unit"), "sample")
+  switchers <- sd_match_arg(switchers, c("drop", "first"), "switchers")
   a <- fit$args
   data <- fit$data
   tm <- es_timing(fit, switchers)

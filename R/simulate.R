@@ -244,6 +244,10 @@ sim_check_args <- function(seed, effect, heterogeneity, selection, confounding,
     }
   }
   num1(seed, "seed")
+  if (abs(seed) > .Machine$integer.max) {
+    sd_stop("'seed' must lie between -", .Machine$integer.max, " and ",
+            .Machine$integer.max, " (set.seed() takes an integer)")
+  }
   if (!is.numeric(effect) || !length(effect) || any(!is.finite(effect))) {
     sd_stop("'effect' must be a non-empty numeric vector of finite effects ",
             "(log points), one per year since adoption")

@@ -65,6 +65,8 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   check_string(time, "time")
   check_column(data, c(id), "id")
   check_column(data, c(time), "time")
+  check_flag(singletons, "singletons")
+  nthreads <- check_count(nthreads, "nthreads", min = 1)
   spec <- sd_spec(formula, data, id, time, cluster, vcov, weights, fe, ssc)
   panel <- sd_panel(data, id, time, treat, cohort, spec$vars, spec$cluster,
                     weights, fe, subset, singletons = singletons)
@@ -88,6 +90,11 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
   }
   outcome <- all.vars(formula[[2]])
   if (length(outcome) != 1L) sd_stop("'formula' must have one outcome on its left side")
+  if (!is.name(formula[[2]])) {
+    sd_stop("'formula' must have a column name on its left side, not the expression ",
+            deparse(formula[[2]], width.cutoff = 60L)[1], "; add the transformed ",
+            "outcome to 'data' as a column first")
+  }
   check_column(data, outcome, "formula")
   check_numeric_column(data, outcome, "formula")
   rhs_vars <- all.vars(formula[[3]])
@@ -191,7 +198,9 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
   kept <- which(!absorbed)[ols$keep]
   if (!1L %in% kept) {
     sd_stop("the treatment '", names(X)[1], "' is collinear with the fixed ",
-            "effects or the controls: its effect cannot be estimated")
+            "effects or the controls: its effect cannot be estimated (as when ",
+            "every treated unit is treated in all its periods, or all units ",
+            "adopt in the same period)")
   }
   if (!all(ols$keep)) Xd <- Xd[, ols$keep, drop = FALSE]
   colnames(Xd) <- names(X)[kept]

@@ -66,8 +66,8 @@ did_table <- function(..., format = c("text", "latex", "markdown", "html"),
                       constant = TRUE, within_r2 = FALSE, keep = NULL,
                       labels = NULL, titles = NULL, controls_row = TRUE,
                       fe_rows = TRUE, note = TRUE, file = NULL) {
-  format <- match.arg(format)
-  stat <- match.arg(stat)
+  format <- sd_match_arg(format, c("text", "latex", "markdown", "html"), "format")
+  stat <- sd_match_arg(stat, c("t", "se"), "stat")
   objs <- list(...)
   if (!length(objs)) sd_stop("give at least one fit to 'did_table()'")
   check_count(digits, "digits")
@@ -177,6 +177,7 @@ tab_column <- function(x, title, constant) {
             "lists of them, or have generics::tidy() and glance() methods; got ",
             class(x)[1])
   }
+  gl <- tryCatch(as.data.frame(generics::glance(x)), error = function(e) NULL)
   for (v in c("std.error", "statistic", "p.value")) if (is.null(td[[v]])) td[[v]] <- NA_real_
   td$term <- as.character(td$term)
   is_int <- td$term == "(Intercept)"

@@ -46,10 +46,24 @@ check_flag <- function(x, arg) {
 }
 
 check_count <- function(x, arg, min = 0) {
-  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x < min || x != round(x)) {
+  if (!is.numeric(x) || length(x) != 1L || !is.finite(x) || x < min ||
+      x != round(x) || x > .Machine$integer.max) {
     sd_stop("'", arg, "' must be a whole number >= ", min)
   }
   invisible(as.integer(x))
+}
+
+# match.arg() with a message that names the argument: the first choice when
+# `x` is the default vector, else one (possibly abbreviated) choice.
+sd_match_arg <- function(x, choices, arg) {
+  if (identical(x, choices)) return(choices[1])
+  if (is.character(x) && length(x) == 1L && !is.na(x) && nzchar(x)) {
+    i <- pmatch(x, choices)
+    if (!is.na(i)) return(choices[i])
+  }
+  q <- paste0("\"", choices, "\"")
+  sd_stop("'", arg, "' must be one of ", paste(q[-length(q)], collapse = ", "),
+          " or ", q[length(q)])
 }
 
 check_level <- function(level, arg = "level") {

@@ -27,8 +27,8 @@ ssc_rules <- function(adj = TRUE, fixef_K = c("nested", "full", "none"),
                       cluster_adj = TRUE, t_df = c("cluster", "residual", "normal")) {
   check_flag(adj, "adj")
   check_flag(cluster_adj, "cluster_adj")
-  structure(list(adj = adj, fixef_K = match.arg(fixef_K),
-                 cluster_adj = cluster_adj, t_df = match.arg(t_df)),
+  structure(list(adj = adj, fixef_K = sd_match_arg(fixef_K, c("nested", "full", "none"), "fixef_K"),
+                 cluster_adj = cluster_adj, t_df = sd_match_arg(t_df, c("cluster", "residual", "normal"), "t_df")),
             class = "smartdid_ssc")
 }
 

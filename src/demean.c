@@ -234,9 +234,11 @@ static void sweep_all(const sd_fe *fe, double *const *tot, double *x, double *su
 }
 
 /* Returns iterations used, or -1 without convergence.
- * scratch: 2n + max(nlev) doubles. */
+ * scratch: 2n + max(nlev) doubles. With `interruptible` (only on the main
+ * thread, outside parallel regions) the user may interrupt every 16
+ * iterations; all scratch memory is R_alloc'ed, so the jump leaks nothing. */
 static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
-                     int maxit, double *scratch)
+                     int maxit, double *scratch, int interruptible)
 {
   int n = fe->n;
   double *x1 = scratch, *x2 = scratch + n, *sum = scratch + 2 * n;
@@ -245,6 +247,7 @@ static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
   if (scale == 0) return 0;
   double thr = tol * scale;
   for (int it = 1; it <= maxit; it++) {
+    if (interruptible && it % 16 == 0) R_CheckUserInterrupt();
     memcpy(x1, x, sizeof(double) * n);
     sweep_all(fe, tot, x1, sum);
     memcpy(x2, x1, sizeof(double) * n);
@@ -314,11 +317,16 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
     return 0;
   }
   size_t len = 2 * (size_t) n + maxlev;
+  int interruptible = 1;
+#ifdef _OPENMP
+  interruptible = !omp_in_parallel();   /* callers inside a parallel region */
+#endif
   if (nthreads == 1) {
     double *scr = (double *) R_alloc(len, sizeof(double));
     for (int j = 0; j < ncol; j++) {
-      R_CheckUserInterrupt();
-      if (ap_column(fe, tot, cols[j], tol, maxit, scr) < 0) status = -1;
+      if (interruptible) R_CheckUserInterrupt();
+      if (ap_column(fe, tot, cols[j], tol, maxit, scr, interruptible) < 0)
+        status = -1;
     }
     return status;
   }
@@ -326,7 +334,7 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic)
   for (int j = 0; j < ncol; j++) {
     int th = sd_thread_id();
-    if (ap_column(fe, tot, cols[j], tol, maxit, scr + th * len) < 0) {
+    if (ap_column(fe, tot, cols[j], tol, maxit, scr + th * len, 0) < 0) {
 #pragma omp atomic write
       status = -1;
     }

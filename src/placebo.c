@@ -410,6 +410,8 @@ SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP ncand)
   int *pu = INTEGER(U), *pp = nc > 0 ? INTEGER(P) : NULL;
   GetRNGstate();
   for (int b = 0; b < nb; b++) {
+    /* an interrupt leaves R's stream unchanged (no PutRNGstate): harmless */
+    if ((b & 1023) == 0) R_CheckUserInterrupt();
     int *ub = pu + (size_t) b * mm;
     for (int k = 0; k < mm; k++) {
       int j = k + (int) R_unif_index((double) (nu - k));

@@ -105,7 +105,7 @@ test_that("arguments are checked", {
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
   expect_error(shift_timing(fit, years = 0), "'years' must be positive whole numbers")
   expect_error(shift_timing(fit, years = 1.5), "'years' must be positive whole numbers")
-  expect_error(shift_timing(fit, sample = "all"), "'arg' should be one of")
+  expect_error(shift_timing(fit, sample = "all"), "'sample' must be one of")
   expect_error(shift_timing(d), "must be a fit returned by smartdid")
   # a shift that leaves no pseudo-treated observation
   expect_error(shift_timing(fit, years = 12), "adoption moved 12 period\\(s\\) earlier")
