@@ -17,10 +17,10 @@ build_treatment <- function(data, time, treat, cohort) {
       sd_stop("'treat' column '", treat, "' must be 0/1 (numeric or logical), not ",
               class(d)[1])
     }
-    bad <- !is.na(d) & d != 0 & d != 1
-    if (any(bad)) {
+    bad <- .Call(C_sd_first_nonbinary, d)
+    if (bad > 0L) {
       sd_stop("'treat' column '", treat, "' must contain only 0 and 1; found ",
-              format(d[which(bad)[1]]), " in row ", which(bad)[1])
+              format(d[bad]), " in row ", bad)
     }
     return(list(d = as.numeric(d), name = treat, cohort = NULL))
   }
@@ -60,17 +60,21 @@ fe_codes <- function(data, spec) {
 }
 
 # Iteratively drop rows that are alone in a level of any fixed effect.
-drop_singletons <- function(codes, keep) {
+# Iteratively drop rows that are alone in a level of any fixed effect.
+# `codes` are code_groups() results on the same rows; their counts decide at
+# once whether there is anything to do.
+drop_singletons <- function(codes, keep = NULL) {
+  if (!any(vapply(codes, function(g) any(g$counts == 1L), TRUE))) {
+    return(list(keep = keep, dropped = 0L))
+  }
+  if (is.null(keep)) keep <- rep(TRUE, length(codes[[1]]$code))
   dropped <- 0L
   repeat {
     single <- rep(FALSE, length(keep))
-    for (cd in codes) {
-      kc <- if (all(keep)) cd else cd[keep]
-      cnt <- tabulate(kc, nbins = max(kc, 0L))
-      if (!any(cnt == 1L)) next
-      single <- single | (keep & cnt[cd] == 1L)
+    for (g in codes) {
+      cnt <- tabulate(g$code[keep], nbins = length(g$counts))
+      if (any(cnt == 1L)) single <- single | (keep & cnt[g$code] == 1L)
     }
-    single[is.na(single)] <- FALSE
     k <- sum(single)
     if (k == 0L) break
     dropped <- dropped + k
@@ -114,62 +118,57 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   roles <- c(list(data[[id]], data[[time]], tr$d), lapply(vars, function(v) data[[v]]),
              lapply(cluster, function(v) data[[v]]), fe_raw, list(w))
   ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)
-  n_subset <- sum(!in_subset)
-  n_na <- sum(in_subset & !ok)
-  zero_w <- sum(in_subset & ok & !positive)
-  keep <- in_subset & ok & positive
+  if (is.null(subset) && is.null(weights)) {
+    n_subset <- 0L
+    n_na <- n - sum(ok)
+    zero_w <- 0L
+    keep <- ok
+  } else {
+    n_subset <- sum(!in_subset)
+    n_na <- sum(in_subset & !ok)
+    zero_w <- sum(in_subset & ok & !positive)
+    keep <- in_subset & ok & positive
+  }
 
+  # codes on the complete rows; singletons dropped from there
   raw <- c(list(data[[id]], data[[time]]), fe_raw)
-  all_kept <- all(keep)
-  codes <- lapply(raw, function(x) {
-    if (all_kept) return(as.vector(group_codes(x)))
-    cd <- rep(NA_integer_, n)
-    cd[keep] <- group_codes(x[keep])
-    cd
-  })
-  check_duplicates(codes, keep, data, id, time)
+  rows <- if (all(keep)) NULL else which(keep)
+  on_rows <- function(x) if (is.null(rows)) x else x[rows]
+  coded <- lapply(raw, function(x) code_groups(on_rows(x)))
+  check_duplicates(coded, rows, data, id, time)
   n_single <- 0L
-  if (singletons && any(keep)) {
-    s <- drop_singletons(codes, keep)
-    keep <- s$keep
+  if (singletons && length(coded[[1]]$code)) {
+    s <- drop_singletons(coded)
     n_single <- s$dropped
+    if (n_single > 0L) {
+      rows <- if (is.null(rows)) which(s$keep) else rows[s$keep]
+      coded <- lapply(raw, function(x) code_groups(x[rows]))
+    }
   }
-  obs <- which(keep)
-  if (length(obs) == 0L) {
-    why <- c(if (n_na) paste0(n_na, " have missing or non-finite values in the ",
-                              "model's variables"),
-             if (n_subset) paste0(n_subset, " are outside 'subset'"),
-             if (zero_w) paste0(zero_w, " have zero weight"),
-             if (n_single) paste0(n_single, " are singletons (alone in their unit or ",
-                                  "period: a panel needs at least two units and ",
-                                  "two periods)"))
-    sd_stop("no rows left to estimate on: of the ", n, " rows, ",
-            paste(why, collapse = "; "))
-  }
-  # recode only when singletons left gaps in the codes
-  fe_used <- if (n_single > 0L) lapply(raw, function(x) as.vector(group_codes(x[obs])))
-             else if (length(obs) == n) codes
-             else lapply(codes, function(cd) cd[obs])
-  fe_nlev <- vapply(fe_used, function(cd) max(cd), 1L)
-  d <- tr$d[obs]
-  if (all(d == 0)) {
+  obs <- if (is.null(rows)) seq_len(n) else rows
+  if (length(obs) == 0L) no_rows_error(n, n_na, n_subset, zero_w, n_single)
+  fe_used <- lapply(coded, function(g) g$code)
+  fe_nlev <- vapply(coded, function(g) length(g$levels), 1L)
+  d <- on_rows(tr$d)
+  r <- range(d)
+  if (r[2] == 0) {
     sd_stop("no treated observations in the estimation sample: check '",
             if (is.null(treat)) "cohort" else "treat", "'")
   }
-  if (all(d == 1)) {
+  if (r[1] == 1) {
     sd_stop("no untreated observations in the estimation sample: a ",
             "difference-in-differences needs a comparison")
   }
   cl_codes <- lapply(cluster, function(cl) {
-    if (identical(cl, id)) fe_used[[1]] else as.vector(group_codes(data[[cl]][obs]))
+    if (identical(cl, id)) fe_used[[1]] else code_groups(on_rows(data[[cl]]))$code
   })
   names(cl_codes) <- cluster
   list(obs = obs, n_input = n, d = d, treat_name = tr$name,
-       cohort = if (is.null(tr$cohort)) NULL else tr$cohort[obs],
+       cohort = if (is.null(tr$cohort)) NULL else on_rows(tr$cohort),
        fe = fe_used, fe_nlev = fe_nlev, fe_names = c(id, time, fe),
        cluster = cl_codes,
        cluster_G = vapply(cl_codes, function(cd) max(cd), 1L),
-       weights = if (is.null(w)) NULL else as.double(w[obs]),
+       weights = if (is.null(w)) NULL else as.double(on_rows(w)),
        dropped = dropped_table(`outside subset` = n_subset,
                                `missing or non-finite value` = n_na,
                                `zero weight` = zero_w,
@@ -186,13 +185,25 @@ complete_rows <- function(cols, n) {
   ok
 }
 
-check_duplicates <- function(codes, keep, data, id, time) {
-  if (!any(keep)) return(invisible())
-  u <- codes[[1]][keep]
-  t <- codes[[2]][keep]
-  dup <- .Call(C_sd_first_duplicate, u, t, max(u), max(t))
+no_rows_error <- function(n, n_na, n_subset, zero_w, n_single) {
+  why <- c(if (n_na) paste0(n_na, " have missing or non-finite values in the ",
+                            "model's variables"),
+           if (n_subset) paste0(n_subset, " are outside 'subset'"),
+           if (zero_w) paste0(zero_w, " have zero weight"),
+           if (n_single) paste0(n_single, " are singletons (alone in their unit or ",
+                                "period: a panel needs at least two units and ",
+                                "two periods)"))
+  sd_stop("no rows left to estimate on: of the ", n, " rows, ",
+          paste(why, collapse = "; "))
+}
+
+check_duplicates <- function(coded, rows, data, id, time) {
+  u <- coded[[1]]
+  t <- coded[[2]]
+  if (!length(u$code)) return(invisible())
+  dup <- .Call(C_sd_first_duplicate, u$code, t$code, length(u$levels), length(t$levels))
   if (dup > 0L) {
-    row <- which(keep)[dup]
+    row <- if (is.null(rows)) dup else rows[dup]
     sd_stop("'data' has more than one row for the same '", id, "' and '", time,
             "' (first duplicate: row ", row, ", ", id, " = ", format(data[[id]][row]),
             ", ", time, " = ", format(data[[time]][row]),

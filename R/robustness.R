@@ -207,12 +207,9 @@ panel_lag <- function(data, var, id, time, k = 1, name = NULL) {
   }
   idv <- data[[id]]
   ok <- !is.na(idv) & is.finite(tv)
-  codes <- lapply(list(idv, tv), function(x) {
-    cd <- rep(NA_integer_, length(x))
-    cd[ok] <- group_codes(x[ok])
-    cd
-  })
-  check_duplicates(codes, ok, data, id, time)
+  rows <- which(ok)
+  check_duplicates(list(code_groups(idv[rows]), code_groups(tv[rows])), rows,
+                   data, id, time)
   idc <- as.double(group_codes(idv))
   # exact integer keys: unit code x (number of distinct periods) + period code
   ut <- sort(unique(tv[ok]))

@@ -186,6 +186,7 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
             "may be inaccurate", call. = FALSE)
   }
   yd <- D$y
+  ss_y <- attr(yd, "ss")[, 1]   # sum of squares of y about its mean, and of y~
   attributes(yd) <- NULL
   Xd <- D$X
   rm(D)
@@ -211,7 +212,7 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
                panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc)
   dimnames(v$V) <- list(names(b), names(b))
   list(coefficients = b, V = v$V, vinfo = v, residuals = ols$residuals,
-       yd = yd, collinear = names(X)[-kept], y = y)
+       yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y)
 }
 
 weighted_ss <- function(x, w) {
@@ -223,9 +224,10 @@ sd_build_fit <- function(est, design, panel, spec) {
   w <- panel$weights
   e <- est$residuals
   ssr <- if (is.null(w)) sum(e^2) else sum(w * e^2)
-  r2 <- 1 - ssr / weighted_ss(est$y, w)
+  tss <- if (is.null(w)) est$ss_y[1] else weighted_ss(est$y, w)
+  r2 <- 1 - ssr / tss
   K_all <- count_K(length(est$coefficients), panel$fe_nlev, rep(TRUE, length(panel$fe_nlev)))
-  within_tss <- if (is.null(w)) sum(est$yd^2) else sum(w * est$yd^2)
+  within_tss <- if (is.null(w)) est$ss_y[2] else sum(w * est$yd^2)
   df_t <- switch(spec$ssc$t_df, normal = Inf, residual = n - K_all,
                  cluster = est$vinfo$df)
   fit <- list(

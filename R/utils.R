@@ -81,28 +81,38 @@ check_fit <- function(fit, arg = "fit") {
   invisible(fit)
 }
 
-# Dense 1-based integer codes of a vector, in sorted order of its values.
-# Whole numbers over a modest range are coded by direct indexing (no hashing
-# or sorting), which is what ids and years usually are.
-group_codes <- function(x) {
+# Dense 1-based integer codes of a vector, in sorted order of its values:
+# list(code, levels, counts). Whole numbers over a modest range are coded by
+# direct indexing (no hashing or sorting), which is what ids and years
+# usually are; a vector that already holds the codes 1..k is used as it is.
+code_groups <- function(x) {
   if (is.factor(x)) x <- as.character(x)
   if (is.numeric(x) && length(x) > 0L && !anyNA(x)) {
     r <- range(x)
     span <- r[2] - r[1] + 1
     if (is.finite(span) && span <= 4 * length(x) + 1e5 &&
         (is.integer(x) || all(x == trunc(x)))) {
-      pos <- as.integer(x - r[1] + 1)
-      present <- tabulate(pos, nbins = span) > 0L
-      map <- cumsum(present)
-      code <- map[pos]
-      attr(code, "levels") <- (r[1] - 1) + which(present)
-      return(code)
+      pos <- if (is.integer(x) && r[1] == 1L) x
+             else if (is.integer(x)) x - (r[1] - 1L)
+             else as.integer(x - (r[1] - 1))
+      counts <- tabulate(pos, nbins = span)
+      present <- counts > 0L
+      if (all(present)) {
+        return(list(code = pos, levels = seq(r[1], r[2]), counts = counts))
+      }
+      return(list(code = cumsum(present)[pos], levels = (r[1] - 1) + which(present),
+                  counts = counts[present]))
     }
   }
   u <- sort(unique(x))
   code <- match(x, u)
-  attr(code, "levels") <- u
-  code
+  list(code = code, levels = u, counts = tabulate(code, nbins = length(u)))
+}
+
+# The codes of code_groups() with the levels as an attribute.
+group_codes <- function(x) {
+  g <- code_groups(x)
+  structure(g$code, levels = g$levels)
 }
 
 `%||%` <- function(a, b) if (is.null(a)) b else a

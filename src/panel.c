@@ -80,3 +80,20 @@ SEXP sd_complete_rows(SEXP cols, SEXP n_)
   UNPROTECT(1);
   return out;
 }
+
+/* First row (1-based) of a numeric 0/1 column holding anything else than 0,
+ * 1 or NA, or 0. */
+SEXP sd_first_nonbinary(SEXP x)
+{
+  R_xlen_t n = XLENGTH(x);
+  if (TYPEOF(x) == REALSXP) {
+    const double *v = REAL(x);
+    for (R_xlen_t i = 0; i < n; i++)
+      if (!ISNAN(v[i]) && v[i] != 0 && v[i] != 1) return Rf_ScalarInteger((int) (i + 1));
+  } else if (TYPEOF(x) == INTSXP || TYPEOF(x) == LGLSXP) {
+    const int *v = INTEGER(x);
+    for (R_xlen_t i = 0; i < n; i++)
+      if (v[i] != NA_INTEGER && v[i] != 0 && v[i] != 1) return Rf_ScalarInteger((int) (i + 1));
+  } else Rf_error("'x' must be numeric");
+  return Rf_ScalarInteger(0);
+}
