@@ -56,7 +56,12 @@ fe_codes <- function(data, spec) {
   parts <- strsplit(spec, "^", fixed = TRUE)[[1]]
   check_column(data, parts, "fe")
   if (length(parts) == 1L) return(data[[parts]])
-  do.call(paste, c(lapply(parts, function(p) data[[p]]), sep = "\r"))
+  cols <- lapply(parts, function(p) data[[p]])
+  out <- do.call(paste, c(cols, sep = "\r"))
+  # a missing (or non-finite) part makes the interaction missing, not a level
+  miss <- Reduce(`|`, lapply(cols, function(x) if (is.numeric(x)) !is.finite(x) else is.na(x)))
+  out[miss] <- NA_character_
+  out
 }
 
 # Iteratively drop rows that are alone in a level of any fixed effect.

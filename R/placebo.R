@@ -363,7 +363,7 @@ placebo_panel <- function(base, spec) {
 placebo_vc <- function(base, panel, n) {
   vi <- base$vcov_info
   switch(vi$type,
-    iid = list(0L, if (vi$ssc$adj) 1 / (n - base$K) else 1 / n, list(),
+    iid = list(0L, if (vi$ssc$adj) 1 / (n - vi$K) else 1 / (n - 1), list(),
                integer(), double()),
     hc1 = list(1L, vi$factor, list(), integer(), double()),
     cluster = {

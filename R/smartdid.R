@@ -99,6 +99,10 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
   check_numeric_column(data, outcome, "formula")
   rhs_vars <- all.vars(formula[[3]])
   check_column(data, rhs_vars, "formula")
+  if (!is.null(attr(stats::terms(formula), "offset"))) {
+    sd_stop("'formula' has an offset(), which smartdid() does not fit; subtract ",
+            "it from the outcome first")
+  }
   if (!is.character(vcov) || length(vcov) != 1L ||
       !vcov %in% c("cluster", "hc1", "iid")) {
     sd_stop("'vcov' must be one of \"cluster\", \"hc1\" or \"iid\"")
@@ -137,10 +141,13 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
        ssc = ssc, plain = is_plain_rhs(formula, data))
 }
 
+# Term labels without the backticks that non-syntactic names carry.
+unbacktick <- function(x) sub("^`(.*)`$", "\\1", x)
+
 # TRUE when the right side is a sum of numeric columns (a fast path that
 # skips model.matrix).
 is_plain_rhs <- function(formula, data) {
-  labs <- attr(stats::terms(formula), "term.labels")
+  labs <- unbacktick(attr(stats::terms(formula), "term.labels"))
   length(labs) == 0L ||
     (all(labs %in% names(data)) &&
        all(vapply(labs, function(v) is.numeric(data[[v]]) || is.logical(data[[v]]), TRUE)))
@@ -156,11 +163,12 @@ sd_design <- function(data, panel, spec) {
   }
   y <- as.double(pick(spec$outcome))
   if (spec$plain) {
-    labs <- attr(stats::terms(spec$formula), "term.labels")
+    labs <- unbacktick(attr(stats::terms(spec$formula), "term.labels"))
     X <- lapply(labs, function(v) as.double(pick(v)))
     names(X) <- labs
   } else {
-    mf <- as.data.frame(lapply(stats::setNames(spec$rhs, spec$rhs), pick))
+    mf <- as.data.frame(lapply(stats::setNames(spec$rhs, spec$rhs), pick),
+                        check.names = FALSE)
     mm <- stats::model.matrix(stats::delete.response(stats::terms(spec$formula)), mf)
     mm <- mm[, colnames(mm) != "(Intercept)", drop = FALSE]
     X <- lapply(seq_len(ncol(mm)), function(j) mm[, j])
@@ -228,7 +236,7 @@ sd_build_fit <- function(est, design, panel, spec) {
   r2 <- 1 - ssr / tss
   K_all <- count_K(length(est$coefficients), panel$fe_nlev, rep(TRUE, length(panel$fe_nlev)))
   within_tss <- if (is.null(w)) est$ss_y[2] else sum(w * est$yd^2)
-  df_t <- switch(spec$ssc$t_df, normal = Inf, residual = n - K_all,
+  df_t <- switch(spec$ssc$t_df, normal = Inf, residual = n - est$vinfo$K,
                  cluster = est$vinfo$df)
   fit <- list(
     coefficients = est$coefficients,

@@ -155,8 +155,7 @@ sd_fit_matrix <- function(y, X, sp, fit) {
                sp$cluster_G, sp$fe, sp$fe_nlev, ssc)
   dimnames(v$V) <- list(names(b), names(b))
   n <- length(y)
-  K_all <- count_K(length(b), sp$fe_nlev, rep(TRUE, length(sp$fe_nlev)))
-  df_t <- switch(ssc$t_df, normal = Inf, residual = n - K_all, cluster = v$df)
+  df_t <- switch(ssc$t_df, normal = Inf, residual = n - v$K, cluster = v$df)
   list(coefficients = b, vcov = v$V, residuals = ols$residuals, df_t = df_t,
        nobs = n, factor = v$factor, dropped = setdiff(colnames(X), names(b)))
 }

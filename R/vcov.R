@@ -10,12 +10,16 @@
 #' p-values come from a t distribution with G-1 degrees of freedom.
 #'
 #' @param adj Apply (n-1)/(n-K) to clustered variances (n/(n-K) to HC1, and
-#'   divide by n-K for iid).
-#' @param fixef_K How fixed effects enter K: `"nested"` (those nested in the
-#'   cluster drop out), `"full"` (all of them) or `"none"`.
+#'   divide the iid residual variance by n-K instead of n-1).
+#' @param fixef_K How fixed effects enter K: `"nested"` (those nested in a
+#'   cluster variable drop out; when all of them do, the constant they
+#'   absorbed still counts, K = p + 1), `"full"` (all of them) or `"none"`
+#'   (K = p). Applies to every variance type; without clustering nothing is
+#'   nested.
 #' @param cluster_adj Apply G/(G-1).
 #' @param t_df `"cluster"` for G-1 degrees of freedom when clustering (the
-#'   residual degrees of freedom otherwise), `"residual"` for n-K always,
+#'   residual degrees of freedom n-K otherwise), `"residual"` for n-K always
+#'   (K as above),
 #'   `"normal"` for the normal distribution.
 #' @return A list of class `smartdid_ssc`, for the `ssc` argument of
 #'   [smartdid()].
@@ -63,27 +67,44 @@ count_K <- function(p, fe_nlev, counted) {
   p + sum(fe_nlev[counted]) - max(0L, m - 1L)
 }
 
+# K under the small-sample rules: "full" counts every fixed-effect level,
+# "none" none of them, "nested" leaves out the fixed effects nested in a
+# cluster variable (all of them count without clustering). When every fixed
+# effect drops out, the constant they absorbed still counts (K = p + 1), as
+# in fixest.
+ssc_K <- function(p, fe, fe_nlev, clusters, ssc) {
+  all_fe <- rep(TRUE, length(fe_nlev))
+  counted <- switch(ssc$fixef_K,
+                    nested = if (length(clusters)) !fe_nested(fe, fe_nlev, clusters) else all_fe,
+                    full = all_fe,
+                    none = !all_fe)
+  K <- count_K(p, fe_nlev, counted)
+  if (ssc$fixef_K == "nested" && length(fe_nlev) && !any(counted)) K <- K + 1L
+  K
+}
+
 sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc) {
   n <- length(e)
   p <- ncol(Xd)
-  K_all <- count_K(p, fe_nlev, rep(TRUE, length(fe_nlev)))
+  K <- ssc_K(p, fe, fe_nlev, if (type == "cluster") clusters, ssc)
   if (type == "iid") {
     ssr <- sum(if (is.null(w)) e^2 else w * e^2)
-    V <- bread * ssr / if (ssc$adj) (n - K_all) else n
-    return(list(V = V, K = K_all, factor = 1, df = n - K_all, G = NULL))
+    V <- bread * ssr / if (ssc$adj) (n - K) else (n - 1)
+    return(list(V = V, K = K, factor = 1, df = n - K, G = NULL))
   }
   if (type == "hc1") {
     meat <- .Call(C_sd_meat_hc, Xd, e, w)
-    fac <- if (ssc$adj) n / (n - K_all) else 1
-    return(list(V = fac * bread %*% meat %*% bread, K = K_all, factor = fac,
-                df = n - K_all, G = NULL))
+    fac <- if (ssc$adj) n / (n - K) else 1
+    return(list(V = fac * bread %*% meat %*% bread, K = K, factor = fac,
+                df = n - K, G = NULL))
   }
-  counted <- switch(ssc$fixef_K,
-                    nested = !fe_nested(fe, fe_nlev, clusters),
-                    full = rep(TRUE, length(fe_nlev)),
-                    none = rep(FALSE, length(fe_nlev)))
-  K <- count_K(p, fe_nlev, counted)
   G <- min(cluster_G)
+  if (G < 2L) {
+    sd_stop("clustered standard errors need at least two clusters; '",
+            names(cluster_G)[which.min(cluster_G)] %||% "cluster",
+            "' has only one in the estimation sample: use vcov = \"hc1\" ",
+            "or another 'cluster'")
+  }
   fac <- (if (ssc$adj) (n - 1) / (n - K) else 1) *
     (if (ssc$cluster_adj) G / (G - 1) else 1)
   meat_of <- function(codes, ng) .Call(C_sd_meat_cluster, Xd, e, w, codes, ng)
@@ -93,5 +114,11 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
     meat <- meat + meat_of(clusters[[2]], cluster_G[[2]]) -
       meat_of(as.vector(both), length(attr(both, "levels")))
   }
-  list(V = fac * bread %*% meat %*% bread, K = K, factor = fac, df = G - 1, G = G)
+  V <- fac * bread %*% meat %*% bread
+  if (length(clusters) == 2L && any(diag(V) < 0)) {
+    warning("the two-way clustered variance has negative diagonal entries ",
+            "(V1 + V2 - V12 is not positive definite here); their std. errors ",
+            "are NaN", call. = FALSE)
+  }
+  list(V = V, K = K, factor = fac, df = G - 1, G = G)
 }

@@ -45,3 +45,16 @@ test_that("character, factor and Date periods and ids work", {
   expect_equal(coef(smartdid(y ~ x1, data = d3, id = "unit", time = "year", treat = "D")),
                coef(ref), tolerance = 1e-12)
 })
+
+test_that("a missing part of an interacted fixed effect drops the row as missing", {
+  d <- sim_panel(seed = 19)
+  d$region[c(5, 17, 90)] <- NA
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D",
+                  fe = "region^year")
+  dr <- stats::setNames(fit$dropped$rows, fit$dropped$reason)
+  expect_equal(dr[["missing or non-finite value"]], 3L)
+  ok <- !is.na(d$region)
+  ref <- smartdid(y ~ x1, data = d[ok, ], id = "unit", time = "year", treat = "D",
+                  fe = "region^year")
+  expect_equal(coef(fit), coef(ref))
+})

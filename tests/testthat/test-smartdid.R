@@ -114,3 +114,19 @@ test_that("update() changes arguments", {
                coef(smartdid(y ~ x1 + x2, data = d[d$year > 2001, ], id = "unit",
                              time = "year", treat = "D")))
 })
+
+test_that("non-syntactic column names work and offsets are refused", {
+  d <- sim_panel(seed = 20)
+  d$`my x` <- d$x1
+  a <- smartdid(y ~ `my x`, data = d, id = "unit", time = "year", treat = "D")
+  b <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  expect_equal(unname(coef(a)), unname(coef(b)))
+  expect_equal(names(coef(a))[2], "my x")
+  d$g <- factor(d$region)
+  a2 <- smartdid(y ~ `my x` + g, data = d, id = "unit", time = "year", treat = "D")
+  expect_equal(unname(coef(a2))[1:2],
+               unname(coef(smartdid(y ~ x1 + g, data = d, id = "unit", time = "year",
+                                    treat = "D")))[1:2])
+  expect_error(smartdid(y ~ x1 + offset(x2), data = d, id = "unit", time = "year",
+                        treat = "D"), "offset")
+})

@@ -53,7 +53,7 @@ test_that("two-way clustering is V1 + V2 - V12 with the smaller G", {
   M <- cluster_meat(p, d$unit) + cluster_meat(p, d$year) -
     cluster_meat(p, paste(d$unit, d$year))
   G <- min(length(unique(d$unit)), length(unique(d$year)))
-  K <- 3     # both fixed effects nested in a cluster variable
+  K <- 3 + 1  # both fixed effects nested in a cluster variable: the constant stays
   V <- G / (G - 1) * (p$n - 1) / (p$n - K) * p$B %*% M %*% p$B
   fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
                   cluster = c("unit", "year"))
@@ -117,4 +117,39 @@ test_that("coefficients and std. errors equal fixest::feols", {
   p_fx <- fixest::pvalue(fx)
   fit <- smartdid(y ~ x1 + x2, data = du, id = "unit", time = "year", treat = "D")
   expect_lt(rel_err(tidy(fit)$p.value, unname(p_fx)), 1e-8)
+})
+
+test_that("two-way clustering, fixef_K and iid rules equal fixest's", {
+  skip_if_not_installed("fixest")
+  d <- sim_panel(seed = 17)
+  set.seed(3)
+  d <- d[-sample(nrow(d), 30), ]
+  f <- y ~ D + x1 + x2 | unit + year
+  se_of <- function(fit) sqrt(diag(vcov(fit)))
+  fx <- fixest::feols(f, d, cluster = ~ unit + year, fixef.tol = 1e-11)
+  sd2 <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                  cluster = c("unit", "year"))
+  expect_lt(rel_err(se_of(sd2), unname(fixest::se(fx))), 1e-8)
+  expect_lt(rel_err(tidy(sd2)$p.value, unname(fixest::pvalue(fx))), 1e-8)
+  for (K in c("none", "full")) {
+    for (v in c("hc1", "iid")) {
+      fx <- fixest::feols(f, d, vcov = if (v == "hc1") "hetero" else "iid",
+                          ssc = fixest::ssc(fixef.K = K), fixef.tol = 1e-11)
+      sv <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                     vcov = v, ssc = ssc_rules(fixef_K = K))
+      expect_lt(rel_err(se_of(sv), unname(fixest::se(fx))), 1e-8)
+      expect_lt(rel_err(tidy(sv)$p.value, unname(fixest::pvalue(fx))), 1e-8)
+    }
+  }
+  fx <- fixest::feols(f, d, vcov = "iid", ssc = fixest::ssc(adj = FALSE), fixef.tol = 1e-11)
+  sv <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                 vcov = "iid", ssc = ssc_rules(adj = FALSE))
+  expect_lt(rel_err(se_of(sv), unname(fixest::se(fx))), 1e-8)
+})
+
+test_that("one cluster is a clear error", {
+  d <- sim_panel(seed = 18)
+  d$one <- 1
+  expect_error(smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D",
+                        cluster = "one"), "at least two clusters")
 })
