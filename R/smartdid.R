@@ -231,7 +231,7 @@ sd_build_fit <- function(est, design, panel, spec) {
   n <- length(est$y)
   w <- panel$weights
   e <- est$residuals
-  ssr <- if (is.null(w)) sum(e^2) else sum(w * e^2)
+  ssr <- if (is.null(w)) drop(crossprod(e)) else sum(w * e^2)  # no n-long temporary
   tss <- if (is.null(w)) est$ss_y[1] else weighted_ss(est$y, w)
   r2 <- 1 - ssr / tss
   K_all <- count_K(length(est$coefficients), panel$fe_nlev, rep(TRUE, length(panel$fe_nlev)))

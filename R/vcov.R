@@ -88,7 +88,7 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
   p <- ncol(Xd)
   K <- ssc_K(p, fe, fe_nlev, if (type == "cluster") clusters, ssc)
   if (type == "iid") {
-    ssr <- sum(if (is.null(w)) e^2 else w * e^2)
+    ssr <- if (is.null(w)) drop(crossprod(e)) else sum(w * e^2)
     V <- bread * ssr / if (ssc$adj) (n - K) else (n - 1)
     return(list(V = V, K = K, factor = 1, df = n - K, G = NULL))
   }

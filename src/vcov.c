@@ -22,12 +22,12 @@ SEXP sd_meat_cluster(SEXP X, SEXP e, SEXP w, SEXP cl, SEXP G)
   /* scores: G x p, accumulated column by column (streams X once) */
   double *S = (double *) R_alloc((size_t) ng * p + 1, sizeof(double));
   memset(S, 0, sizeof(double) * ng * p);
-  double *we = (double *) R_alloc((size_t) n + 1, sizeof(double));
-  for (int i = 0; i < n; i++) we[i] = ww ? ww[i] * ee[i] : ee[i];
+  /* no n-long temporary for w * e: large fits are bound by memory */
   for (int j = 0; j < p; j++) {
     const double *xj = x + (size_t) j * n;
     double *Sj = S + (size_t) j * ng;
-    for (int i = 0; i < n; i++) Sj[c[i] - 1] += xj[i] * we[i];
+    if (ww) for (int i = 0; i < n; i++) Sj[c[i] - 1] += xj[i] * (ww[i] * ee[i]);
+    else    for (int i = 0; i < n; i++) Sj[c[i] - 1] += xj[i] * ee[i];
   }
   SEXP out = PROTECT(Rf_allocMatrix(REALSXP, p, p));
   double *m = REAL(out);

@@ -83,7 +83,11 @@ local({
   if (nzchar(Sys.getenv("SMARTDID_BENCH_10M"))) {
     res <- rbind(res, bench("10M balanced 500k x 20", make_panel(500000, 20), reps = 2))
   }
-  print(res, digits = 3, row.names = FALSE)
+  res$smartdid_ms <- round(1000 * res$smartdid_s, 2)
+  res$fixest_ms <- round(1000 * res$fixest_s, 2)
+  res$ratio <- round(res$ratio, 3)
+  print(res[, c("panel", "rows", "threads", "smartdid_ms", "fixest_ms", "ratio",
+                "max_rel_diff_se")], row.names = FALSE)
   if (nzchar(Sys.getenv("SMARTDID_BENCH_10M"))) {
     mem <- rbind(peak_rss("10M", 500000, 20, "smartdid"), peak_rss("10M", 500000, 20, "fixest"))
     print(mem, digits = 3, row.names = FALSE)
