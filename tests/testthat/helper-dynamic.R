@@ -21,3 +21,24 @@ sim_dynamic <- function(n_units = 300, n_periods = 10, seed = 1, sd = 0.5,
   truth <- tapply(d$tau[d$D == 1], d$rel[d$D == 1], mean)
   list(data = d, truth = truth, att = mean(d$tau[d$D == 1]))
 }
+
+# The robust estimators' recovery check: every post-period estimate within
+# 4 std. errors of the true effect, every pre-period one within 4 of zero,
+# and the overall effect within 4 of the true ATT.
+expect_recovers_truth <- function(es, s) {
+  post <- es$estimates[es$estimates$rel_time >= 0, ]
+  truth <- s$truth[as.character(post$rel_time)]
+  expect_true(all(abs(post$estimate - truth) < 4 * post$std.error))
+  pre <- es$estimates[es$estimates$rel_time < 0, ]
+  expect_true(all(abs(pre$estimate) < 4 * pre$std.error))
+  expect_lt(abs(es$overall$estimate - s$att), 4 * es$overall$std.error)
+}
+
+# sim_panel() with effects growing by 0.3 a period after adoption, and the
+# adoption period in `g` (never-treated units coded `never`).
+growing_panel <- function(n = 80, seed = 3, never = 0) {
+  d <- sim_panel(n, 10, seed = seed)
+  d$y <- d$y + ifelse(d$D == 1, (d$year - d$first) * 0.3, 0)
+  d$g <- ifelse(is.na(d$first), never, d$first)
+  d
+}

@@ -111,12 +111,7 @@ test_that("CS recovers heterogeneous dynamic effects where TWFE does not", {
   s <- sim_dynamic(300, 10, seed = 2)
   fit <- smartdid(y ~ 1, data = s$data, id = "unit", time = "year", treat = "D")
   es <- es_cs(fit)
-  post <- es$estimates[es$estimates$rel_time >= 0, ]
-  truth <- s$truth[as.character(post$rel_time)]
-  expect_true(all(abs(post$estimate - truth) < 4 * post$std.error))
-  pre <- es$estimates[es$estimates$rel_time < 0, ]
-  expect_true(all(abs(pre$estimate) < 4 * pre$std.error))
-  expect_lt(abs(es$overall$estimate - s$att), 4 * es$overall$std.error)
+  expect_recovers_truth(es, s)
   # the TWFE coefficient is far from the ATT
   tw <- tidy(fit)
   expect_gt(abs(tw$estimate - s$att), 4 * tw$std.error)

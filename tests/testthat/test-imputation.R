@@ -1,9 +1,4 @@
-imp_data <- function(n = 80, seed = 3) {
-  d <- sim_panel(n, 10, seed = seed)
-  d$y <- d$y + ifelse(d$D == 1, (d$year - d$first) * 0.3, 0)
-  d$g <- ifelse(is.na(d$first), 0, d$first)
-  d
-}
+imp_data <- function(n = 80, seed = 3) growing_panel(n, seed, never = 0)
 
 test_that("imputed effects equal lm() on untreated observations, predicted", {
   d <- imp_data()
@@ -133,12 +128,7 @@ test_that("the imputation estimator recovers heterogeneous dynamic effects", {
   s <- sim_dynamic(300, 10, seed = 4)
   fit <- smartdid(y ~ x, data = s$data, id = "unit", time = "year", treat = "D")
   es <- es_imputation(fit, leads = 3)
-  post <- es$estimates[es$estimates$rel_time >= 0, ]
-  truth <- s$truth[as.character(post$rel_time)]
-  expect_true(all(abs(post$estimate - truth) < 4 * post$std.error))
-  pre <- es$estimates[es$estimates$rel_time < 0, ]
-  expect_true(all(abs(pre$estimate) < 4 * pre$std.error))
-  expect_lt(abs(es$overall$estimate - s$att), 4 * es$overall$std.error)
+  expect_recovers_truth(es, s)
 })
 
 test_that("unsupported fits are errors", {

@@ -1,9 +1,4 @@
-sa_data <- function(n = 80, seed = 3) {
-  d <- sim_panel(n, 10, seed = seed)
-  d$y <- d$y + ifelse(d$D == 1, (d$year - d$first) * 0.3, 0)
-  d$g <- ifelse(is.na(d$first), 10000, d$first)
-  d
-}
+sa_data <- function(n = 80, seed = 3) growing_panel(n, seed, never = 10000)
 
 test_that("cohort-by-period effects equal lm() with interaction dummies", {
   d <- sa_data()
@@ -131,10 +126,5 @@ test_that("Sun-Abraham recovers heterogeneous dynamic effects", {
   s <- sim_dynamic(300, 10, seed = 3)
   fit <- smartdid(y ~ x, data = s$data, id = "unit", time = "year", treat = "D")
   es <- es_sunab(fit)
-  post <- es$estimates[es$estimates$rel_time >= 0, ]
-  truth <- s$truth[as.character(post$rel_time)]
-  expect_true(all(abs(post$estimate - truth) < 4 * post$std.error))
-  pre <- es$estimates[es$estimates$rel_time < 0, ]
-  expect_true(all(abs(pre$estimate) < 4 * pre$std.error))
-  expect_lt(abs(es$overall$estimate - s$att), 4 * es$overall$std.error)
+  expect_recovers_truth(es, s)
 })
