@@ -35,7 +35,10 @@
 #'   `vcov`, `residuals`, `nobs`, `n_clusters`, `r.squared`,
 #'   `adj.r.squared`, `within.r.squared`, `dropped` (rows dropped and why),
 #'   `vcov_info` (the variance type and the small-sample rules used) and the
-#'   model specification. Methods: `print`, `summary`, `coef`, `vcov`,
+#'   model specification, and `data`, the data passed in (not a copy, to
+#'   save memory: a data.table changed by reference afterwards changes it
+#'   too, and with it what [update()] and the analyses built on the fit see).
+#'   Methods: `print`, `summary`, `coef`, `vcov`,
 #'   `confint`, `nobs`, `fitted`, `residuals`, `update`, `generics::tidy`,
 #'   `generics::glance`.
 #' @examples
