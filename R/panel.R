@@ -11,7 +11,7 @@ build_treatment <- function(data, time, treat, cohort) {
   if (!is.null(treat)) {
     check_string(treat, "treat")
     check_column(data, treat, "treat")
-    d <- data[[treat]]
+    d <- .subset2(data, treat)
     if (is.logical(d)) d <- as.numeric(d)
     if (!is.numeric(d)) {
       sd_stop("'treat' column '", treat, "' must be 0/1 (numeric or logical), not ",
@@ -26,8 +26,8 @@ build_treatment <- function(data, time, treat, cohort) {
   }
   check_string(cohort, "cohort")
   check_column(data, cohort, "cohort")
-  g <- data[[cohort]]
-  tt <- data[[time]]
+  g <- .subset2(data, cohort)
+  tt <- .subset2(data, time)
   if (!is.numeric(g) || !is.numeric(tt)) {
     sd_stop("'cohort' column '", cohort, "' and the 'time' column must both be ",
             "numeric to compare adoption periods with periods")
@@ -55,8 +55,8 @@ subset_mask <- function(data, subset) {
 fe_codes <- function(data, spec) {
   parts <- strsplit(spec, "^", fixed = TRUE)[[1]]
   check_column(data, parts, "fe")
-  if (length(parts) == 1L) return(data[[parts]])
-  cols <- lapply(parts, function(p) data[[p]])
+  if (length(parts) == 1L) return(.subset2(data, parts))
+  cols <- lapply(parts, function(p) .subset2(data, p))
   out <- do.call(paste, c(cols, sep = "\r"))
   # a missing (or non-finite) part makes the interaction missing, not a level
   miss <- Reduce(`|`, lapply(cols, function(x) if (is.numeric(x)) !is.finite(x) else is.na(x)))
@@ -102,7 +102,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   check_column(data, id, "id")
   check_column(data, time, "time")
   for (v in unique(c(id, time, cluster))) {
-    x <- data[[v]]
+    x <- .subset2(data, v)
     if (!is.atomic(x) || !is.null(dim(x))) {
       sd_stop("column '", v, "' of 'data' must be an atomic vector (numbers, ",
               "strings, factors or dates), not ", class(x)[1])
@@ -117,11 +117,11 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   w <- NULL
   positive <- TRUE
   if (!is.null(weights)) {
-    w <- data[[weights]]
+    w <- .subset2(data, weights)
     positive <- is.na(w) | w != 0
   }
-  roles <- c(list(data[[id]], data[[time]], tr$d), lapply(vars, function(v) data[[v]]),
-             lapply(cluster, function(v) data[[v]]), fe_raw, list(w))
+  roles <- c(list(.subset2(data, id), .subset2(data, time), tr$d), lapply(vars, function(v) .subset2(data, v)),
+             lapply(cluster, function(v) .subset2(data, v)), fe_raw, list(w))
   ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)
   if (is.null(subset) && is.null(weights)) {
     n_subset <- 0L
@@ -136,7 +136,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
 
   # codes on the complete rows; singletons dropped from there
-  raw <- c(list(data[[id]], data[[time]]), fe_raw)
+  raw <- c(list(.subset2(data, id), .subset2(data, time)), fe_raw)
   rows <- if (all(keep)) NULL else which(keep)
   on_rows <- function(x) if (is.null(rows)) x else x[rows]
   coded <- lapply(raw, function(x) code_groups(on_rows(x)))
@@ -155,7 +155,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   fe_used <- lapply(coded, function(g) g$code)
   fe_nlev <- vapply(coded, function(g) length(g$levels), 1L)
   d <- on_rows(tr$d)
-  r <- range(d)
+  r <- c(min(d), max(d))
   if (r[2] == 0) {
     sd_stop("no treated observations in the estimation sample: check '",
             if (is.null(treat)) "cohort" else "treat", "'")
@@ -165,7 +165,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
             "difference-in-differences needs a comparison")
   }
   cl_codes <- lapply(cluster, function(cl) {
-    if (identical(cl, id)) fe_used[[1]] else code_groups(on_rows(data[[cl]]))$code
+    if (identical(cl, id)) fe_used[[1]] else code_groups(on_rows(.subset2(data, cl)))$code
   })
   names(cl_codes) <- cluster
   list(obs = obs, n_input = n, d = d, treat_name = tr$name,
@@ -210,8 +210,8 @@ check_duplicates <- function(coded, rows, data, id, time) {
   if (dup > 0L) {
     row <- if (is.null(rows)) dup else rows[dup]
     sd_stop("'data' has more than one row for the same '", id, "' and '", time,
-            "' (first duplicate: row ", row, ", ", id, " = ", format(data[[id]][row]),
-            ", ", time, " = ", format(data[[time]][row]),
+            "' (first duplicate: row ", row, ", ", id, " = ", format(.subset2(data, id)[row]),
+            ", ", time, " = ", format(.subset2(data, time)[row]),
             "); aggregate or remove the duplicates")
   }
 }

@@ -116,7 +116,7 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
     }
     check_column(data, cluster, "cluster")
     for (v in cluster) {
-      if (all(is.na(data[[v]]))) {
+      if (all(is.na(.subset2(data, v)))) {
         sd_stop("'cluster' column '", v, "' is entirely NA; choose another ",
                 "cluster variable")
       }
@@ -127,7 +127,7 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
   if (!is.null(weights)) {
     check_string(weights, "weights")
     check_column(data, weights, "weights")
-    w <- data[[weights]]
+    w <- .subset2(data, weights)
     if (!is.numeric(w)) sd_stop("'weights' column '", weights, "' must be numeric")
     if (any(w < 0, na.rm = TRUE)) {
       sd_stop("'weights' column '", weights, "' has negative values; ",
@@ -153,7 +153,7 @@ is_plain_rhs <- function(formula, data) {
   labs <- unbacktick(attr(stats::terms(formula), "term.labels"))
   length(labs) == 0L ||
     (all(labs %in% names(data)) &&
-       all(vapply(labs, function(v) is.numeric(data[[v]]) || is.logical(data[[v]]), TRUE)))
+       all(vapply(labs, function(v) is.numeric(.subset2(data, v)) || is.logical(.subset2(data, v)), TRUE)))
 }
 
 # Outcome and regressor columns (treatment first) on the estimation sample.
@@ -161,7 +161,7 @@ sd_design <- function(data, panel, spec) {
   obs <- panel$obs
   full <- length(obs) == nrow(data)
   pick <- function(v) {
-    x <- data[[v]]
+    x <- .subset2(data, v)
     if (full) x else x[obs]
   }
   y <- as.double(pick(spec$outcome))

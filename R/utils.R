@@ -88,7 +88,7 @@ check_fit <- function(fit, arg = "fit") {
 code_groups <- function(x) {
   if (is.factor(x)) x <- as.character(x)
   if (is.numeric(x) && length(x) > 0L && !anyNA(x)) {
-    r <- range(x)
+    r <- c(min(x), max(x))
     span <- r[2] - r[1] + 1
     if (is.finite(span) && span <= 4 * length(x) + 1e5 &&
         (is.integer(x) || all(x == trunc(x)))) {
