@@ -75,7 +75,20 @@ static void balanced_column(const sd_fe *fe, double *x, double *su, double *st)
   const int *a = fe->code[0], *b = fe->code[1];
   memset(su, 0, sizeof(double) * N);
   memset(st, 0, sizeof(double) * T);
-  for (int i = 0; i < n; i++) { su[a[i]] += x[i]; st[b[i]] += x[i]; }
+  /* runs of equal codes (panels are usually sorted by unit or by period)
+   * are summed in registers: adding straight into su[a[i]] row after row
+   * would wait on the previous store each time */
+  int ca = a[0], cb = b[0];
+  double ra = 0, rb = 0;
+  for (int i = 0; i < n; i++) {
+    double xi = x[i];
+    if (a[i] != ca) { su[ca] += ra; ca = a[i]; ra = 0; }
+    if (b[i] != cb) { st[cb] += rb; cb = b[i]; rb = 0; }
+    ra += xi;
+    rb += xi;
+  }
+  su[ca] += ra;
+  st[cb] += rb;
   double tot = 0;   /* the grand total from the period totals: no long chain */
   for (int t = 0; t < T; t++) tot += st[t];
   double gm = tot / n;
