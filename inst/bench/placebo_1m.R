@@ -1,0 +1,15 @@
+# 500 placebo draws against one smartdid() fit on 1M rows (55,556 x 18),
+# one thread. Usage: Rscript inst/bench/placebo_1m.R
+suppressPackageStartupMessages(library(smartdid))
+set.seed(1)
+n_units <- 55556; n_periods <- 18
+d <- data.frame(id = rep(seq_len(n_units), each = n_periods), year = rep(2003:2020, n_units))
+first <- sample(c(NA, 2012L, 2013L, 2014L), n_units, replace = TRUE, prob = c(0.6, 0.15, 0.15, 0.1))
+d$D <- as.numeric(!is.na(first[d$id]) & d$year >= first[d$id])
+for (j in 1:7) d[[paste0("x", j)]] <- rnorm(nrow(d))
+d$y <- -0.2 * d$D + d$x1 + rnorm(nrow(d))
+fml <- y ~ x1 + x2 + x3 + x4 + x5 + x6 + x7
+t_fit <- system.time(fit <- smartdid(fml, data = d, id = "id", time = "year", treat = "D", nthreads = 1))
+t_pl <- system.time(pl <- placebo(fit, draws = 500, seed = 1, nthreads = 1))
+print(rbind(fit = t_fit[1:3], placebo = t_pl[1:3]))
+cat("ratio elapsed", t_pl[[3]] / t_fit[[3]], " cpu", t_pl[[1]] / t_fit[[1]], "\n")
