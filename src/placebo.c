@@ -74,10 +74,11 @@ static int pl_build(int n, int N, const int *ustart, const int *urows,
     int u = au[k];
     if (u >= 1 && u <= N && ap[k] != NA_INTEGER) gu[u - 1] = ap[k];
   }
+  /* units in increasing order, so that the treated rows come out in memory
+   * order and the later gathers over them stream instead of jumping */
   int n1 = 0;
-  for (int k = 0; k < m; k++) {
-    int u = au[k] - 1;
-    if (u < 0 || u >= N || gu[u] == INT_MAX) continue;
+  for (int u = 0; u < N; u++) {
+    if (gu[u] == INT_MAX) continue;
     int g = gu[u];
     for (int r = ustart[u]; r < ustart[u + 1]; r++) {
       int i = urows[r];
@@ -126,18 +127,18 @@ static void pl_scatter(double *S, const int *c, const double *x, int len)
   S[g] += acc;
 }
 
-/* One draw on its demeaned pseudo-treatment d (length n) whose treated rows
- * (before demeaning) are idx[0..n1-1].
+/* The coefficient of one draw on its demeaned pseudo-treatment d (length n)
+ * whose treated rows (before demeaning) are idx[0..n1-1]: fills a = Q X~'W d
+ * (p) and returns 1 with beta, r'W r and r'W e, or 0 when the draw is not
+ * estimable (absorbed or collinear pseudo-treatment).
  * Since X~, e and d~ are all W-orthogonal to the fixed effects,
  * X~'W d~ = X~'W d, d~'W d~ = d'W d~ and d~'W e = d'W e: sums over the
- * treated rows only. scratch: 2p + Gsum + PL_CHUNK doubles. */
-static void pl_one(const pl_model *m, const double *d, const int *idx, int n1,
-                   double *scr, double *beta_out, double *se_out)
+ * treated rows only. scratch c: p doubles. */
+static int pl_coef(const pl_model *m, const double *d, const int *idx, int n1,
+                   double *c, double *a, double *beta, double *rr_out, double *re_out)
 {
   int n = m->n, p = m->p;
   const double *w = m->w, *e = m->e, *X = m->X;
-  double *c = scr, *a = scr + p, *S = scr + 2 * p, *buf = S + m->Gsum;
-
   double dd = 0, de = 0;
   if (w) {
     for (int k = 0; k < n1; k++) { int i = idx[k]; dd += w[i] * d[i]; de += w[i] * e[i]; }
@@ -158,11 +159,7 @@ static void pl_one(const pl_model *m, const double *d, const int *idx, int n1,
     c[j] = s0 + s1;
   }
   double ss_raw = (double) n1 * (double) (n - n1) / (double) n;
-  if (n1 == 0 || n1 == n || !(dd > 1e-12 * ss_raw)) {
-    *beta_out = NA_REAL; *se_out = NA_REAL;
-    return;
-  }
-  /* a = Q c, rr = r'W r, re = r'W e */
+  if (n1 == 0 || n1 == n || !(dd > 1e-12 * ss_raw)) return 0;
   double ca = 0, xa = 0;
   for (int j = 0; j < p; j++) {
     double s = 0;
@@ -172,57 +169,106 @@ static void pl_one(const pl_model *m, const double *d, const int *idx, int n1,
     xa += m->xe[j] * s;
   }
   double rr = dd - ca;
-  if (!(rr > 1e-10 * dd)) {
-    *beta_out = NA_REAL; *se_out = NA_REAL;
-    return;
-  }
-  double re = de - xa;
-  double beta = re / rr, v;
-  *beta_out = beta;
+  if (!(rr > 1e-10 * dd)) return 0;
+  *rr_out = rr;
+  *re_out = de - xa;
+  *beta = *re_out / rr;
+  return 1;
+}
 
-  if (m->vtype == 0) {
-    double uu = m->ee - 2 * beta * re + beta * beta * rr;
-    v = m->scale * uu / rr;
+/* The robust meat of one draw on rows [i0, i0 + len): r = d~ - X~ a,
+ * u = e - beta r, then w r u summed into hc (HC1) or scattered into the
+ * cluster sums S (Gsum doubles). buf: PL_CHUNK doubles. */
+static void pl_meat_chunk(const pl_model *m, const double *d, const double *a,
+                          double beta, int i0, int len, double *buf, double *hc,
+                          double *S)
+{
+  const double *w = m->w, *e = m->e + i0;
+  pl_resid(buf, d + i0, m->X + i0, m->n, a, m->p, len);
+  if (w) {
+    const double *wc = w + i0;
+#pragma omp simd
+    for (int k = 0; k < len; k++) buf[k] = wc[k] * buf[k] * (e[k] - beta * buf[k]);
   } else {
-    double hc = 0;
-    if (m->vtype == 2) memset(S, 0, sizeof(double) * m->Gsum);
-    for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
-      int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
-      pl_resid(buf, d + i0, X + i0, n, a, p, len);
-      /* buf <- w r u */
-      const double *ec = e + i0;
-      if (w) {
-        const double *wc = w + i0;
 #pragma omp simd
-        for (int k = 0; k < len; k++) buf[k] = wc[k] * buf[k] * (ec[k] - beta * buf[k]);
-      } else {
-#pragma omp simd
-        for (int k = 0; k < len; k++) buf[k] = buf[k] * (ec[k] - beta * buf[k]);
+    for (int k = 0; k < len; k++) buf[k] = buf[k] * (e[k] - beta * buf[k]);
+  }
+  if (m->vtype == 1) {
+    *hc += pl_dot(buf, buf, len);
+  } else {
+    double *Sk = S;
+    for (int q = 0; q < m->ncl; q++) {
+      pl_scatter(Sk, m->cl[q] + i0, buf, len);
+      Sk += m->G[q];
+    }
+  }
+}
+
+/* A block of nb draws (their demeaned pseudo-treatments in D, n x nb):
+ * coefficients first, then the robust meats chunk by chunk with the draws
+ * inside, so that each chunk of X~ is read from memory once per block rather
+ * than once per draw. Every draw's sums run over the chunks in the same
+ * order whatever the thread, so results do not depend on the threads.
+ * ws: nb * (2p + 4 + Gsum) + nt * PL_CHUNK doubles. */
+static void pl_block(const pl_model *m, const double *D, const int *idx,
+                     const int *n1, int nb, int nt, double *ws, double *est,
+                     double *se)
+{
+  int n = m->n, p = m->p;
+  /* per draw: c (p), a (p), beta, r'Wr, r'We (then the HC1 sum), ok, S */
+  size_t per = 2 * (size_t) p + 4 + m->Gsum;
+  enum { BETA = 0, RR = 1, RE = 2, OK = 3 };
+  double *bufs = ws + (size_t) nb * per;
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int b = 0; b < nb; b++) {
+    double *wb = ws + (size_t) b * per, *t = wb + 2 * p;
+    t[OK] = pl_coef(m, D + (size_t) b * n, idx + (size_t) b * n, n1[b], wb, wb + p,
+                    t + BETA, t + RR, t + RE);
+  }
+  if (m->vtype != 0) {
+#pragma omp parallel num_threads(nt)
+    {
+      int th = sd_thread_id();
+      double *buf = bufs + (size_t) th * PL_CHUNK;
+      for (int b = th; b < nb; b += nt) {
+        double *wb = ws + (size_t) b * per;
+        wb[2 * p + RE] = 0;
+        memset(wb + 2 * p + 4, 0, sizeof(double) * m->Gsum);
       }
-      if (m->vtype == 1) {
-        hc += pl_dot(buf, buf, len);
-      } else {
-        double *Sk = S;
-        for (int q = 0; q < m->ncl; q++) {
-          pl_scatter(Sk, m->cl[q] + i0, buf, len);
-          Sk += m->G[q];
+      for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
+        int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
+        for (int b = th; b < nb; b += nt) {
+          double *wb = ws + (size_t) b * per, *t = wb + 2 * p;
+          if (t[OK] == 0) continue;
+          pl_meat_chunk(m, D + (size_t) b * n, wb + p, t[BETA], i0, len, buf,
+                        t + RE, wb + 2 * p + 4);
         }
       }
     }
-    double meat = hc;
-    if (m->vtype == 2) {
-      const double *Sk = S;
-      for (int q = 0; q < m->ncl; q++) {
-        meat += m->sign[q] * pl_dot(Sk, Sk, m->G[q]);
-        Sk += m->G[q];
-      }
-    }
-    v = m->scale * meat / (rr * rr);
   }
-  *se_out = sqrt(v > 0 ? v : 0);
+  for (int b = 0; b < nb; b++) {
+    double *wb = ws + (size_t) b * per, *t = wb + 2 * p;
+    if (t[OK] == 0) { est[b] = NA_REAL; se[b] = NA_REAL; continue; }
+    double beta = t[BETA], rr = t[RR], v;
+    est[b] = beta;
+    if (m->vtype == 0) {
+      double uu = m->ee - 2 * beta * t[RE] + beta * beta * rr;
+      v = m->scale * uu / rr;
+    } else {
+      double meat = 0;
+      if (m->vtype == 1) meat = t[RE];
+      else {
+        const double *Sk = wb + 2 * p + 4;
+        for (int q = 0; q < m->ncl; q++) {
+          meat += m->sign[q] * pl_dot(Sk, Sk, m->G[q]);
+          Sk += m->G[q];
+        }
+      }
+      v = m->scale * meat / (rr * rr);
+    }
+    se[b] = sqrt(v > 0 ? v : 0);
+  }
 }
-
-/* ---- entry point -------------------------------------------------------- */
 
 static int int_max(const int *x, int n)
 {
@@ -334,7 +380,7 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int nt = per_draw >= REAL(ctrl)[3] ?
     sd_nthreads(nthreads, (int) fmin(per_draw * bk, 2e9)) : 1;
   if (nt > bk) nt = bk;
-  size_t slen = 2 * (size_t) p + md.Gsum + PL_CHUNK;
+  size_t wslen = (size_t) bk * (2 * (size_t) p + 4 + md.Gsum) + (size_t) nt * PL_CHUNK;
   double *D = (double *) R_alloc((size_t) n * bk, sizeof(double));
   int *gu = (int *) R_alloc(N, sizeof(int));
   for (int u = 0; u < N; u++) gu[u] = INT_MAX;
@@ -347,7 +393,7 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int *pos = (int *) R_alloc((size_t) N + 1, sizeof(int));
   memcpy(pos, ustart, sizeof(int) * N);
   for (int i = 0; i < n; i++) urows[pos[un[i] - 1]++] = i;
-  double *scr = (double *) R_alloc(slen * nt, sizeof(double));
+  double *ws = (double *) R_alloc(wslen, sizeof(double));
   int *n1 = (int *) R_alloc(bk, sizeof(int));
   int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
 
@@ -370,12 +416,7 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
     const void *vmax = vmaxget();
     if (sd_demean_columns(&fe, D, nb, tol, maxit, nt) != 0) converged = 0;
     vmaxset(vmax);
-#pragma omp parallel for num_threads(nt) schedule(dynamic)
-    for (int b = 0; b < nb; b++) {
-      int th = sd_thread_id();
-      pl_one(&md, D + (size_t) b * n, idx + (size_t) b * n, n1[b], scr + th * slen,
-             pest + b0 + b, pse + b0 + b);
-    }
+    pl_block(&md, D, idx, n1, nb, nt, ws, pest + b0, pse + b0);
     for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
   }
 
