@@ -41,7 +41,21 @@ typedef struct {
   const int *G;
   const double *sign;
   int Gsum;
+  /* balanced, unweighted two-way panels: the demeaned pseudo-treatment has a
+   * closed form, d~(u,t) = d(u,t) - du[u] - dt[t] + dbar, evaluated row by
+   * row instead of stored (NULL otherwise) */
+  const int *unit0;     /* 0-based unit of each row */
+  const int *time0;     /* 0-based period of each row */
+  const int *tval;      /* the period code compared with adoption periods */
+  int N, T;
 } pl_model;
+
+/* One draw's closed-form pieces (see pl_model). */
+typedef struct {
+  const int *gu;        /* pseudo adoption period per unit, INT_MAX if none */
+  const double *du, *dt;
+  double dbar;
+} pl_closed;
 
 /* ---- kernels (no R API) ------------------------------------------------ */
 
@@ -92,11 +106,9 @@ static int pl_build(int n, int N, const int *ustart, const int *urows,
 /* r = d - X a on a chunk of len rows (X: column stride n), four columns at a
  * time so that r is loaded and stored once per four columns. Element-wise:
  * the result does not depend on vectorisation. */
-static void pl_resid(double *restrict r, const double *restrict d,
-                     const double *restrict X, int n, const double *a, int p,
-                     int len)
+static void pl_subtract(double *restrict r, const double *restrict X, int n,
+                        const double *a, int p, int len)
 {
-  memcpy(r, d, sizeof(double) * len);
   int j = 0;
   for (; j + 3 < p; j += 4) {
     const double *x0 = X + (size_t) j * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
@@ -134,13 +146,16 @@ static void pl_scatter(double *S, const int *c, const double *x, int len)
  * Since X~, e and d~ are all W-orthogonal to the fixed effects,
  * X~'W d~ = X~'W d, d~'W d~ = d'W d~ and d~'W e = d'W e: sums over the
  * treated rows only. scratch c: p doubles. */
-static int pl_coef(const pl_model *m, const double *d, const int *idx, int n1,
-                   double *c, double *a, double *beta, double *rr_out, double *re_out)
+static int pl_coef(const pl_model *m, const double *d, const double *dv,
+                   const int *idx, int n1, double *c, double *a, double *beta,
+                   double *rr_out, double *re_out)
 {
   int n = m->n, p = m->p;
   const double *w = m->w, *e = m->e, *X = m->X;
   double dd = 0, de = 0;
-  if (w) {
+  if (dv) {            /* d~ at the treated rows, in idx order (closed form) */
+    for (int k = 0; k < n1; k++) { int i = idx[k]; dd += dv[k]; de += e[i]; }
+  } else if (w) {
     for (int k = 0; k < n1; k++) { int i = idx[k]; dd += w[i] * d[i]; de += w[i] * e[i]; }
   } else {
     for (int k = 0; k < n1; k++) { int i = idx[k]; dd += d[i]; de += e[i]; }
@@ -179,12 +194,21 @@ static int pl_coef(const pl_model *m, const double *d, const int *idx, int n1,
 /* The robust meat of one draw on rows [i0, i0 + len): r = d~ - X~ a,
  * u = e - beta r, then w r u summed into hc (HC1) or scattered into the
  * cluster sums S (Gsum doubles). buf: PL_CHUNK doubles. */
-static void pl_meat_chunk(const pl_model *m, const double *d, const double *a,
-                          double beta, int i0, int len, double *buf, double *hc,
-                          double *S)
+static void pl_meat_chunk(const pl_model *m, const double *d, const pl_closed *cf,
+                          const double *a, double beta, int i0, int len,
+                          double *buf, double *hc, double *S)
 {
   const double *w = m->w, *e = m->e + i0;
-  pl_resid(buf, d + i0, m->X + i0, m->n, a, m->p, len);
+  if (cf) {
+    for (int k = 0; k < len; k++) {
+      int i = i0 + k, u = m->unit0[i], t = m->time0[i];
+      double di = m->tval[i] >= cf->gu[u] ? 1.0 : 0.0;
+      buf[k] = di - cf->du[u] - cf->dt[t] + cf->dbar;
+    }
+  } else {
+    memcpy(buf, d + i0, sizeof(double) * len);
+  }
+  pl_subtract(buf, m->X + i0, m->n, a, m->p, len);
   if (w) {
     const double *wc = w + i0;
 #pragma omp simd
@@ -210,9 +234,9 @@ static void pl_meat_chunk(const pl_model *m, const double *d, const double *a,
  * than once per draw. Every draw's sums run over the chunks in the same
  * order whatever the thread, so results do not depend on the threads.
  * ws: nb * (2p + 4 + Gsum) + nt * PL_CHUNK doubles. */
-static void pl_block(const pl_model *m, const double *D, const int *idx,
-                     const int *n1, int nb, int nt, double *ws, double *est,
-                     double *se)
+static void pl_block(const pl_model *m, const double *D, const pl_closed *cf,
+                     const int *idx, const int *n1, int nb, int nt, double *ws,
+                     double *est, double *se)
 {
   int n = m->n, p = m->p;
   /* per draw: c (p), a (p), beta, r'Wr, r'We (then the HC1 sum), ok, S */
@@ -222,8 +246,9 @@ static void pl_block(const pl_model *m, const double *D, const int *idx,
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int b = 0; b < nb; b++) {
     double *wb = ws + (size_t) b * per, *t = wb + 2 * p;
-    t[OK] = pl_coef(m, D + (size_t) b * n, idx + (size_t) b * n, n1[b], wb, wb + p,
-                    t + BETA, t + RR, t + RE);
+    const double *Db = D + (size_t) b * n;
+    t[OK] = pl_coef(m, cf ? NULL : Db, cf ? Db : NULL, idx + (size_t) b * n, n1[b],
+                    wb, wb + p, t + BETA, t + RR, t + RE);
   }
   if (m->vtype != 0) {
 #pragma omp parallel num_threads(nt)
@@ -240,8 +265,8 @@ static void pl_block(const pl_model *m, const double *D, const int *idx,
         for (int b = th; b < nb; b += nt) {
           double *wb = ws + (size_t) b * per, *t = wb + 2 * p;
           if (t[OK] == 0) continue;
-          pl_meat_chunk(m, D + (size_t) b * n, wb + p, t[BETA], i0, len, buf,
-                        t + RE, wb + 2 * p + 4);
+          pl_meat_chunk(m, D + (size_t) b * n, cf ? cf + b : NULL, wb + p, t[BETA],
+                        i0, len, buf, t + RE, wb + 2 * p + 4);
         }
       }
     }
@@ -268,6 +293,76 @@ static void pl_block(const pl_model *m, const double *D, const int *idx,
     }
     se[b] = sqrt(v > 0 ? v : 0);
   }
+}
+
+/* Can the draws use the closed form? Yes for a balanced two-way panel
+ * without weights whose first fixed effect is the unit and whose period
+ * codes are constant within each period. Fills the model's closed-form
+ * fields and returns the period code of each period (T ints), or NULL. */
+static int *pl_closed_setup(pl_model *m, const sd_fe *fe, const int *un,
+                            const int *tc, int N)
+{
+  int n = m->n;
+  if (fe->k != 2 || m->w || fe->nlev[0] != N) return NULL;
+  int T = fe->nlev[1];
+  if ((double) N * T != (double) n) return NULL;
+  const int *u0 = fe->code[0], *t0 = fe->code[1];
+  int *tv = (int *) R_alloc(T, sizeof(int));
+  unsigned char *seen = (unsigned char *) R_alloc((size_t) n, 1);
+  memset(seen, 0, (size_t) n);
+  for (int t = 0; t < T; t++) tv[t] = NA_INTEGER;
+  for (int i = 0; i < n; i++) {
+    if (u0[i] != un[i] - 1) return NULL;
+    size_t cell = (size_t) u0[i] * T + t0[i];
+    if (seen[cell]) return NULL;
+    seen[cell] = 1;
+    if (tv[t0[i]] == NA_INTEGER) tv[t0[i]] = tc[i];
+    else if (tv[t0[i]] != tc[i]) return NULL;
+  }
+  m->unit0 = u0; m->time0 = t0; m->tval = tc; m->N = N; m->T = T;
+  return tv;
+}
+
+/* One draw in closed form: the pseudo adoption period of each unit (gu), the
+ * unit and period shares of treated cells (du, dt) and their mean, the
+ * treated rows in memory order (idx) and d~ at those rows (dv). Returns the
+ * number of treated rows. */
+static int pl_closed_draw(const pl_model *m, const int *ustart, const int *urows,
+                          const int *tv, const int *au, const int *ap, int na,
+                          int *gu, double *du, double *dt, pl_closed *cf,
+                          double *dv, int *idx)
+{
+  int N = m->N, T = m->T;
+  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  for (int k = 0; k < na; k++) {   /* the last period given to a unit counts */
+    int u = au[k];
+    if (u >= 1 && u <= N && ap[k] != NA_INTEGER) gu[u - 1] = ap[k];
+  }
+  memset(du, 0, sizeof(double) * N);
+  memset(dt, 0, sizeof(double) * T);
+  double cells = 0;
+  for (int u = 0; u < N; u++) {
+    if (gu[u] == INT_MAX) continue;
+    int nu = 0;
+    for (int t = 0; t < T; t++) if (tv[t] >= gu[u]) { nu++; dt[t] += 1; }
+    du[u] = (double) nu / T;
+    cells += nu;
+  }
+  for (int t = 0; t < T; t++) dt[t] /= N;
+  double dbar = cells / ((double) N * T);
+  int n1 = 0;
+  for (int u = 0; u < N; u++) {
+    if (gu[u] == INT_MAX) continue;
+    for (int r = ustart[u]; r < ustart[u + 1]; r++) {
+      int i = urows[r];
+      if (m->tval[i] >= gu[u]) {
+        idx[n1] = i;
+        dv[n1++] = 1.0 - du[u] - dt[m->time0[i]] + dbar;
+      }
+    }
+  }
+  cf->gu = gu; cf->du = du; cf->dt = dt; cf->dbar = dbar;
+  return n1;
 }
 
 static int int_max(const int *x, int n)
@@ -367,9 +462,16 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   double tol = REAL(ctrl)[0];
   int maxit = (int) REAL(ctrl)[1];
 
-  /* blocks of draws: bounded memory, an interrupt check between blocks */
+  /* balanced, unweighted two-way panel: closed-form pseudo-treatments */
+  md.unit0 = md.time0 = md.tval = NULL;
+  int *tv = pl_closed_setup(&md, &fe, un, tc, N);
+
+  /* blocks of draws: bounded memory, an interrupt check between blocks; in
+   * closed form a draw needs no demeaning pass, so the block is larger and
+   * each chunk of X~ serves more draws */
+  double budget = tv ? 4 * PL_BLOCK_BYTES : PL_BLOCK_BYTES;
   int bk = (int) fmin(PL_MAX_BLOCK,
-                      fmax(1.0, floor(PL_BLOCK_BYTES / (n * (sizeof(double) + sizeof(int))))));
+                      fmax(1.0, floor(budget / (n * (sizeof(double) + sizeof(int))))));
   if (REAL(ctrl)[2] >= 1) bk = (int) REAL(ctrl)[2];
   if (bk > B) bk = B;
   if (bk < 1) bk = 1;
@@ -397,6 +499,16 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int *n1 = (int *) R_alloc(bk, sizeof(int));
   int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
 
+  int *GU = NULL;
+  double *DU = NULL, *DT = NULL;
+  pl_closed *cfs = NULL;
+  if (tv) {
+    GU = (int *) R_alloc((size_t) bk * N, sizeof(int));
+    DU = (double *) R_alloc((size_t) bk * N, sizeof(double));
+    DT = (double *) R_alloc((size_t) bk * md.T, sizeof(double));
+    cfs = (pl_closed *) R_alloc(bk, sizeof(pl_closed));
+  }
+
   SEXP est = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
   SEXP se = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
   SEXP ntr = PROTECT(Rf_allocVector(INTSXP, B)); nprotect++;
@@ -408,15 +520,25 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   for (int b0 = 0; b0 < B; b0 += bk) {
     R_CheckUserInterrupt();
     int nb = B - b0 < bk ? B - b0 : bk;
-    for (int b = 0; b < nb; b++) {   /* cheap: only the pseudo-treated rows */
-      size_t col = (size_t) (b0 + b) * m;
-      n1[b] = pl_build(n, N, ustart, urows, tc, au + col, ap + col, m, gu,
-                       D + (size_t) b * n, idx + (size_t) b * n);
+    if (tv) {
+      for (int b = 0; b < nb; b++) {
+        size_t col = (size_t) (b0 + b) * m;
+        n1[b] = pl_closed_draw(&md, ustart, urows, tv, au + col, ap + col, m,
+                               GU + (size_t) b * N, DU + (size_t) b * N,
+                               DT + (size_t) b * md.T, cfs + b,
+                               D + (size_t) b * n, idx + (size_t) b * n);
+      }
+    } else {
+      for (int b = 0; b < nb; b++) {   /* cheap: only the pseudo-treated rows */
+        size_t col = (size_t) (b0 + b) * m;
+        n1[b] = pl_build(n, N, ustart, urows, tc, au + col, ap + col, m, gu,
+                         D + (size_t) b * n, idx + (size_t) b * n);
+      }
+      const void *vmax = vmaxget();
+      if (sd_demean_columns(&fe, D, nb, tol, maxit, nt) != 0) converged = 0;
+      vmaxset(vmax);
     }
-    const void *vmax = vmaxget();
-    if (sd_demean_columns(&fe, D, nb, tol, maxit, nt) != 0) converged = 0;
-    vmaxset(vmax);
-    pl_block(&md, D, idx, n1, nb, nt, ws, pest + b0, pse + b0);
+    pl_block(&md, D, cfs, idx, n1, nb, nt, ws, pest + b0, pse + b0);
     for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
   }
 

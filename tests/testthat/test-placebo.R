@@ -339,3 +339,18 @@ test_that("the rebuilt sample equals sd_panel()'s", {
   expect_identical(unname(got$cluster_G), unname(ref$cluster_G))
   expect_identical(got$weights, ref$weights)
 })
+
+test_that("the closed form for balanced panels equals the general path", {
+  # unit weights force the general path (build, demean) on the same model
+  d <- sim_panel(60, 9, seed = 31)
+  d$one <- 1
+  for (v in c("cluster", "hc1", "iid")) {
+    fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                    vcov = v)
+    fw <- update(fit, weights = "one")
+    a <- placebo(fit, draws = 40, seed = 5)
+    b <- placebo(fw, draws = 40, seed = 5)
+    expect_lt(rel_err(a$draws$estimate, b$draws$estimate), 1e-10)
+    expect_lt(rel_err(a$draws$std.error, b$draws$std.error), 1e-10)
+  }
+})
