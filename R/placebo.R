@@ -317,7 +317,7 @@ placebo_model <- function(base, frame, nthreads) {
   data <- base$data
   spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
                   a$fe, a$ssc)
-  panel <- placebo_panel(base, spec)
+  panel <- placebo_panel(base)
   design <- sd_design(data, panel, spec)
   ctrl <- design$X[setdiff(names(base$coefficients), base$treat_name)]
   w <- panel$weights
@@ -343,19 +343,9 @@ placebo_model <- function(base, frame, nthreads) {
 # The parts of sd_panel() the draws need, on the fit's sample (already
 # validated and cleaned when the fit was made): codes of the fixed effects
 # and clusters, and the weights.
-placebo_panel <- function(base, spec) {
-  a <- base$args
-  data <- base$data
-  obs <- base$obs
-  raw <- c(list(data[[a$id]], data[[a$time]]), lapply(a$fe, fe_codes, data = data))
-  fe <- lapply(raw, function(x) group_codes(x[obs]))
-  cl <- lapply(spec$cluster, function(v) group_codes(data[[v]][obs]))
-  nlev <- function(x) length(attr(x, "levels"))
-  list(obs = obs, d = numeric(length(obs)), treat_name = base$treat_name,
-       fe = lapply(fe, as.vector), fe_nlev = vapply(fe, nlev, 1L),
-       unit_levels = attr(fe[[1]], "levels"),
-       cluster = lapply(cl, as.vector), cluster_G = vapply(cl, nlev, 1L),
-       weights = if (is.null(a$weights)) NULL else as.double(data[[a$weights]][obs]))
+placebo_panel <- function(base) {
+  c(list(obs = base$obs, d = numeric(length(base$obs)), treat_name = base$treat_name),
+    sd_subpanel(base, base$obs))
 }
 
 # The variance rules of the fit, for the C loop: list(type, scale, cluster
