@@ -329,7 +329,7 @@ test_that("the rebuilt sample equals sd_panel()'s", {
                   a$fe, a$ssc)
   ref <- sd_panel(d, a$id, a$time, a$treat, a$cohort, spec$vars, spec$cluster,
                   a$weights, a$fe, a$subset, singletons = a$singletons)
-  got <- placebo_panel(fit, spec)
+  got <- placebo_panel(fit)
   expect_identical(got$obs, ref$obs)
   for (f in seq_along(ref$fe)) {
     # the same partition (codes may differ only by relabelling)
