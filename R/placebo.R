@@ -249,16 +249,19 @@ placebo_assign <- function(frame, type, draws, ycode) {
   if (type == "time") return(placebo_assign_time(frame, draws, ycode, tu))
   if (type == "mixed") {
     cand <- ycode %||% sort(unique(frame$first[tu]))
-    r <- .Call(C_sd_placebo_assign, N, m, draws, length(cand))
+    r <- .Call(C_sd_placebo_assign, N, m, draws, as.integer(cand), rng_mt())
     aunit <- r$unit
-    aper <- matrix(cand[r$period], m, draws)
+    aper <- r$period
   } else {
     cand <- sort(unique(frame$first[tu]))
-    aunit <- .Call(C_sd_placebo_assign, N, m, draws, 0L)$unit
+    aunit <- .Call(C_sd_placebo_assign, N, m, draws, integer(), rng_mt())$unit
     aper <- matrix(frame$first[tu], m, draws)
   }
   list(unit = aunit, per = aper, cand = cand, unmoved = 0L, pre = NULL)
 }
+
+# Is R's generator the Mersenne-Twister (32 random bits per number)?
+rng_mt <- function() identical(RNGkind()[1L], "Mersenne-Twister")
 
 placebo_assign_time <- function(frame, draws, ycode, tu) {
   unit <- frame$unit
@@ -385,7 +388,8 @@ placebo_run <- function(model, aunit, aper, nthreads, progress) {
                model$w, model$unit, model$tcode, aunit[, ix, drop = FALSE],
                aper[, ix, drop = FALSE], model$vc,
                c(1e-13, 100000, getOption("smartdid.placebo_block", 0),
-                 getOption("smartdid.placebo_min_work", 2e5)),
+                 getOption("smartdid.placebo_min_work", 2e5),
+                 isTRUE(getOption("smartdid.placebo_units", TRUE))),
                as.integer(nthreads))
     est[ix] <- r$estimate
     se[ix] <- r$std.error

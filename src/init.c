@@ -13,7 +13,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_nn_match",     (DL_FUNC) &sd_nn_match,     7},
   {"sd_mboot",        (DL_FUNC) &sd_mboot,        3},
   {"sd_placebo",      (DL_FUNC) &sd_placebo,     13},
-  {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 4},
+  {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 5},
   {NULL, NULL, 0}
 };
 

@@ -18,9 +18,11 @@
  * results do not depend on the number of threads.
  */
 #include "smartdid.h"
+#include "placebo.h"
 #include <math.h>
 #include <string.h>
 #include <limits.h>
+#include <stdint.h>
 
 #define PL_CHUNK 512            /* rows per inner chunk (fixed: reproducible sums) */
 #define PL_MAX_BLOCK 64         /* draws demeaned together */
@@ -372,14 +374,117 @@ static int int_max(const int *x, int n)
   return mx;
 }
 
+/* The draws row by row (any panel): blocks of pseudo-treatments, built and
+ * demeaned (or in closed form when tv is not NULL), then pl_block(). */
+static void pl_run_rows(const pl_model *mdp, const sd_fe *fe, const int *tv,
+                        int N, const int *tc, const int *ustart, const int *urows,
+                        const int *au, const int *ap, int m, int B, SEXP ctrl,
+                        SEXP nthreads, double *pest, double *pse, int *pntr,
+                        int *converged)
+{
+  pl_model md = *mdp;
+  int n = md.n, p = md.p;
+  double tol = REAL(ctrl)[0];
+  int maxit = (int) REAL(ctrl)[1];
+  /* blocks of draws: bounded memory, an interrupt check between blocks; in
+   * closed form a draw needs no demeaning pass, so the block is larger and
+   * each chunk of X~ serves more draws */
+  double budget = tv ? 4 * PL_BLOCK_BYTES : PL_BLOCK_BYTES;
+  int bk = (int) fmin(PL_MAX_BLOCK,
+                      fmax(1.0, floor(budget / (n * (sizeof(double) + sizeof(int))))));
+  if (REAL(ctrl)[2] >= 1) bk = (int) REAL(ctrl)[2];
+  if (bk > B) bk = B;
+  if (bk < 1) bk = 1;
+  /* Threads only when a draw is big enough: a parallel region per block
+   * costs little on an idle machine but a time slice whenever another
+   * process holds a core, which small draws cannot amortise. */
+  double per_draw = (double) n * (p + 2);
+  int nt = per_draw >= REAL(ctrl)[3] ?
+    sd_nthreads(nthreads, (int) fmin(per_draw * bk, 2e9)) : 1;
+  if (nt > bk) nt = bk;
+  size_t wslen = (size_t) bk * (2 * (size_t) p + 4 + md.Gsum) + (size_t) nt * PL_CHUNK;
+  double *D = (double *) R_alloc((size_t) n * bk, sizeof(double));
+  int *gu = (int *) R_alloc(N, sizeof(int));
+  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  double *ws = (double *) R_alloc(wslen, sizeof(double));
+  int *n1 = (int *) R_alloc(bk, sizeof(int));
+  int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
+
+  int *GU = NULL;
+  double *DU = NULL, *DT = NULL;
+  pl_closed *cfs = NULL;
+  if (tv) {
+    GU = (int *) R_alloc((size_t) bk * N, sizeof(int));
+    DU = (double *) R_alloc((size_t) bk * N, sizeof(double));
+    DT = (double *) R_alloc((size_t) bk * md.T, sizeof(double));
+    cfs = (pl_closed *) R_alloc(bk, sizeof(pl_closed));
+  }
+
+  for (int b0 = 0; b0 < B; b0 += bk) {
+    R_CheckUserInterrupt();
+    int nb = B - b0 < bk ? B - b0 : bk;
+    if (tv) {
+      for (int b = 0; b < nb; b++) {
+        size_t col = (size_t) (b0 + b) * m;
+        n1[b] = pl_closed_draw(&md, ustart, urows, tv, au + col, ap + col, m,
+                               GU + (size_t) b * N, DU + (size_t) b * N,
+                               DT + (size_t) b * md.T, cfs + b,
+                               D + (size_t) b * n, idx + (size_t) b * n);
+      }
+    } else {
+      for (int b = 0; b < nb; b++) {   /* cheap: only the pseudo-treated rows */
+        size_t col = (size_t) (b0 + b) * m;
+        n1[b] = pl_build(n, N, ustart, urows, tc, au + col, ap + col, m, gu,
+                         D + (size_t) b * n, idx + (size_t) b * n);
+      }
+      const void *vmax = vmaxget();
+      if (sd_demean_columns(fe, D, nb, tol, maxit, nt) != 0) *converged = 0;
+      vmaxset(vmax);
+    }
+    pl_block(&md, D, cfs, idx, n1, nb, nt, ws, pest + b0, pse + b0);
+    for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
+  }
+}
+
+/* Can the draws be aggregated by unit (placebo_units.c)? Yes in closed
+ * form (balanced, unweighted two-way panel) with an iid variance or one
+ * clustering constant within units. Fills um and returns 1, or returns 0. */
+static int pl_units_setup(const pl_model *md, const int *ustart, const int *urows,
+                          const int *tv, int N, plu_model *um)
+{
+  const int *clu = NULL;
+  int G = 0;
+  if (md->vtype == 2) {
+    if (md->ncl != 1) return 0;
+    G = md->G[0];
+    int *cu = (int *) R_alloc(N, sizeof(int));
+    for (int u = 0; u < N; u++) {
+      cu[u] = md->cl[0][urows[ustart[u]]];
+      for (int r = ustart[u] + 1; r < ustart[u + 1]; r++)
+        if (md->cl[0][urows[r]] != cu[u]) return 0;
+    }
+    /* clusters = units: the meat is the sum of the squared unit sums */
+    clu = G == N ? NULL : cu;
+  } else if (md->vtype != 0) {
+    return 0;
+  }
+  um->n = md->n; um->p = md->p; um->N = N; um->T = md->T;
+  um->X = md->X; um->e = md->e; um->Q = md->Q; um->xe = md->xe; um->ee = md->ee;
+  um->time0 = md->time0; um->tv = tv;
+  um->vtype = md->vtype; um->scale = md->scale;
+  um->clu = clu; um->G = G; um->block = 0;
+  return 1;
+}
+
 /* Xd: n x p demeaned controls; e: residuals of the demeaned outcome on them;
  * Q: (X~'WX~)^-1; fes, nlev, w: the fixed effects and weights as for
  * sd_demean; unit, tcode: 1-based unit and period codes of each row;
  * aunit, aper: m x B integer matrices, the pseudo-treated units of each draw
  * and their pseudo adoption period codes; vc: list(type, scale, clusters
  * (list of 1-based codes), G, sign); ctrl: c(tol, maxit) of the demeaning,
- * the number of draws per block (0: chosen here) and the least rows x
- * (controls + 2) of a draw for which threads are used.
+ * the number of draws per block (0: chosen here), the least rows x
+ * (controls + 2) of a draw for which threads are used, and whether draws may
+ * be aggregated by unit (placebo_units.c; 0 forces the rows, for tests).
  * Returns list(estimate, std.error, treated_rows, converged). */
 SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
                 SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
@@ -406,8 +511,8 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
       Rf_ncols(aunit) != Rf_ncols(aper))
     Rf_error("'aunit' and 'aper' must be integer matrices of the same dimensions");
   if (TYPEOF(vc) != VECSXP || Rf_length(vc) != 5) Rf_error("'vc' must be a list of 5");
-  if (!Rf_isReal(ctrl) || XLENGTH(ctrl) != 4)
-    Rf_error("'ctrl' must be c(tol, maxit, block, min_work)");
+  if (!Rf_isReal(ctrl) || XLENGTH(ctrl) != 5)
+    Rf_error("'ctrl' must be c(tol, maxit, block, min_work, units)");
 
   const int *un = INTEGER(unit), *tc = INTEGER(tcode);
   int N = int_max(un, n);
@@ -459,33 +564,11 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
 
   sd_fe fe;
   sd_fe_from_r(fes, nlev, w, n, &fe);
-  double tol = REAL(ctrl)[0];
-  int maxit = (int) REAL(ctrl)[1];
 
   /* balanced, unweighted two-way panel: closed-form pseudo-treatments */
   md.unit0 = md.time0 = md.tval = NULL;
   int *tv = pl_closed_setup(&md, &fe, un, tc, N);
 
-  /* blocks of draws: bounded memory, an interrupt check between blocks; in
-   * closed form a draw needs no demeaning pass, so the block is larger and
-   * each chunk of X~ serves more draws */
-  double budget = tv ? 4 * PL_BLOCK_BYTES : PL_BLOCK_BYTES;
-  int bk = (int) fmin(PL_MAX_BLOCK,
-                      fmax(1.0, floor(budget / (n * (sizeof(double) + sizeof(int))))));
-  if (REAL(ctrl)[2] >= 1) bk = (int) REAL(ctrl)[2];
-  if (bk > B) bk = B;
-  if (bk < 1) bk = 1;
-  /* Threads only when a draw is big enough: a parallel region per block
-   * costs little on an idle machine but a time slice whenever another
-   * process holds a core, which small draws cannot amortise. */
-  double per_draw = (double) n * (p + 2);
-  int nt = per_draw >= REAL(ctrl)[3] ?
-    sd_nthreads(nthreads, (int) fmin(per_draw * bk, 2e9)) : 1;
-  if (nt > bk) nt = bk;
-  size_t wslen = (size_t) bk * (2 * (size_t) p + 4 + md.Gsum) + (size_t) nt * PL_CHUNK;
-  double *D = (double *) R_alloc((size_t) n * bk, sizeof(double));
-  int *gu = (int *) R_alloc(N, sizeof(int));
-  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
   /* rows of each unit (counting sort) */
   int *ustart = (int *) R_alloc((size_t) N + 1, sizeof(int));
   int *urows = (int *) R_alloc(n, sizeof(int));
@@ -495,19 +578,6 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int *pos = (int *) R_alloc((size_t) N + 1, sizeof(int));
   memcpy(pos, ustart, sizeof(int) * N);
   for (int i = 0; i < n; i++) urows[pos[un[i] - 1]++] = i;
-  double *ws = (double *) R_alloc(wslen, sizeof(double));
-  int *n1 = (int *) R_alloc(bk, sizeof(int));
-  int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
-
-  int *GU = NULL;
-  double *DU = NULL, *DT = NULL;
-  pl_closed *cfs = NULL;
-  if (tv) {
-    GU = (int *) R_alloc((size_t) bk * N, sizeof(int));
-    DU = (double *) R_alloc((size_t) bk * N, sizeof(double));
-    DT = (double *) R_alloc((size_t) bk * md.T, sizeof(double));
-    cfs = (pl_closed *) R_alloc(bk, sizeof(pl_closed));
-  }
 
   SEXP est = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
   SEXP se = PROTECT(Rf_allocVector(REALSXP, B)); nprotect++;
@@ -516,30 +586,19 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int *pntr = INTEGER(ntr);
   const int *au = INTEGER(aunit), *ap = INTEGER(aper);
   int converged = 1;
+  double per_draw = (double) n * (p + 2);
 
-  for (int b0 = 0; b0 < B; b0 += bk) {
-    R_CheckUserInterrupt();
-    int nb = B - b0 < bk ? B - b0 : bk;
-    if (tv) {
-      for (int b = 0; b < nb; b++) {
-        size_t col = (size_t) (b0 + b) * m;
-        n1[b] = pl_closed_draw(&md, ustart, urows, tv, au + col, ap + col, m,
-                               GU + (size_t) b * N, DU + (size_t) b * N,
-                               DT + (size_t) b * md.T, cfs + b,
-                               D + (size_t) b * n, idx + (size_t) b * n);
-      }
-    } else {
-      for (int b = 0; b < nb; b++) {   /* cheap: only the pseudo-treated rows */
-        size_t col = (size_t) (b0 + b) * m;
-        n1[b] = pl_build(n, N, ustart, urows, tc, au + col, ap + col, m, gu,
-                         D + (size_t) b * n, idx + (size_t) b * n);
-      }
-      const void *vmax = vmaxget();
-      if (sd_demean_columns(&fe, D, nb, tol, maxit, nt) != 0) converged = 0;
-      vmaxset(vmax);
-    }
-    pl_block(&md, D, cfs, idx, n1, nb, nt, ws, pest + b0, pse + b0);
-    for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
+  plu_model um;
+  int done = 0;
+  if (tv && REAL(ctrl)[4] != 0 && pl_units_setup(&md, ustart, urows, tv, N, &um)) {
+    um.block = REAL(ctrl)[2] >= 1 ? (int) REAL(ctrl)[2] : 0;
+    int nt = per_draw >= REAL(ctrl)[3] ?
+      sd_nthreads(nthreads, (int) fmin(per_draw * B, 2e9)) : 1;
+    done = plu_run(&um, ustart, urows, au, ap, m, B, nt, pest, pse, pntr);
+  }
+  if (!done) {
+    pl_run_rows(&md, &fe, tv, N, tc, ustart, urows, au, ap, m, B, ctrl, nthreads,
+                pest, pse, pntr, &converged);
   }
 
   const char *names[] = {"estimate", "std.error", "treated_rows", "converged", ""};
@@ -552,39 +611,77 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   return out;
 }
 
+/* 32 random bits from R's generator. With the Mersenne-Twister (R's
+ * default) unif_rand() returns k / 2^32 for a uniform 32-bit k, so one call
+ * gives 32 bits; with any other generator two calls give 16 bits each (the
+ * 16 bits per call that R's own R_unif_index() takes). */
+static inline uint32_t pl_bits32(int mt)
+{
+  if (mt) return (uint32_t) (unif_rand() * 4294967296.0);
+  uint32_t hi = (uint32_t) (unif_rand() * 65536.0);
+  return (hi << 16) | (uint32_t) (unif_rand() * 65536.0);
+}
+
+/* A uniform integer in 0..n-1, 1 <= n < 2^32: multiply-shift with rejection
+ * of the biased low part (Lemire's method), exactly uniform. */
+static uint32_t pl_index(uint32_t n, int mt)
+{
+  uint64_t x = (uint64_t) pl_bits32(mt) * n;
+  uint32_t low = (uint32_t) x;
+  if (low < n) {
+    uint32_t thr = (uint32_t) (0u - n) % n;
+    while (low < thr) {
+      x = (uint64_t) pl_bits32(mt) * n;
+      low = (uint32_t) x;
+    }
+  }
+  return (uint32_t) (x >> 32);
+}
+
 /* Random assignments for the "mixed" and "unit" draws from R's generator:
  * for each draw, m distinct units out of N (a partial Fisher-Yates shuffle)
- * and, when ncand > 0, m indices into the candidate periods (1..ncand).
- * Draws are generated one after the other, so a longer run starts with the
- * draws of a shorter one. Returns list(unit = m x B, period = m x B or NULL). */
-SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP ncand)
+ * and, when cand (the candidate period codes) is not empty, each one's
+ * period drawn uniformly from cand, both from one uniform integer below
+ * (N - k) * length(cand) when that fits in 32 bits. mt: R's generator is the Mersenne-Twister (32 bits per
+ * call). Draws are generated one after the other, so a longer run starts
+ * with the draws of a shorter one. Returns list(unit = m x B, period = m x B
+ * or NULL). */
+SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP cand, SEXP mt_)
 {
+  if (TYPEOF(cand) != INTSXP) Rf_error("'cand' must be an integer vector");
   int nu = Rf_asInteger(N), mm = Rf_asInteger(m), nb = Rf_asInteger(B),
-      nc = Rf_asInteger(ncand), nprotect = 0;
+      nc = Rf_length(cand), mt = Rf_asLogical(mt_), nprotect = 0;
+  const int *cv = INTEGER(cand);
   if (nu == NA_INTEGER || nu < 1) Rf_error("'N' must be a positive integer");
   if (mm == NA_INTEGER || mm < 0 || mm > nu) Rf_error("'m' must lie in 0..%d", nu);
   if (nb == NA_INTEGER || nb < 0) Rf_error("'B' must be a non-negative integer");
-  if (nc == NA_INTEGER || nc < 0) Rf_error("'ncand' must be a non-negative integer");
+  if (mt == NA_LOGICAL) Rf_error("'mt' must be TRUE or FALSE");
   SEXP U = PROTECT(Rf_allocMatrix(INTSXP, mm, nb)); nprotect++;
   SEXP P = R_NilValue;
   if (nc > 0) { P = PROTECT(Rf_allocMatrix(INTSXP, mm, nb)); nprotect++; }
   int *perm = (int *) R_alloc(nu, sizeof(int));
   for (int i = 0; i < nu; i++) perm[i] = i + 1;
   int *pu = INTEGER(U), *pp = nc > 0 ? INTEGER(P) : NULL;
+  int joint = nc > 0 && (double) nu * nc < 4294967295.0;
   GetRNGstate();
   for (int b = 0; b < nb; b++) {
     /* an interrupt leaves R's stream unchanged (no PutRNGstate): harmless */
     if ((b & 1023) == 0) R_CheckUserInterrupt();
-    int *ub = pu + (size_t) b * mm;
+    int *ub = pu + (size_t) b * mm, *pb = pp ? pp + (size_t) b * mm : NULL;
     for (int k = 0; k < mm; k++) {
-      int j = k + (int) R_unif_index((double) (nu - k));
+      int j;
+      if (joint) {
+        uint32_t x = pl_index((uint32_t) (nu - k) * (uint32_t) nc, mt);
+        j = k + (int) (x / (uint32_t) nc);
+        pb[k] = cv[x % (uint32_t) nc];
+      } else {
+        j = k + (int) pl_index((uint32_t) (nu - k), mt);
+      }
       int t = perm[k]; perm[k] = perm[j]; perm[j] = t;
       ub[k] = perm[k];
     }
-    if (pp) {
-      int *pb = pp + (size_t) b * mm;
-      for (int k = 0; k < mm; k++) pb[k] = 1 + (int) R_unif_index((double) nc);
-    }
+    if (pb && !joint)
+      for (int k = 0; k < mm; k++) pb[k] = cv[pl_index((uint32_t) nc, mt)];
   }
   PutRNGstate();
   const char *names[] = {"unit", "period", ""};

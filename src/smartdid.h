@@ -64,7 +64,7 @@ SEXP sd_mboot(SEXP psi, SEXP biters, SEXP type);
 SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
                 SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
                 SEXP ctrl, SEXP nthreads);
-SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP ncand);
+SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP cand, SEXP mt);
 
 /* helpers */
 int sd_nthreads(SEXP nthreads, int work);

@@ -354,3 +354,94 @@ test_that("the closed form for balanced panels equals the general path", {
     expect_lt(rel_err(a$draws$std.error, b$draws$std.error), 1e-10)
   }
 })
+
+# The same draws aggregated by unit (the default where possible) and row by
+# row (forced by an option).
+both_paths <- function(...) {
+  a <- placebo(...)
+  old <- options(smartdid.placebo_units = FALSE)
+  on.exit(options(old))
+  list(units = a, rows = placebo(...))
+}
+
+test_that("draws aggregated by unit: coarse clusters, within-unit clusters, years", {
+  # balanced, unweighted panels take the unit-sums path when the variance is
+  # iid or the clusters are constant within units; unit weights of one force
+  # the general path (build and demean every draw)
+  d <- sim_panel(48, 9, seed = 32)
+  d$one <- 1
+  d$state <- (d$unit - 1) %/% 5
+  for (v in c("cluster", "iid")) {
+    fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year",
+                    treat = "D", vcov = v)
+    r <- both_paths(fit, draws = 25, seed = 8)
+    expect_lt(rel_err(r$units$draws$estimate, r$rows$draws$estimate), 1e-10)
+    expect_lt(rel_err(r$units$draws$std.error, r$rows$draws$std.error), 1e-10)
+  }
+  cases <- list(
+    list(cluster = "state"),                      # coarse clusters: cluster sums
+    list(cluster = "year"),                       # varies within units: rows
+    list(cluster = "unit", years = 2002:2008))    # many candidate periods
+  for (cs in cases) {
+    fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year",
+                    treat = "D", cluster = cs$cluster)
+    a <- placebo(fit, draws = 30, seed = 9, years = cs$years,
+                 keep_assignments = TRUE)
+    b <- placebo(update(fit, weights = "one"), draws = 30, seed = 9,
+                 years = cs$years)
+    expect_lt(rel_err(a$draws$estimate, b$draws$estimate), 1e-10)
+    expect_lt(rel_err(a$draws$std.error, b$draws$std.error), 1e-10)
+    expect_draws_match(a, fit, d, draws = c(3, 30))
+  }
+})
+
+test_that("the unit-sums path counts a unit listed twice once, last period", {
+  d <- sim_panel(30, 8, seed = 33)
+  d$one <- 1
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  fw <- update(fit, weights = "one")
+  frame <- placebo_frame(fit)
+  aunit <- cbind(c(3L, 7L, 3L, 12L), c(1L, 2L, 5L, 6L))
+  aper <- cbind(c(4L, 5L, 6L, 6L), c(4L, 4L, 5L, 7L))
+  run <- function(f) placebo_run(placebo_model(f, frame, 1L), aunit, aper, 1L, FALSE)
+  a <- run(fit)
+  b <- run(fw)
+  old <- options(smartdid.placebo_units = FALSE)
+  r <- run(fit)
+  options(old)
+  expect_lt(rel_err(a$estimate, r$estimate), 1e-10)
+  expect_lt(rel_err(a$std.error, r$std.error), 1e-10)
+  expect_lt(rel_err(a$estimate, b$estimate), 1e-10)
+  expect_lt(rel_err(a$std.error, b$std.error), 1e-10)
+  # unit 3 from period 6 only: the same as listing it once
+  a1 <- placebo_run(placebo_model(fit, frame, 1L), aunit[-1, 1, drop = FALSE],
+                    aper[-1, 1, drop = FALSE], 1L, FALSE)
+  expect_equal(a$estimate[1], a1$estimate, tolerance = 1e-12)
+})
+
+test_that("assignments are uniform, with R's default and other generators", {
+  # 2,000 draws of 6 units out of 20 with periods out of 3: each unit is
+  # drawn with probability 0.3 (sd of the frequency 0.01) and each period a
+  # third of the time (sd 0.002); tolerances of about 5 sd
+  for (kind in c("Mersenne-Twister", "L'Ecuyer-CMRG", "Knuth-TAOCP-2002")) {
+    old <- RNGkind()
+    RNGkind(kind)
+    set.seed(42)
+    r <- .Call(C_sd_placebo_assign, 20L, 6L, 2000L, c(2L, 5L, 9L), rng_mt())
+    RNGkind(old[1])
+    expect_true(all(apply(r$unit, 2, anyDuplicated) == 0))
+    expect_true(all(r$unit >= 1 & r$unit <= 20))
+    expect_lt(max(abs(tabulate(r$unit, 20) / 2000 - 0.3)), 0.05)
+    expect_setequal(unique(as.vector(r$period)), c(2L, 5L, 9L))
+    expect_lt(max(abs(table(r$period) / 12000 - 1 / 3)), 0.01)
+  }
+  # a non-default generator gives draws that still equal full refits
+  d <- sim_panel(seed = 34)
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  old <- RNGkind()
+  on.exit(RNGkind(old[1]))
+  RNGkind("L'Ecuyer-CMRG")
+  pl <- placebo(fit, draws = 6, seed = 3, keep_assignments = TRUE)
+  expect_identical(pl$draws, placebo(fit, draws = 6, seed = 3)$draws)
+  expect_draws_match(pl, fit, d, draws = c(2, 6))
+})

@@ -1,0 +1,30 @@
+/* smartdid: the placebo draws' shared declarations (placebo.c and
+ * placebo_units.c). */
+#ifndef SMARTDID_PLACEBO_H
+#define SMARTDID_PLACEBO_H
+
+/* A balanced, unweighted two-way panel's absorbed model, for the draws
+ * aggregated by unit (placebo_units.c). */
+typedef struct {
+  int n, p;             /* rows, controls */
+  int N, T;             /* units, periods */
+  const double *X;      /* n x p demeaned controls, column major */
+  const double *e;      /* n: residuals of the demeaned outcome on X */
+  const double *Q;      /* p x p: (X'X)^-1 */
+  const double *xe;     /* p: X'e */
+  double ee;            /* e'e */
+  const int *time0;     /* 0-based period of each row */
+  const int *tv;        /* T: the code of each period, compared with adoption codes */
+  int vtype;            /* 0 iid, 2 clustered */
+  double scale;         /* small-sample factor of the variance */
+  const int *clu;       /* cluster of each unit (0-based), or NULL when the
+                           clusters are the units */
+  int G;                /* clusters */
+  int block;            /* draws per block (0: chosen) */
+} plu_model;
+
+int plu_run(const plu_model *md, const int *ustart, const int *urows,
+            const int *au, const int *ap, int na, int B, int nt,
+            double *est, double *se, int *ntr);
+
+#endif
