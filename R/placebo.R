@@ -128,9 +128,12 @@ placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
   asg <- with_seed(seed, placebo_assign(frame, type, draws, ycode))
   base <- if (type == "time") placebo_base_time(fit, frame, asg) else fit
   model <- placebo_model(base, frame, nthreads)
-  aunit <- model$unit_map[asg$unit]
-  aunit[is.na(aunit)] <- 0L
-  dim(aunit) <- dim(asg$unit)
+  aunit <- asg$unit
+  if (!identical(model$unit_map, seq_along(model$unit_map))) {
+    aunit <- model$unit_map[aunit]
+    aunit[is.na(aunit)] <- 0L
+    dim(aunit) <- dim(asg$unit)
+  }
   res <- placebo_run(model, aunit, asg$per, nthreads, progress)
 
   est <- res$estimate

@@ -97,45 +97,61 @@ typedef struct {
   long long n1;            /* treated rows */
 } plu_draw;
 
-/* One draw: membership K (candidate index of unit u at K[u * ks], -1 if not
- * pseudo-treated; all -1 on entry; the last period listed for a unit
- * counts), its coefficient, and (when alpha is not NULL) the coefficients
- * alpha (m, with stride `stride`) and kappa of its cluster sums and the
- * treated corrections' constants (ta, td2: P each). wt: T doubles, nk: P,
- * gam and cv: p each. */
-static void plu_draw_setup(const plu_model *md, const plu_layout *L,
-                           const double *Z, const int *cnt,
-                           const unsigned char *after, const int *kof, int kmax,
-                           const int *au, const int *ap, int na, int16_t *K,
-                           int ks, double *wt, double *nk, double *gam, double *cv,
-                           double *alpha, int stride, double *kappa,
-                           double *ta, double *td2, plu_draw *dr)
+/* One draw's membership: the candidate index of unit u at K[u * ks] (all -1
+ * on entry; -1 stays for a unit that is not pseudo-treated; the last period
+ * listed for a unit counts), and the number of units treated from each
+ * candidate (nk, P). */
+static void plu_members(const int *au, const int *ap, int na, const int *kof,
+                        int kmax, int N, int16_t *K, int ks, int P, double *nk)
 {
-  int N = md->N, T = md->T, P = L->P, p = md->p, m = L->m;
-  int dup = 0;
+  memset(nk, 0, sizeof(double) * P);
   for (int j = 0; j < na; j++) {
     int u = au[j], g = ap[j];
     if (u < 1 || u > N || g == NA_INTEGER || g < 0 || g > kmax) continue;
     int16_t *Ku = K + (size_t) (u - 1) * ks;
-    if (*Ku >= 0) dup = 1;
+    if (*Ku >= 0) nk[*Ku] -= 1;
     *Ku = (int16_t) kof[g];
+    nk[*Ku] += 1;
   }
-  /* units treated by candidate; the coefficient's sums, over the listed
-   * units (distinct, as the draws make them) or, with duplicates, over all */
-  memset(nk, 0, sizeof(double) * P);
-  memset(cv, 0, sizeof(double) * p);
-  double de = 0;
-  int nu = dup ? N : na;
-  for (int j = 0; j < nu; j++) {
-    int u = dup ? j : au[j] - 1;
-    if (!dup && (u < 0 || u >= N)) continue;
-    int k = K[(size_t) u * ks];
-    if (k < 0) continue;
-    nk[k] += 1;
-    const double *z = Z + (size_t) u * m + plu_se(L, k);
-    de += z[0];
-    for (int l = 0; l < p; l++) cv[l] += z[1 + l];
+}
+
+/* The coefficient's sums of the draws lo..hi-1, unit by unit so that Z and
+ * K stream through memory: per draw e'd (de) and X~'d (cv, p; stride
+ * p + 1). */
+static void plu_coef_sums(const plu_model *md, const plu_layout *L,
+                          const double *Z, const int16_t *K, int ks, int lo,
+                          int hi, double *de, double *cv)
+{
+  int N = md->N, p = md->p, m = L->m;
+  for (int b = lo; b < hi; b++) {
+    memset(cv + (size_t) b * (p + 1), 0, sizeof(double) * p);
+    de[b] = 0;
   }
+  for (int u = 0; u < N; u++) {
+    const int16_t *Ku = K + (size_t) u * ks;
+    const double *zu = Z + (size_t) u * m;
+    for (int b = lo; b < hi; b++) {
+      int k = Ku[b];
+      if (k < 0) continue;
+      const double *z = zu + plu_se(L, k);
+      double *c = cv + (size_t) b * (p + 1);
+      de[b] += z[0];
+      for (int l = 0; l < p; l++) c[l] += z[1 + l];
+    }
+  }
+}
+
+/* The rest of one draw, from its sums (nk, de, cv): the coefficient, and
+ * (when alpha is not NULL) the coefficients alpha (m, with stride `stride`)
+ * and kappa of its cluster sums and the treated corrections' constants (ta,
+ * td2: P each). wt: T doubles of scratch, gam: p. */
+static void plu_draw_finish(const plu_model *md, const plu_layout *L,
+                            const int *cnt, const unsigned char *after,
+                            const double *nk, double de, const double *cv,
+                            double *wt, double *gam, double *alpha, int stride,
+                            double *kappa, double *ta, double *td2, plu_draw *dr)
+{
+  int N = md->N, T = md->T, P = L->P, p = md->p;
   /* w_t = dbar - share treated at t; its sum (zero up to rounding) and
    * sum of squares; per candidate: a_k, sum of w_t over t >= g_k */
   double dbar = 0, W1 = 0, W2 = 0;
@@ -203,40 +219,50 @@ static void plu_draw_setup(const plu_model *md, const plu_layout *L,
 
 #define PLU_GROUP 8   /* draws whose sums stay in registers together */
 
-/* z'alpha + kappa for the PLU_GROUP draws of a group (alpha: stride bk) and
- * one unit (z1 NULL) or two units at once, so that each load of alpha
- * serves both. Fixed-length inner loops: the compiler keeps the sums in
- * vector registers. Each sum runs over j in order whatever the grouping. */
+/* z'alpha + kappa for the PLU_GROUP (8) draws of a group (alpha: stride bk)
+ * and one unit (z1 NULL) or two units at once, so that each load of alpha
+ * serves both. Sixteen named accumulators stay in registers (an array would
+ * live on the stack). Each sum runs over j in order whatever the grouping. */
+#define PLU_ACC8(a, x, aj) do { \
+    a##0 += x * aj[0]; a##1 += x * aj[1]; a##2 += x * aj[2]; a##3 += x * aj[3]; \
+    a##4 += x * aj[4]; a##5 += x * aj[5]; a##6 += x * aj[6]; a##7 += x * aj[7]; \
+  } while (0)
+#define PLU_STORE8(s, a) do { \
+    s[0] = a##0; s[1] = a##1; s[2] = a##2; s[3] = a##3; \
+    s[4] = a##4; s[5] = a##5; s[6] = a##6; s[7] = a##7; \
+  } while (0)
+
 static void plu_dots(const double *z0, const double *z1, const double *alpha,
                      const double *kappa, int bk, int m, double *s0, double *s1)
 {
-  double a0[PLU_GROUP], a1[PLU_GROUP];
-  for (int q = 0; q < PLU_GROUP; q++) a0[q] = a1[q] = kappa[q];
+  double a0 = kappa[0], a1 = kappa[1], a2 = kappa[2], a3 = kappa[3],
+    a4 = kappa[4], a5 = kappa[5], a6 = kappa[6], a7 = kappa[7];
+  const double *aj = alpha;
   if (z1) {
-    for (int j = 0; j < m; j++) {
-      const double *aj = alpha + (size_t) j * bk;
+    double c0 = a0, c1 = a1, c2 = a2, c3 = a3, c4 = a4, c5 = a5, c6 = a6, c7 = a7;
+    for (int j = 0; j < m; j++, aj += bk) {
       double x0 = z0[j], x1 = z1[j];
-      for (int q = 0; q < PLU_GROUP; q++) { a0[q] += x0 * aj[q]; a1[q] += x1 * aj[q]; }
+      PLU_ACC8(a, x0, aj);
+      PLU_ACC8(c, x1, aj);
     }
+    PLU_STORE8(s1, c);
   } else {
-    for (int j = 0; j < m; j++) {
-      const double *aj = alpha + (size_t) j * bk;
+    for (int j = 0; j < m; j++, aj += bk) {
       double x0 = z0[j];
-      for (int q = 0; q < PLU_GROUP; q++) a0[q] += x0 * aj[q];
+      PLU_ACC8(a, x0, aj);
     }
   }
-  memcpy(s0, a0, sizeof a0);
-  if (z1) memcpy(s1, a1, sizeof a1);
+  PLU_STORE8(s0, a);
 }
 
 /* Add unit u's cluster sums s (draws b0..b0+PLU_GROUP-1) to the meats: the
  * correction of a pseudo-treated unit,
  *   [Se_i(k) - a_k E_i] - beta [td2_k - 2 (gamma'SX_i(k) - a_k gamma'Xs_i)],
- * then s^2 into meat[b] (clusters = units) or s into S[b * G + cluster]. */
+ * then s into S[b * G + cluster]. */
 static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
                     int u, const int16_t *K, int ks, const double *gam, const double *ta,
                     const double *td2, const plu_draw *dr, int b0, int hi,
-                    const double *s, double *meat, double *S)
+                    const double *s, double *S)
 {
   int p = md->p, P = L->P;
   const int16_t *Ku = K + (size_t) u * ks;
@@ -252,8 +278,7 @@ static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
       sb += (z[plu_se(L, k)] - a * z[L->oE]) -
         dr[b].beta * (td2[(size_t) b * (P + 1) + k] - 2 * (q - a * gx));
     }
-    if (md->clu) S[(size_t) b * md->G + md->clu[u]] += sb;
-    else meat[b] += sb * sb;
+    S[(size_t) b * md->G + md->clu[u]] += sb;
   }
 }
 
@@ -263,8 +288,7 @@ static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
 static void plu_scores(const plu_model *md, const plu_layout *L, const double *Z,
                        const int16_t *K, const double *alpha, const double *kappa,
                        const double *gam, const double *ta, const double *td2,
-                       const plu_draw *dr, int bk, int lo, int hi,
-                       double *meat, double *S)
+                       const plu_draw *dr, int bk, int lo, int hi, double *S)
 {
   int N = md->N, m = L->m;
   double s0[PLU_GROUP], s1[PLU_GROUP];
@@ -273,13 +297,117 @@ static void plu_scores(const plu_model *md, const plu_layout *L, const double *Z
     for (; u + 1 < N; u += 2) {
       const double *z0 = Z + (size_t) u * m, *z1 = z0 + m;
       plu_dots(z0, z1, alpha + b0, kappa + b0, bk, m, s0, s1);
-      plu_add(md, L, z0, u, K, bk, gam, ta, td2, dr, b0, hi, s0, meat, S);
-      plu_add(md, L, z1, u + 1, K, bk, gam, ta, td2, dr, b0, hi, s1, meat, S);
+      plu_add(md, L, z0, u, K, bk, gam, ta, td2, dr, b0, hi, s0, S);
+      plu_add(md, L, z1, u + 1, K, bk, gam, ta, td2, dr, b0, hi, s1, S);
     }
     if (u < N) {
       const double *z0 = Z + (size_t) u * m;
       plu_dots(z0, NULL, alpha + b0, kappa + b0, bk, m, s0, NULL);
-      plu_add(md, L, z0, u, K, bk, gam, ta, td2, dr, b0, hi, s0, meat, S);
+      plu_add(md, L, z0, u, K, bk, gam, ta, td2, dr, b0, hi, s0, S);
+    }
+  }
+}
+
+/* A draw's estimate, std. error (iid from its sums, clustered from its meat)
+ * and number of treated rows. */
+static void plu_result(const plu_model *md, const plu_draw *dr, double meat,
+                       double *est, double *se, int *ntr)
+{
+  *ntr = dr->n1 > INT_MAX ? NA_INTEGER : (int) dr->n1;
+  if (!dr->ok) { *est = NA_REAL; *se = NA_REAL; return; }
+  double beta = dr->beta, rr = dr->rr, v;
+  if (md->vtype == 2) {
+    v = md->scale * meat / (rr * rr);
+  } else {
+    double uu = md->ee - 2 * beta * dr->re + beta * beta * rr;
+    v = md->scale * uu / rr;
+  }
+  *est = beta;
+  *se = sqrt(v > 0 ? v : 0);
+}
+
+/* ---- clusters = units -------------------------------------------------
+ * With one cluster per unit the meat is sum_i s_i^2, s_i = c_i + delta_i,
+ * c_i = z_i'alpha + kappa for every unit and delta_i (the correction of a
+ * pseudo-treated unit) zero for the others. So
+ *   meat = sum_i c_i^2 + sum over pseudo-treated i of delta_i (2 c_i + delta_i),
+ * and sum_i c_i^2 = alpha'M alpha + N (zbar'alpha + kappa)^2 from the mean zbar
+ * and the centred cross-products M of the units' sums, computed once: only
+ * the pseudo-treated units need a product with alpha. Centring keeps the
+ * quadratic form free of the cancellation an uncentred one would have. */
+
+#define PLU_CHUNK 1024   /* units per partial sum of M (fixed: reproducible) */
+
+/* zbar (m) and the centred cross-products M (m x m, full) of the units' sums:
+ * partial sums over fixed chunks of units (in parallel), added in order. */
+static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
+                        int nt)
+{
+  memset(zbar, 0, sizeof(double) * m);
+  for (int u = 0; u < N; u++)
+    for (int j = 0; j < m; j++) zbar[j] += Z[(size_t) u * m + j];
+  for (int j = 0; j < m; j++) zbar[j] /= N;
+  int nch = (N + PLU_CHUNK - 1) / PLU_CHUNK;
+  size_t mm = (size_t) m * m;
+  double *part = (double *) R_alloc(mm * nch, sizeof(double));
+  double *dev = (double *) R_alloc((size_t) m * nt, sizeof(double));
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int c = 0; c < nch; c++) {
+    double *Mc = part + mm * c, *d = dev + (size_t) m * sd_thread_id();
+    memset(Mc, 0, sizeof(double) * mm);
+    int u1 = (c + 1) * PLU_CHUNK < N ? (c + 1) * PLU_CHUNK : N;
+    for (int u = c * PLU_CHUNK; u < u1; u++) {
+      const double *z = Z + (size_t) u * m;
+      for (int j = 0; j < m; j++) d[j] = z[j] - zbar[j];
+      for (int j = 0; j < m; j++) {
+        double dj = d[j];
+        double *row = Mc + (size_t) j * m;
+        for (int l = j; l < m; l++) row[l] += dj * d[l];
+      }
+    }
+  }
+  memset(M, 0, sizeof(double) * mm);
+  for (int c = 0; c < nch; c++)
+    for (size_t i = 0; i < mm; i++) M[i] += part[mm * c + i];
+  for (int j = 0; j < m; j++)
+    for (int l = 0; l < j; l++) M[(size_t) j * m + l] = M[(size_t) l * m + j];
+}
+
+/* The corrections sum_i delta_i (2 c_i + delta_i) of the draws lo..hi-1 of
+ * a block (alphaT: the draws' alphas one after the other, m each), unit by
+ * unit: a unit's sums stay in cache for all the draws that treat it. */
+static void plu_corr_units(const plu_model *md, const plu_layout *L,
+                           const double *Z, const int16_t *K, const double *alphaT,
+                           const double *kappa, const double *gam, const double *ta,
+                           const double *td2, const plu_draw *dr, int bk, int lo,
+                           int hi, double *corr)
+{
+  int N = md->N, p = md->p, P = L->P, m = L->m;
+  for (int b = lo; b < hi; b++) corr[b] = 0;
+  for (int u = 0; u < N; u++) {
+    const int16_t *Ku = K + (size_t) u * bk;
+    const double *z = Z + (size_t) u * m;
+    for (int b = lo; b < hi; b++) {
+      int k = Ku[b];
+      if (k < 0 || !dr[b].ok) continue;
+      const double *ab = alphaT + (size_t) b * m;
+      double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      int j = 0;
+      for (; j + 3 < m; j += 4) {
+        c0 += z[j] * ab[j];
+        c1 += z[j + 1] * ab[j + 1];
+        c2 += z[j + 2] * ab[j + 2];
+        c3 += z[j + 3] * ab[j + 3];
+      }
+      for (; j < m; j++) c0 += z[j] * ab[j];
+      double c = kappa[b] + ((c0 + c1) + (c2 + c3));
+      const double *g = gam + (size_t) b * (p + 1), *sx = z + plu_sx(L, k);
+      double q = 0, gx = 0;
+      for (int l = 0; l < p; l++) { q += g[l] * sx[l]; gx += g[l] * z[L->oXs + l]; }
+      double a = ta[(size_t) b * (P + 1) + k];
+      double dl = (z[plu_se(L, k)] - a * z[L->oE]) -
+        dr[b].beta * (td2[(size_t) b * (P + 1) + k] - 2 * (q - a * gx));
+      corr[b] += dl * (2 * c + dl);
     }
   }
 }
@@ -327,8 +455,14 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   int m = L.m;
   double *Z = (double *) R_alloc((size_t) N * m, sizeof(double));
   plu_unit_sums(md, &L, ustart, urows, after, Z, nt);
+  int clustered = md->vtype == 2, by_unit = clustered && !md->clu;
+  double *zbar = NULL, *M = NULL;
+  if (by_unit) {
+    zbar = (double *) R_alloc(m, sizeof(double));
+    M = (double *) R_alloc((size_t) m * m, sizeof(double));
+    plu_moments(Z, N, m, zbar, M, nt);
+  }
 
-  int clustered = md->vtype == 2;
   int bk = (int) fmin(PLU_MAX_BLOCK, fmax(1.0, floor(PLU_BLOCK_BYTES / ((double) N * sizeof(int16_t)))));
   if (md->block >= 1) bk = md->block;
   if (bk > B) bk = B;
@@ -337,6 +471,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   double *nk = (double *) R_alloc((size_t) bk * (P + 1), sizeof(double));
   double *gam = (double *) R_alloc((size_t) bk * (p + 1), sizeof(double));
   double *cv = (double *) R_alloc((size_t) bk * (p + 1), sizeof(double));
+  double *de = (double *) R_alloc(bk, sizeof(double));
   double *ta = (double *) R_alloc((size_t) bk * (P + 1), sizeof(double));
   double *td2 = (double *) R_alloc((size_t) bk * (P + 1), sizeof(double));
   int bkp = (bk + PLU_GROUP - 1) / PLU_GROUP * PLU_GROUP;   /* padded stride */
@@ -344,63 +479,72 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   double *kappa = (double *) R_alloc(bkp, sizeof(double));
   memset(alpha, 0, sizeof(double) * bkp * m);
   memset(kappa, 0, sizeof(double) * bkp);
+  double *meat = (double *) R_alloc(bk, sizeof(double));
+  double *alphaT = by_unit ? (double *) R_alloc((size_t) bk * m, sizeof(double)) : NULL;
+  double *S = md->clu ? (double *) R_alloc((size_t) bk * md->G, sizeof(double)) : NULL;
   /* membership of the block's draws, unit by unit: K[u * bkp + b] */
   int16_t *K = (int16_t *) R_alloc((size_t) bkp * N, sizeof(int16_t));
-  double *meat = (double *) R_alloc(bk, sizeof(double));
-  double *S = md->clu ? (double *) R_alloc((size_t) bk * md->G, sizeof(double)) : NULL;
   plu_draw *dr = (plu_draw *) R_alloc(bk, sizeof(plu_draw));
 
   for (int b0 = 0; b0 < B; b0 += bk) {
     R_CheckUserInterrupt();
     int nb = B - b0 < bk ? B - b0 : bk;
     memset(K, 0xff, sizeof(int16_t) * bkp * N);   /* all -1 */
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int b = 0; b < nb; b++) {
-      size_t col = (size_t) (b0 + b) * na;
-      plu_draw_setup(md, &L, Z, cnt, after, kof, kmax, au + col, ap + col, na,
-                     K + b, bkp, wt + (size_t) b * T, nk + (size_t) b * (P + 1),
-                     gam + (size_t) b * (p + 1), cv + (size_t) b * (p + 1),
-                     clustered ? alpha + b : NULL, bkp, kappa + b,
-                     ta + (size_t) b * (P + 1), td2 + (size_t) b * (P + 1), dr + b);
-      meat[b] = 0;
-      if (S) memset(S + (size_t) b * md->G, 0, sizeof(double) * md->G);
-    }
-    if (clustered) {
-      /* each thread a contiguous range of draws, all units in order */
+    /* Each thread takes a contiguous range of whole groups of draws, and
+     * goes through all units in order for them. */
 #pragma omp parallel num_threads(nt)
-      {
-        int th = sd_thread_id(), ntt = nt;
+    {
+      int th = sd_thread_id(), ntt = nt;
 #ifdef _OPENMP
-        ntt = omp_get_num_threads();
+      ntt = omp_get_num_threads();
 #endif
-        /* whole groups of draws per thread */
-        int ng = (nb + PLU_GROUP - 1) / PLU_GROUP;
-        int lo = (int) ((long long) ng * th / ntt) * PLU_GROUP;
-        int hi = (int) ((long long) ng * (th + 1) / ntt) * PLU_GROUP;
-        if (hi > nb) hi = nb;
-        if (lo < hi)
-          plu_scores(md, &L, Z, K, alpha, kappa, gam, ta, td2, dr, bkp, lo, hi,
-                     meat, S);
+      int ng = (nb + PLU_GROUP - 1) / PLU_GROUP;
+      int lo = (int) ((long long) ng * th / ntt) * PLU_GROUP;
+      int hi = (int) ((long long) ng * (th + 1) / ntt) * PLU_GROUP;
+      if (hi > nb) hi = nb;
+      for (int b = lo; b < hi; b++) {
+        size_t col = (size_t) (b0 + b) * na;
+        plu_members(au + col, ap + col, na, kof, kmax, N, K + b, bkp, P,
+                    nk + (size_t) b * (P + 1));
+      }
+      if (lo < hi) plu_coef_sums(md, &L, Z, K, bkp, lo, hi, de, cv);
+      for (int b = lo; b < hi; b++) {
+        plu_draw_finish(md, &L, cnt, after, nk + (size_t) b * (P + 1), de[b],
+                        cv + (size_t) b * (p + 1), wt + (size_t) b * T,
+                        gam + (size_t) b * (p + 1), clustered ? alpha + b : NULL,
+                        bkp, kappa + b, ta + (size_t) b * (P + 1),
+                        td2 + (size_t) b * (P + 1), dr + b);
+        if (S) memset(S + (size_t) b * md->G, 0, sizeof(double) * md->G);
+      }
+      if (lo < hi && S)
+        plu_scores(md, &L, Z, K, alpha, kappa, gam, ta, td2, dr, bkp, lo, hi, S);
+      if (lo < hi && by_unit) {
+        for (int b = lo; b < hi; b++)
+          for (int j = 0; j < m; j++) alphaT[(size_t) b * m + j] = alpha[(size_t) j * bkp + b];
+        plu_corr_units(md, &L, Z, K, alphaT, kappa, gam, ta, td2, dr, bkp, lo, hi,
+                       meat);
+        /* meat = sum_i c_i^2 + the corrections */
+        for (int b = lo; b < hi; b++) {
+          if (!dr[b].ok) continue;
+          double q = 0, mu = kappa[b];
+          for (int j = 0; j < m; j++) {
+            double aj = alpha[(size_t) j * bkp + b], r = 0;
+            const double *Mj = M + (size_t) j * m;
+            for (int l = 0; l < m; l++) r += Mj[l] * alpha[(size_t) l * bkp + b];
+            q += aj * r;
+            mu += zbar[j] * aj;
+          }
+          meat[b] += q + N * mu * mu;
+        }
       }
     }
     for (int b = 0; b < nb; b++) {
-      ntr[b0 + b] = dr[b].n1 > INT_MAX ? NA_INTEGER : (int) dr[b].n1;
-      if (!dr[b].ok) { est[b0 + b] = NA_REAL; se[b0 + b] = NA_REAL; continue; }
-      double beta = dr[b].beta, rr = dr[b].rr, v;
-      if (!clustered) {
-        double uu = md->ee - 2 * beta * dr[b].re + beta * beta * rr;
-        v = md->scale * uu / rr;
-      } else {
-        double mt = meat[b];
-        if (S) {
-          const double *Sb = S + (size_t) b * md->G;
-          mt = 0;
-          for (int g = 0; g < md->G; g++) mt += Sb[g] * Sb[g];
-        }
-        v = md->scale * mt / (rr * rr);
+      double mt = by_unit ? meat[b] : 0;
+      if (S) {
+        const double *Sb = S + (size_t) b * md->G;
+        for (int g = 0; g < md->G; g++) mt += Sb[g] * Sb[g];
       }
-      est[b0 + b] = beta;
-      se[b0 + b] = sqrt(v > 0 ? v : 0);
+      plu_result(md, dr + b, mt, est + b0 + b, se + b0 + b, ntr + b0 + b);
     }
   }
   return 1;
