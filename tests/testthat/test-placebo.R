@@ -445,3 +445,16 @@ test_that("assignments are uniform, with R's default and other generators", {
   expect_identical(pl$draws, placebo(fit, draws = 6, seed = 3)$draws)
   expect_draws_match(pl, fit, d, draws = c(2, 6))
 })
+
+test_that("unit sums stay exact with most units treated and controls tied to timing", {
+  # 90% of units pseudo-treated (the quadratic form then carries most of the
+  # meat) and a control that trends after each unit's actual adoption
+  d <- sim_panel(50, 10, seed = 35, share_treated = 0.9)
+  d$x3 <- ifelse(is.na(d$first), 0, pmax(d$year - d$first, 0)) + rnorm(nrow(d), sd = 0.1)
+  fit <- smartdid(y ~ x1 + x2 + x3, data = d, id = "unit", time = "year", treat = "D")
+  r <- both_paths(fit, draws = 40, seed = 10)
+  expect_lt(rel_err(r$units$draws$estimate, r$rows$draws$estimate), 1e-10)
+  expect_lt(rel_err(r$units$draws$std.error, r$rows$draws$std.error), 1e-10)
+  pl <- placebo(fit, draws = 5, seed = 11, keep_assignments = TRUE)
+  expect_draws_match(pl, fit, d, draws = c(1, 5))
+})
