@@ -49,14 +49,22 @@
 #' @section Computation:
 #' Random numbers come from R's generator and are all drawn before any
 #' estimation, so `set.seed()` or `seed` reproduce every draw whatever the
-#' number of threads. The outcome and the controls are demeaned once, with the
-#' fit's C engine; each draw then builds its pseudo-treatment, demeans it the
-#' same way, residualises it on the demeaned controls and computes its
-#' estimate and variance at a cost of O(rows x controls). Large draws (rows x
-#' (controls + 2) of at least 200,000) run in parallel (OpenMP) on `nthreads`
-#' threads; smaller ones on one, where a second thread gains little. Results
-#' do not depend on the number of threads. Interrupting (Ctrl-C) is honoured
-#' between blocks of draws.
+#' number of threads. Each pseudo-treated unit and its period come from one
+#' uniform integer, drawn by rejection (exactly uniform); with R's default
+#' generator (Mersenne-Twister) one random number carries 32 random bits,
+#' with any other 16. The outcome and the controls are demeaned once, with
+#' the fit's C engine. In general each draw then builds its pseudo-treatment,
+#' demeans it the same way, residualises it on the demeaned controls and
+#' computes its estimate and variance at a cost of O(rows x controls). In a
+#' balanced panel without weights, extra fixed effects or `hc1` errors (iid
+#' errors or clusters constant within units, such as the study's clustering
+#' by city), the demeaned pseudo-treatment has a closed form and a draw needs
+#' only per-unit sums computed once: it costs O(units x controls^2), and with
+#' clusters by unit only its pseudo-treated units are visited. Large draws
+#' (rows x (controls + 2) of at least 200,000) run in parallel (OpenMP) on
+#' `nthreads` threads; smaller ones on one. Results do not depend on the
+#' number of threads. Interrupting (Ctrl-C) is honoured between blocks of
+#' draws.
 #'
 #' @param fit A [smartdid()] fit.
 #' @param draws Number of placebo draws (a whole number >= 1).
