@@ -383,35 +383,29 @@ placebo_vc <- function(base, panel, n) {
     })
 }
 
-# Run the draws in C; in chunks with a progress bar on long interactive runs.
+# Run the draws in C, with a progress bar on long interactive runs (C
+# reports after each block of draws).
 placebo_run <- function(model, aunit, aper, nthreads, progress) {
   B <- ncol(aunit)
   work <- as.double(length(model$e)) * (ncol(model$Xd) + 3) * B
   long <- work > getOption("smartdid.progress_work", 1e9)
-  nchunk <- if (progress && B >= 20L && long) 20L else 1L
-  idx <- split(seq_len(B), ceiling(seq_len(B) * nchunk / B))
-  est <- se <- numeric(B)
-  conv <- TRUE
-  bar <- if (nchunk > 1L) utils::txtProgressBar(0, B, style = 3) else NULL
-  if (!is.null(bar)) on.exit(close(bar))
-  for (ix in idx) {
-    r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
-               model$w, model$unit, model$tcode, aunit[, ix, drop = FALSE],
-               aper[, ix, drop = FALSE], model$vc,
-               c(1e-13, 100000, getOption("smartdid.placebo_block", 0),
-                 getOption("smartdid.placebo_min_work", 2e5),
-                 isTRUE(getOption("smartdid.placebo_units", TRUE))),
-               as.integer(nthreads))
-    est[ix] <- r$estimate
-    se[ix] <- r$std.error
-    conv <- conv && r$converged
-    if (!is.null(bar)) utils::setTxtProgressBar(bar, max(ix))
+  tick <- NULL
+  if (progress && B >= 20L && long) {
+    bar <- utils::txtProgressBar(0, B, style = 3)
+    on.exit(close(bar))
+    tick <- function(done) utils::setTxtProgressBar(bar, done)
   }
-  if (!conv) {
+  r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
+             model$w, model$unit, model$tcode, aunit, aper, model$vc,
+             c(1e-13, 100000, getOption("smartdid.placebo_block", 0),
+               getOption("smartdid.placebo_min_work", 2e5),
+               isTRUE(getOption("smartdid.placebo_units", TRUE))),
+             as.integer(nthreads), tick)
+  if (!r$converged) {
     warning("the fixed effects were not absorbed to full precision in some ",
             "draws; results may be inaccurate", call. = FALSE)
   }
-  list(estimate = est, std.error = se, converged = conv)
+  list(estimate = r$estimate, std.error = r$std.error, converged = r$converged)
 }
 
 placebo_assignments <- function(asg, frame) {

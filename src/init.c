@@ -12,7 +12,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_first_nonbinary", (DL_FUNC) &sd_first_nonbinary, 1},
   {"sd_nn_match",     (DL_FUNC) &sd_nn_match,     7},
   {"sd_mboot",        (DL_FUNC) &sd_mboot,        3},
-  {"sd_placebo",      (DL_FUNC) &sd_placebo,     13},
+  {"sd_placebo",      (DL_FUNC) &sd_placebo,     14},
   {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 5},
   {NULL, NULL, 0}
 };

@@ -374,13 +374,28 @@ static int int_max(const int *x, int n)
   return mx;
 }
 
+/* Report progress: call the R function tick(done) (main thread only). */
+static void pl_tick(SEXP tick, int done)
+{
+  if (Rf_isNull(tick)) return;
+  SEXP v = PROTECT(Rf_ScalarInteger(done));
+  SEXP call = PROTECT(Rf_lang2(tick, v));
+  Rf_eval(call, R_GlobalEnv);
+  UNPROTECT(2);
+}
+
+static void pl_tick_cb(void *ctx, int done)
+{
+  pl_tick((SEXP) ctx, done);
+}
+
 /* The draws row by row (any panel): blocks of pseudo-treatments, built and
  * demeaned (or in closed form when tv is not NULL), then pl_block(). */
 static void pl_run_rows(const pl_model *mdp, const sd_fe *fe, const int *tv,
                         int N, const int *tc, const int *ustart, const int *urows,
                         const int *au, const int *ap, int m, int B, SEXP ctrl,
-                        SEXP nthreads, double *pest, double *pse, int *pntr,
-                        int *converged)
+                        SEXP nthreads, SEXP tick, double *pest, double *pse,
+                        int *pntr, int *converged)
 {
   pl_model md = *mdp;
   int n = md.n, p = md.p;
@@ -443,6 +458,7 @@ static void pl_run_rows(const pl_model *mdp, const sd_fe *fe, const int *tv,
     }
     pl_block(&md, D, cfs, idx, n1, nb, nt, ws, pest + b0, pse + b0);
     for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
+    pl_tick(tick, b0 + nb);
   }
 }
 
@@ -484,12 +500,15 @@ static int pl_units_setup(const pl_model *md, const int *ustart, const int *urow
  * (list of 1-based codes), G, sign); ctrl: c(tol, maxit) of the demeaning,
  * the number of draws per block (0: chosen here), the least rows x
  * (controls + 2) of a draw for which threads are used, and whether draws may
- * be aggregated by unit (placebo_units.c; 0 forces the rows, for tests).
+ * be aggregated by unit (placebo_units.c; 0 forces the rows, for tests);
+ * tick: NULL or an R function called with the number of draws done after
+ * each block (a progress bar).
  * Returns list(estimate, std.error, treated_rows, converged). */
 SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
                 SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
-                SEXP ctrl, SEXP nthreads)
+                SEXP ctrl, SEXP nthreads, SEXP tick)
 {
+  if (!Rf_isNull(tick) && !Rf_isFunction(tick)) Rf_error("'tick' must be NULL or a function");
   int nprotect = 0;
   if (!Rf_isReal(Xd) || !Rf_isMatrix(Xd)) Rf_error("'Xd' must be a double matrix");
   int n = Rf_nrows(Xd), p = Rf_ncols(Xd);
@@ -594,11 +613,12 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
     um.block = REAL(ctrl)[2] >= 1 ? (int) REAL(ctrl)[2] : 0;
     int nt = per_draw >= REAL(ctrl)[3] ?
       sd_nthreads(nthreads, (int) fmin(per_draw * B, 2e9)) : 1;
-    done = plu_run(&um, ustart, urows, au, ap, m, B, nt, pest, pse, pntr);
+    done = plu_run(&um, ustart, urows, au, ap, m, B, nt,
+                   Rf_isNull(tick) ? NULL : pl_tick_cb, (void *) tick, pest, pse, pntr);
   }
   if (!done) {
     pl_run_rows(&md, &fe, tv, N, tc, ustart, urows, au, ap, m, B, ctrl, nthreads,
-                pest, pse, pntr, &converged);
+                tick, pest, pse, pntr, &converged);
   }
 
   const char *names[] = {"estimate", "std.error", "treated_rows", "converged", ""};

@@ -23,8 +23,12 @@ typedef struct {
   int block;            /* draws per block (0: chosen) */
 } plu_model;
 
+/* Called on the main thread after each block of draws with the number of
+ * draws done (progress reports); may be NULL. */
+typedef void (*pl_tick_fn)(void *ctx, int done);
+
 int plu_run(const plu_model *md, const int *ustart, const int *urows,
             const int *au, const int *ap, int na, int B, int nt,
-            double *est, double *se, int *ntr);
+            pl_tick_fn tick, void *tick_ctx, double *est, double *se, int *ntr);
 
 #endif

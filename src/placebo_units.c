@@ -19,11 +19,15 @@
  *   cluster sums s_i = sum_t r_it u_it with r = d~ - X~ gamma, u = e - beta r:
  *                s_i = z_i'alpha + kappa for a unit that is not pseudo-treated,
  *                where z_i stacks the unit's sums and alpha, kappa depend only
- *                on the draw, plus a correction for a pseudo-treated unit. A
- *                block of draws is thus a product of the units' sums with the
- *                draws' alphas.
- * A draw is computed by one thread in a fixed order (units in order), so the
- * results do not depend on the number of threads.
+ *                on the draw, plus a correction for a pseudo-treated unit.
+ *                With coarser clusters a block of draws is a product of the
+ *                units' sums with the draws' alphas (plu_scores); with one
+ *                cluster per unit, sum_i s_i^2 is a quadratic form plus terms
+ *                of the pseudo-treated units only (plu_corr_units).
+ * Draws go in blocks; each thread takes whole groups of a block's draws and
+ * visits the units in order for them, so that the units' sums stream through
+ * memory once per block. A draw is computed by one thread in a fixed order,
+ * so the results do not depend on the number of threads.
  */
 #include "smartdid.h"
 #include "placebo.h"
@@ -390,17 +394,23 @@ static void plu_corr_units(const plu_model *md, const plu_layout *L,
     for (int b = lo; b < hi; b++) {
       int k = Ku[b];
       if (k < 0 || !dr[b].ok) continue;
+      /* eight independent sums: the adds overlap instead of waiting on
+       * each other */
       const double *ab = alphaT + (size_t) b * m;
-      double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      double c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
       int j = 0;
-      for (; j + 3 < m; j += 4) {
+      for (; j + 7 < m; j += 8) {
         c0 += z[j] * ab[j];
         c1 += z[j + 1] * ab[j + 1];
         c2 += z[j + 2] * ab[j + 2];
         c3 += z[j + 3] * ab[j + 3];
+        c4 += z[j + 4] * ab[j + 4];
+        c5 += z[j + 5] * ab[j + 5];
+        c6 += z[j + 6] * ab[j + 6];
+        c7 += z[j + 7] * ab[j + 7];
       }
       for (; j < m; j++) c0 += z[j] * ab[j];
-      double c = kappa[b] + ((c0 + c1) + (c2 + c3));
+      double c = kappa[b] + (((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)));
       const double *g = gam + (size_t) b * (p + 1), *sx = z + plu_sx(L, k);
       double q = 0, gx = 0;
       for (int l = 0; l < p; l++) { q += g[l] * sx[l]; gx += g[l] * z[L->oXs + l]; }
@@ -433,7 +443,7 @@ static int plu_candidates(const int *ap, size_t len, int **kof_out, int *kmax_ou
  * are too many candidate periods for the 16-bit membership codes. */
 int plu_run(const plu_model *md, const int *ustart, const int *urows,
             const int *au, const int *ap, int na, int B, int nt,
-            double *est, double *se, int *ntr)
+            pl_tick_fn tick, void *tick_ctx, double *est, double *se, int *ntr)
 {
   int N = md->N, T = md->T, p = md->p;
   int *kof, kmax;
@@ -546,6 +556,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
       }
       plu_result(md, dr + b, mt, est + b0 + b, se + b0 + b, ntr + b0 + b);
     }
+    if (tick) tick(tick_ctx, b0 + nb);
   }
   return 1;
 }

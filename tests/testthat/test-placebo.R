@@ -216,6 +216,25 @@ test_that("results do not depend on threads or on progress chunks", {
   out <- capture.output(p3 <- placebo(fit, draws = 70, seed = 5, progress = TRUE))
   expect_true(any(grepl("100%", out)))
   expect_identical(p1$draws, p3$draws)
+  # the progress callback runs after each block; an error in it is an R error
+  frame <- placebo_frame(fit)
+  asg <- with_seed(5, placebo_assign(frame, "mixed", 70L, NULL))
+  model <- placebo_model(fit, frame, 1L)
+  seen <- integer()
+  ctrl <- c(1e-13, 1e5, 16, 2e5, 1)
+  for (units in 0:1) {
+    ctrl[5] <- units
+    seen <- integer()
+    r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
+               model$w, model$unit, model$tcode, asg$unit, asg$per, model$vc,
+               ctrl, 1L, function(done) seen <<- c(seen, done))
+    expect_identical(seen, c(16L, 32L, 48L, 64L, 70L))
+    expect_equal(r$estimate, p1$draws$estimate, tolerance = 1e-10)
+    expect_error(.Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe,
+                       model$fe_nlev, model$w, model$unit, model$tcode, asg$unit,
+                       asg$per, model$vc, ctrl, 1L, function(done) stop("boom")),
+                 "boom")
+  }
   # blocks of 7 draws instead of 64
   options(smartdid.placebo_block = 7)
   p4 <- placebo(fit, draws = 70, seed = 5, nthreads = 2)
