@@ -61,20 +61,6 @@ typedef struct {
 
 /* ---- kernels (no R API) ------------------------------------------------ */
 
-static double pl_dot(const double *restrict a, const double *restrict b, int n)
-{
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int i = 0;
-  for (; i + 3 < n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; i++) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
 /* Pseudo-treatment of one draw: d_i = 1 when the row's unit has a pseudo
  * adoption period g and the row's period is >= g. Only the rows of the
  * pseudo-treated units are visited (ustart/urows: the rows of each unit).
@@ -141,6 +127,33 @@ static void pl_scatter(double *S, const int *c, const double *x, int len)
   S[g] += acc;
 }
 
+/* The pseudo-treatment's coefficient by Frisch-Waugh-Lovell from its sums:
+ * c = X~'W d~ (p), dd = d~'W d~, de = d~'W e, over n rows of which n1 are
+ * treated. Fills gam = Q c and returns 1 with beta = r'W e / r'W r, r'W r
+ * and r'W e (r = d~ - X~ gam), or 0 when the draw is not estimable (no
+ * variation left after the fixed effects or the controls). */
+int pl_fwl(const double *Q, const double *xe, int p, const double *c, double dd,
+           double de, double n1, double n, double *gam, double *beta,
+           double *rr_out, double *re_out)
+{
+  double ss_raw = n1 * (n - n1) / n;
+  if (n1 == 0 || n1 == n || !(dd > 1e-12 * ss_raw)) return 0;
+  double ca = 0, xa = 0;
+  for (int j = 0; j < p; j++) {
+    double s = 0;
+    for (int k = 0; k < p; k++) s += Q[j + (size_t) k * p] * c[k];
+    gam[j] = s;
+    ca += c[j] * s;
+    xa += xe[j] * s;
+  }
+  double rr = dd - ca;
+  if (!(rr > 1e-10 * dd)) return 0;
+  *rr_out = rr;
+  *re_out = de - xa;
+  *beta = *re_out / rr;
+  return 1;
+}
+
 /* The coefficient of one draw on its demeaned pseudo-treatment d (length n)
  * whose treated rows (before demeaning) are idx[0..n1-1]: fills a = Q X~'W d
  * (p) and returns 1 with beta, r'W r and r'W e, or 0 when the draw is not
@@ -175,22 +188,7 @@ static int pl_coef(const pl_model *m, const double *d, const double *dv,
     }
     c[j] = s0 + s1;
   }
-  double ss_raw = (double) n1 * (double) (n - n1) / (double) n;
-  if (n1 == 0 || n1 == n || !(dd > 1e-12 * ss_raw)) return 0;
-  double ca = 0, xa = 0;
-  for (int j = 0; j < p; j++) {
-    double s = 0;
-    for (int k = 0; k < p; k++) s += m->Q[j + (size_t) k * p] * c[k];
-    a[j] = s;
-    ca += c[j] * s;
-    xa += m->xe[j] * s;
-  }
-  double rr = dd - ca;
-  if (!(rr > 1e-10 * dd)) return 0;
-  *rr_out = rr;
-  *re_out = de - xa;
-  *beta = *re_out / rr;
-  return 1;
+  return pl_fwl(m->Q, m->xe, p, c, dd, de, n1, n, a, beta, rr_out, re_out);
 }
 
 /* The robust meat of one draw on rows [i0, i0 + len): r = d~ - X~ a,

@@ -180,24 +180,9 @@ static void plu_draw_finish(const plu_model *md, const plu_layout *L,
     n1 += (long long) nk[k] * cnt[k];
   }
   dr->n1 = n1;
-  dr->ok = 0;
-  double n = (double) md->n;
-  double ss_raw = (double) n1 * (n - (double) n1) / n;
-  if (n1 == 0 || n1 == md->n || !(dd > 1e-12 * ss_raw)) return;
-  double ca = 0, xa = 0;
-  for (int j = 0; j < p; j++) {
-    double s = 0;
-    for (int l = 0; l < p; l++) s += md->Q[j + (size_t) l * p] * cv[l];
-    gam[j] = s;
-    ca += cv[j] * s;
-    xa += md->xe[j] * s;
-  }
-  double rr = dd - ca;
-  if (!(rr > 1e-10 * dd)) return;
-  dr->ok = 1;
-  dr->rr = rr;
-  dr->re = de - xa;
-  dr->beta = dr->re / rr;
+  dr->ok = pl_fwl(md->Q, md->xe, p, cv, dd, de, (double) n1, (double) md->n, gam,
+                  &dr->beta, &dr->rr, &dr->re);
+  if (!dr->ok) return;
   if (!alpha) return;
   /* s_i (not pseudo-treated) = [sum_t w_t e_it - gamma'Xe_i]
    *   - beta [W2 - 2 gamma' sum_t w_t x~_it + gamma'A_i gamma],
@@ -394,23 +379,7 @@ static void plu_corr_units(const plu_model *md, const plu_layout *L,
     for (int b = lo; b < hi; b++) {
       int k = Ku[b];
       if (k < 0 || !dr[b].ok) continue;
-      /* eight independent sums: the adds overlap instead of waiting on
-       * each other */
-      const double *ab = alphaT + (size_t) b * m;
-      double c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
-      int j = 0;
-      for (; j + 7 < m; j += 8) {
-        c0 += z[j] * ab[j];
-        c1 += z[j + 1] * ab[j + 1];
-        c2 += z[j + 2] * ab[j + 2];
-        c3 += z[j + 3] * ab[j + 3];
-        c4 += z[j + 4] * ab[j + 4];
-        c5 += z[j + 5] * ab[j + 5];
-        c6 += z[j + 6] * ab[j + 6];
-        c7 += z[j + 7] * ab[j + 7];
-      }
-      for (; j < m; j++) c0 += z[j] * ab[j];
-      double c = kappa[b] + (((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)));
+      double c = kappa[b] + pl_dot(z, alphaT + (size_t) b * m, m);
       const double *g = gam + (size_t) b * (p + 1), *sx = z + plu_sx(L, k);
       double q = 0, gx = 0;
       for (int l = 0; l < p; l++) { q += g[l] * sx[l]; gx += g[l] * z[L->oXs + l]; }
@@ -536,14 +505,9 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
         /* meat = sum_i c_i^2 + the corrections */
         for (int b = lo; b < hi; b++) {
           if (!dr[b].ok) continue;
-          double q = 0, mu = kappa[b];
-          for (int j = 0; j < m; j++) {
-            double aj = alpha[(size_t) j * bkp + b], r = 0;
-            const double *Mj = M + (size_t) j * m;
-            for (int l = 0; l < m; l++) r += Mj[l] * alpha[(size_t) l * bkp + b];
-            q += aj * r;
-            mu += zbar[j] * aj;
-          }
+          const double *ab = alphaT + (size_t) b * m;
+          double q = 0, mu = kappa[b] + pl_dot(zbar, ab, m);
+          for (int j = 0; j < m; j++) q += ab[j] * pl_dot(M + (size_t) j * m, ab, m);
           meat[b] += q + N * mu * mu;
         }
       }
