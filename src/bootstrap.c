@@ -17,17 +17,7 @@ static void mboot_draw(const double *psi, int n, int k, const double *v,
                        double *out, int B, int b)
 {
   for (int j = 0; j < k; j++) {
-    const double *pj = psi + (size_t) j * n;
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int i = 0;
-    for (; i + 3 < n; i += 4) {
-      s0 += v[i] * pj[i];
-      s1 += v[i + 1] * pj[i + 1];
-      s2 += v[i + 2] * pj[i + 2];
-      s3 += v[i + 3] * pj[i + 3];
-    }
-    for (; i < n; i++) s0 += v[i] * pj[i];
-    out[b + (size_t) j * B] = (s0 + s1 + s2 + s3) / n;
+    out[b + (size_t) j * B] = sd_dot(v, psi + (size_t) j * n, n) / n;
   }
 }
 

@@ -218,7 +218,7 @@ static void pl_meat_chunk(const pl_model *m, const double *d, const pl_closed *c
     for (int k = 0; k < len; k++) buf[k] = buf[k] * (e[k] - beta * buf[k]);
   }
   if (m->vtype == 1) {
-    *hc += pl_dot(buf, buf, len);
+    *hc += sd_dot(buf, buf, len);
   } else {
     double *Sk = S;
     for (int q = 0; q < m->ncl; q++) {
@@ -285,7 +285,7 @@ static void pl_block(const pl_model *m, const double *D, const pl_closed *cf,
       else {
         const double *Sk = wb + 2 * p + 4;
         for (int q = 0; q < m->ncl; q++) {
-          meat += m->sign[q] * pl_dot(Sk, Sk, m->G[q]);
+          meat += m->sign[q] * sd_dot(Sk, Sk, m->G[q]);
           Sk += m->G[q];
         }
       }
@@ -575,8 +575,8 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   double *xe = (double *) R_alloc((size_t) p + 1, sizeof(double));
   double *we = (double *) R_alloc(n, sizeof(double));
   for (int i = 0; i < n; i++) we[i] = md.w ? md.w[i] * md.e[i] : md.e[i];
-  for (int j = 0; j < p; j++) xe[j] = pl_dot(we, md.X + (size_t) j * n, n);
-  md.ee = pl_dot(we, md.e, n);
+  for (int j = 0; j < p; j++) xe[j] = sd_dot(we, md.X + (size_t) j * n, n);
+  md.ee = sd_dot(we, md.e, n);
   md.xe = xe;
 
   sd_fe fe;

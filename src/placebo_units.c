@@ -379,7 +379,7 @@ static void plu_corr_units(const plu_model *md, const plu_layout *L,
     for (int b = lo; b < hi; b++) {
       int k = Ku[b];
       if (k < 0 || !dr[b].ok) continue;
-      double c = kappa[b] + pl_dot(z, alphaT + (size_t) b * m, m);
+      double c = kappa[b] + sd_dot(z, alphaT + (size_t) b * m, m);
       const double *g = gam + (size_t) b * (p + 1), *sx = z + plu_sx(L, k);
       double q = 0, gx = 0;
       for (int l = 0; l < p; l++) { q += g[l] * sx[l]; gx += g[l] * z[L->oXs + l]; }
@@ -506,8 +506,8 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
         for (int b = lo; b < hi; b++) {
           if (!dr[b].ok) continue;
           const double *ab = alphaT + (size_t) b * m;
-          double q = 0, mu = kappa[b] + pl_dot(zbar, ab, m);
-          for (int j = 0; j < m; j++) q += ab[j] * pl_dot(M + (size_t) j * m, ab, m);
+          double q = 0, mu = kappa[b] + sd_dot(zbar, ab, m);
+          for (int j = 0; j < m; j++) q += ab[j] * sd_dot(M + (size_t) j * m, ab, m);
           meat[b] += q + N * mu * mu;
         }
       }
