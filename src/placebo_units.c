@@ -8,9 +8,9 @@
  * of unit i's periods that are treated and w_t = dbar - (share of units
  * treated at t). Everything a draw needs is then a function of per-unit sums
  * that do not depend on the draw, for each candidate adoption period g:
- *   E_i = sum_t e_it,        Se_i(g) = sum_{t >= g} e_it,
- *   Xs_i = sum_t x~_it,      SX_i(g) = sum_{t >= g} x~_it,
- *   Xe_i = sum_t x~_it e_it, A_i = sum_t x~_it x~_it'.
+ *   Se_i(g) = sum_{t >= g} e_it,   SX_i(g) = sum_{t >= g} x~_it,
+ *   Xe_i = sum_t x~_it e_it,       A_i = sum_t x~_it x~_it'
+ * (sum_t e_it and sum_t x~_it are zero: e and x~ are demeaned within units).
  * They take one pass over the rows; a draw then costs
  * O(units x (controls^2 + candidates x controls)) instead of O(rows x controls):
  *   coefficient  X~'d~ = X~'d = sum over the pseudo-treated units of SX_i(g_i),
@@ -37,24 +37,36 @@
 #include <stdint.h>
 
 #define PLU_MAX_BLOCK 64
-#define PLU_BLOCK_BYTES 67108864.0   /* membership arrays of a block: 64 MB */
+#define PLU_BLOCK_BYTES 67108864.0   /* membership codes of a block: 64 MB */
+#define PLU_GROUP 8                  /* draws handled together (a byte of flags) */
+#define PLU_CHUNK 1024               /* units per partial sum of M (fixed) */
 
-/* Layout of a unit's sums z_i (m doubles): E, Xs (p), Xe (p), then for
- * each candidate k Se(k) followed by SX(k) (p), so that a draw's coefficient
- * reads one short run per pseudo-treated unit, then A (upper triangle). */
+/* Index of the lowest set bit of a nonzero byte. */
+static inline int plu_low_bit(unsigned int x)
+{
+#if defined(__GNUC__)
+  return __builtin_ctz(x);
+#else
+  int i = 0;
+  while (!(x & 1u)) { x >>= 1; i++; }
+  return i;
+#endif
+}
+
+/* Layout of a unit's sums z_i (m doubles): Xe (p), then for each candidate k
+ * Se(k) followed by SX(k) (p), so that a draw's coefficient reads one short
+ * run per pseudo-treated unit, then A (upper triangle, row by row). */
 typedef struct {
   int P, p, m;
-  int oE, oXs, oXe, oK, oA;
+  int oXe, oK, oA;
 } plu_layout;
 
 static plu_layout plu_make_layout(int P, int p)
 {
   plu_layout L;
   L.P = P; L.p = p;
-  L.oE = 0;
-  L.oXs = 1;
-  L.oXe = L.oXs + p;
-  L.oK = L.oXe + p;
+  L.oXe = 0;
+  L.oK = p;
   L.oA = L.oK + P * (p + 1);
   L.m = L.oA + p * (p + 1) / 2;
   return L;
@@ -80,12 +92,10 @@ static void plu_unit_sums(const plu_model *md, const plu_layout *L,
       int i = urows[r];
       const unsigned char *af = after + (size_t) md->time0[i] * P;
       double ei = e[i];
-      z[L->oE] += ei;
       for (int k = 0; k < P; k++) if (af[k]) z[plu_se(L, k)] += ei;
       double *a = z + L->oA;
       for (int j = 0; j < p; j++) {
         double xj = X[i + (size_t) j * n];
-        z[L->oXs + j] += xj;
         z[L->oXe + j] += xj * ei;
         for (int k = 0; k < P; k++) if (af[k]) z[plu_sx(L, k) + j] += xj;
         for (int l = j; l < p; l++) *a++ += xj * X[i + (size_t) l * n];
@@ -101,29 +111,42 @@ typedef struct {
   long long n1;            /* treated rows */
 } plu_draw;
 
-/* One draw's membership: the candidate index of unit u at K[u * ks] (all -1
- * on entry; -1 stays for a unit that is not pseudo-treated; the last period
- * listed for a unit counts), and the number of units treated from each
+/* The membership of a block's draws. For unit u and draw b of the block:
+ * bit b % 8 of flag[u * ng + b / 8] says whether the draw treats the unit,
+ * and then K[u * ks + b] is its candidate period. Draws are given to the
+ * threads in whole groups of 8, so no two threads write the same flag byte. */
+typedef struct {
+  unsigned char *flag;
+  int16_t *K;
+  int ng, ks;
+} plu_members_t;
+
+/* Fill draw b's membership (its flags are clear on entry; the last period
+ * listed for a unit counts) and the number of units treated from each
  * candidate (nk, P). */
 static void plu_members(const int *au, const int *ap, int na, const int *kof,
-                        int kmax, int N, int16_t *K, int ks, int P, double *nk)
+                        int kmax, int N, const plu_members_t *mb, int b, int P,
+                        double *nk)
 {
   memset(nk, 0, sizeof(double) * P);
+  unsigned char bit = (unsigned char) (1u << (b % PLU_GROUP));
   for (int j = 0; j < na; j++) {
     int u = au[j], g = ap[j];
     if (u < 1 || u > N || g == NA_INTEGER || g < 0 || g > kmax) continue;
-    int16_t *Ku = K + (size_t) (u - 1) * ks;
-    if (*Ku >= 0) nk[*Ku] -= 1;
+    unsigned char *f = mb->flag + (size_t) (u - 1) * mb->ng + b / PLU_GROUP;
+    int16_t *Ku = mb->K + (size_t) (u - 1) * mb->ks + b;
+    if (*f & bit) nk[*Ku] -= 1;
+    *f |= bit;
     *Ku = (int16_t) kof[g];
     nk[*Ku] += 1;
   }
 }
 
-/* The coefficient's sums of the draws lo..hi-1, unit by unit so that Z and
- * K stream through memory: per draw e'd (de) and X~'d (cv, p; stride
- * p + 1). */
+/* The coefficient's sums of the draws lo..hi-1 (whole groups), unit by unit
+ * so that Z streams through memory: per draw e'd (de) and X~'d (cv, p;
+ * stride p + 1). */
 static void plu_coef_sums(const plu_model *md, const plu_layout *L,
-                          const double *Z, const int16_t *K, int ks, int lo,
+                          const double *Z, const plu_members_t *mb, int lo,
                           int hi, double *de, double *cv)
 {
   int N = md->N, p = md->p, m = L->m;
@@ -132,28 +155,30 @@ static void plu_coef_sums(const plu_model *md, const plu_layout *L,
     de[b] = 0;
   }
   for (int u = 0; u < N; u++) {
-    const int16_t *Ku = K + (size_t) u * ks;
+    const int16_t *Ku = mb->K + (size_t) u * mb->ks;
+    const unsigned char *fu = mb->flag + (size_t) u * mb->ng;
     const double *zu = Z + (size_t) u * m;
-    for (int b = lo; b < hi; b++) {
-      int k = Ku[b];
-      if (k < 0) continue;
-      const double *z = zu + plu_se(L, k);
-      double *c = cv + (size_t) b * (p + 1);
-      de[b] += z[0];
-      for (int l = 0; l < p; l++) c[l] += z[1 + l];
+    for (int g = lo / PLU_GROUP; g * PLU_GROUP < hi; g++) {
+      for (unsigned int f = fu[g]; f; f &= f - 1) {
+        int b = g * PLU_GROUP + plu_low_bit(f);
+        const double *z = zu + plu_se(L, Ku[b]);
+        double *c = cv + (size_t) b * (p + 1);
+        de[b] += z[0];
+        for (int l = 0; l < p; l++) c[l] += z[1 + l];
+      }
     }
   }
 }
 
 /* The rest of one draw, from its sums (nk, de, cv): the coefficient, and
  * (when alpha is not NULL) the coefficients alpha (m, with stride `stride`)
- * and kappa of its cluster sums and the treated corrections' constants (ta,
- * td2: P each). wt: T doubles of scratch, gam: p. */
+ * and kappa of its cluster sums and the constants td2 (P) of the
+ * pseudo-treated units' corrections. wt: T doubles of scratch, gam: p. */
 static void plu_draw_finish(const plu_model *md, const plu_layout *L,
                             const int *cnt, const unsigned char *after,
                             const double *nk, double de, const double *cv,
                             double *wt, double *gam, double *alpha, int stride,
-                            double *kappa, double *ta, double *td2, plu_draw *dr)
+                            double *kappa, double *td2, plu_draw *dr)
 {
   int N = md->N, T = md->T, P = L->P, p = md->p;
   /* w_t = dbar - share treated at t; its sum (zero up to rounding) and
@@ -175,30 +200,24 @@ static void plu_draw_finish(const plu_model *md, const plu_layout *L,
     double a = (double) cnt[k] / T;
     /* sum_t d~^2 of a unit treated from candidate k, beyond the W2 of all */
     td2[k] = cnt[k] * (1 - a) * (1 - a) + (T - cnt[k]) * a * a + 2 * (ws - a * W1);
-    ta[k] = a;
     dd += nk[k] * (cnt[k] * (1 - a) + ws);
     n1 += (long long) nk[k] * cnt[k];
   }
   dr->n1 = n1;
   dr->ok = pl_fwl(md->Q, md->xe, p, cv, dd, de, (double) n1, (double) md->n, gam,
                   &dr->beta, &dr->rr, &dr->re);
-  if (!dr->ok) return;
-  if (!alpha) return;
-  /* s_i (not pseudo-treated) = [sum_t w_t e_it - gamma'Xe_i]
-   *   - beta [W2 - 2 gamma' sum_t w_t x~_it + gamma'A_i gamma],
-   * sum_t w_t e_it = dbar E_i - sum_k (n_k / N) Se_i(k), likewise for x~ */
+  if (!dr->ok || !alpha) return;
+  /* s_i (not pseudo-treated) = sum_t w_t e_it - gamma'Xe_i
+   *   - beta [W2 + 2 gamma' sum_t w_t x~_it + gamma'A_i gamma] with
+   * sum_t w_t e_it = -sum_k (n_k / N) Se_i(k), likewise for x~ */
   double beta = dr->beta;
-  alpha[(size_t) L->oE * stride] = dbar;
   for (int k = 0; k < P; k++) {
     double om = nk[k] / N;
     alpha[(size_t) plu_se(L, k) * stride] = -om;
     for (int j = 0; j < p; j++)
       alpha[(size_t) (plu_sx(L, k) + j) * stride] = -2 * beta * om * gam[j];
   }
-  for (int j = 0; j < p; j++) {
-    alpha[(size_t) (L->oXs + j) * stride] = 2 * beta * dbar * gam[j];
-    alpha[(size_t) (L->oXe + j) * stride] = -gam[j];
-  }
+  for (int j = 0; j < p; j++) alpha[(size_t) (L->oXe + j) * stride] = -gam[j];
   double *a = alpha + (size_t) L->oA * stride;
   for (int j = 0; j < p; j++)
     for (int l = j; l < p; l++, a += stride)
@@ -206,7 +225,15 @@ static void plu_draw_finish(const plu_model *md, const plu_layout *L,
   *kappa = -beta * W2;
 }
 
-#define PLU_GROUP 8   /* draws whose sums stay in registers together */
+/* The correction of draw b's cluster sum for a unit it treats from candidate
+ * k: Se_i(k) - beta [td2_k - 2 gamma'SX_i(k)]. */
+static inline double plu_delta(const plu_layout *L, const double *z, int k,
+                               const double *gam, double beta, double td2k)
+{
+  return z[plu_se(L, k)] - beta * (td2k - 2 * sd_dot(gam, z + plu_sx(L, k), L->p));
+}
+
+/* ---- coarser clusters: products for every unit ------------------------- */
 
 /* z'alpha + kappa for the PLU_GROUP (8) draws of a group (alpha: stride bk)
  * and one unit (z1 NULL) or two units at once, so that each load of alpha
@@ -244,39 +271,34 @@ static void plu_dots(const double *z0, const double *z1, const double *alpha,
   PLU_STORE8(s0, a);
 }
 
-/* Add unit u's cluster sums s (draws b0..b0+PLU_GROUP-1) to the meats: the
- * correction of a pseudo-treated unit,
- *   [Se_i(k) - a_k E_i] - beta [td2_k - 2 (gamma'SX_i(k) - a_k gamma'Xs_i)],
- * then s into S[b * G + cluster]. */
+/* Add unit u's cluster sums s (the draws of group b0 / 8, up to hi) to S[b *
+ * G + cluster], with the correction of the draws that treat the unit. */
 static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
-                    int u, const int16_t *K, int ks, const double *gam, const double *ta,
+                    int u, const plu_members_t *mb, const double *gam,
                     const double *td2, const plu_draw *dr, int b0, int hi,
                     const double *s, double *S)
 {
   int p = md->p, P = L->P;
-  const int16_t *Ku = K + (size_t) u * ks;
+  const int16_t *Ku = mb->K + (size_t) u * mb->ks;
+  unsigned int f = mb->flag[(size_t) u * mb->ng + b0 / PLU_GROUP];
   for (int b = b0; b < b0 + PLU_GROUP && b < hi; b++) {
     if (!dr[b].ok) continue;
-    int k = Ku[b];
     double sb = s[b - b0];
-    if (k >= 0) {
-      const double *g = gam + (size_t) b * (p + 1), *sx = z + plu_sx(L, k);
-      double q = 0, gx = 0;
-      for (int j = 0; j < p; j++) { q += g[j] * sx[j]; gx += g[j] * z[L->oXs + j]; }
-      double a = ta[(size_t) b * (P + 1) + k];
-      sb += (z[plu_se(L, k)] - a * z[L->oE]) -
-        dr[b].beta * (td2[(size_t) b * (P + 1) + k] - 2 * (q - a * gx));
+    if (f & (1u << (b - b0))) {
+      int k = Ku[b];
+      sb += plu_delta(L, z, k, gam + (size_t) b * (p + 1), dr[b].beta,
+                      td2[(size_t) b * (P + 1) + k]);
     }
     S[(size_t) b * md->G + md->clu[u]] += sb;
   }
 }
 
 /* The cluster sums of the draws lo..hi-1 of a block (lo a multiple of
- * PLU_GROUP; alpha and kappa padded with zeros to a multiple of PLU_GROUP
- * draws, stride bk), unit by unit, each draw's units in order. */
+ * PLU_GROUP; alpha and kappa padded to a multiple of PLU_GROUP draws, stride
+ * bk), unit by unit, each draw's units in order. */
 static void plu_scores(const plu_model *md, const plu_layout *L, const double *Z,
-                       const int16_t *K, const double *alpha, const double *kappa,
-                       const double *gam, const double *ta, const double *td2,
+                       const plu_members_t *mb, const double *alpha,
+                       const double *kappa, const double *gam, const double *td2,
                        const plu_draw *dr, int bk, int lo, int hi, double *S)
 {
   int N = md->N, m = L->m;
@@ -286,13 +308,87 @@ static void plu_scores(const plu_model *md, const plu_layout *L, const double *Z
     for (; u + 1 < N; u += 2) {
       const double *z0 = Z + (size_t) u * m, *z1 = z0 + m;
       plu_dots(z0, z1, alpha + b0, kappa + b0, bk, m, s0, s1);
-      plu_add(md, L, z0, u, K, bk, gam, ta, td2, dr, b0, hi, s0, S);
-      plu_add(md, L, z1, u + 1, K, bk, gam, ta, td2, dr, b0, hi, s1, S);
+      plu_add(md, L, z0, u, mb, gam, td2, dr, b0, hi, s0, S);
+      plu_add(md, L, z1, u + 1, mb, gam, td2, dr, b0, hi, s1, S);
     }
     if (u < N) {
       const double *z0 = Z + (size_t) u * m;
       plu_dots(z0, NULL, alpha + b0, kappa + b0, bk, m, s0, NULL);
-      plu_add(md, L, z0, u, K, bk, gam, ta, td2, dr, b0, hi, s0, S);
+      plu_add(md, L, z0, u, mb, gam, td2, dr, b0, hi, s0, S);
+    }
+  }
+}
+
+/* ---- clusters = units -------------------------------------------------
+ * With one cluster per unit the meat is sum_i s_i^2, s_i = c_i + delta_i,
+ * c_i = z_i'alpha + kappa for every unit and delta_i (the correction of a
+ * pseudo-treated unit) zero for the others. So
+ *   meat = sum_i c_i^2 + sum over pseudo-treated i of delta_i (2 c_i + delta_i),
+ * and sum_i c_i^2 = alpha'M alpha + N (zbar'alpha + kappa)^2 from the mean zbar
+ * and the centred cross-products M of the units' sums, computed once: only
+ * the pseudo-treated units need a product with alpha. Centring keeps the
+ * quadratic form free of the cancellation an uncentred one would have. */
+
+/* zbar (m) and the centred cross-products M (m x m, full) of the units'
+ * sums: per fixed chunk of units (in parallel) the centred sums as columns
+ * and their cross-products as dot products; the chunks added in order. */
+static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
+                        int nt)
+{
+  memset(zbar, 0, sizeof(double) * m);
+  for (int u = 0; u < N; u++)
+    for (int j = 0; j < m; j++) zbar[j] += Z[(size_t) u * m + j];
+  for (int j = 0; j < m; j++) zbar[j] /= N;
+  int nch = (N + PLU_CHUNK - 1) / PLU_CHUNK;
+  size_t mm = (size_t) m * m;
+  double *part = (double *) R_alloc(mm * nch, sizeof(double));
+  double *dev = (double *) R_alloc((size_t) m * PLU_CHUNK * nt, sizeof(double));
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int c = 0; c < nch; c++) {
+    double *Mc = part + mm * c, *D = dev + (size_t) m * PLU_CHUNK * sd_thread_id();
+    int u0 = c * PLU_CHUNK, len = N - u0 < PLU_CHUNK ? N - u0 : PLU_CHUNK;
+    for (int r = 0; r < len; r++) {
+      const double *z = Z + (size_t) (u0 + r) * m;
+      for (int j = 0; j < m; j++) D[(size_t) j * PLU_CHUNK + r] = z[j] - zbar[j];
+    }
+    for (int j = 0; j < m; j++)
+      for (int l = j; l < m; l++)
+        Mc[(size_t) j * m + l] = sd_dot(D + (size_t) j * PLU_CHUNK,
+                                        D + (size_t) l * PLU_CHUNK, len);
+  }
+  memset(M, 0, sizeof(double) * mm);
+  for (int c = 0; c < nch; c++)
+    for (int j = 0; j < m; j++)
+      for (int l = j; l < m; l++) M[(size_t) j * m + l] += part[mm * c + (size_t) j * m + l];
+  for (int j = 0; j < m; j++)
+    for (int l = 0; l < j; l++) M[(size_t) j * m + l] = M[(size_t) l * m + j];
+}
+
+/* The corrections sum_i delta_i (2 c_i + delta_i) of the draws lo..hi-1 of
+ * a block (alphaT: the draws' alphas one after the other, m each), unit by
+ * unit: a unit's sums stay in cache for all the draws that treat it. */
+static void plu_corr_units(const plu_model *md, const plu_layout *L,
+                           const double *Z, const plu_members_t *mb,
+                           const double *alphaT, const double *kappa,
+                           const double *gam, const double *td2,
+                           const plu_draw *dr, int lo, int hi, double *corr)
+{
+  int N = md->N, p = md->p, P = L->P, m = L->m;
+  for (int b = lo; b < hi; b++) corr[b] = 0;
+  for (int u = 0; u < N; u++) {
+    const int16_t *Ku = mb->K + (size_t) u * mb->ks;
+    const unsigned char *fu = mb->flag + (size_t) u * mb->ng;
+    const double *z = Z + (size_t) u * m;
+    for (int g = lo / PLU_GROUP; g * PLU_GROUP < hi; g++) {
+      for (unsigned int f = fu[g]; f; f &= f - 1) {
+        int b = g * PLU_GROUP + plu_low_bit(f);
+        if (!dr[b].ok) continue;
+        int k = Ku[b];
+        double c = kappa[b] + sd_dot(z, alphaT + (size_t) b * m, m);
+        double dl = plu_delta(L, z, k, gam + (size_t) b * (p + 1), dr[b].beta,
+                              td2[(size_t) b * (P + 1) + k]);
+        corr[b] += dl * (2 * c + dl);
+      }
     }
   }
 }
@@ -313,82 +409,6 @@ static void plu_result(const plu_model *md, const plu_draw *dr, double meat,
   }
   *est = beta;
   *se = sqrt(v > 0 ? v : 0);
-}
-
-/* ---- clusters = units -------------------------------------------------
- * With one cluster per unit the meat is sum_i s_i^2, s_i = c_i + delta_i,
- * c_i = z_i'alpha + kappa for every unit and delta_i (the correction of a
- * pseudo-treated unit) zero for the others. So
- *   meat = sum_i c_i^2 + sum over pseudo-treated i of delta_i (2 c_i + delta_i),
- * and sum_i c_i^2 = alpha'M alpha + N (zbar'alpha + kappa)^2 from the mean zbar
- * and the centred cross-products M of the units' sums, computed once: only
- * the pseudo-treated units need a product with alpha. Centring keeps the
- * quadratic form free of the cancellation an uncentred one would have. */
-
-#define PLU_CHUNK 1024   /* units per partial sum of M (fixed: reproducible) */
-
-/* zbar (m) and the centred cross-products M (m x m, full) of the units' sums:
- * partial sums over fixed chunks of units (in parallel), added in order. */
-static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
-                        int nt)
-{
-  memset(zbar, 0, sizeof(double) * m);
-  for (int u = 0; u < N; u++)
-    for (int j = 0; j < m; j++) zbar[j] += Z[(size_t) u * m + j];
-  for (int j = 0; j < m; j++) zbar[j] /= N;
-  int nch = (N + PLU_CHUNK - 1) / PLU_CHUNK;
-  size_t mm = (size_t) m * m;
-  double *part = (double *) R_alloc(mm * nch, sizeof(double));
-  double *dev = (double *) R_alloc((size_t) m * nt, sizeof(double));
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int c = 0; c < nch; c++) {
-    double *Mc = part + mm * c, *d = dev + (size_t) m * sd_thread_id();
-    memset(Mc, 0, sizeof(double) * mm);
-    int u1 = (c + 1) * PLU_CHUNK < N ? (c + 1) * PLU_CHUNK : N;
-    for (int u = c * PLU_CHUNK; u < u1; u++) {
-      const double *z = Z + (size_t) u * m;
-      for (int j = 0; j < m; j++) d[j] = z[j] - zbar[j];
-      for (int j = 0; j < m; j++) {
-        double dj = d[j];
-        double *row = Mc + (size_t) j * m;
-        for (int l = j; l < m; l++) row[l] += dj * d[l];
-      }
-    }
-  }
-  memset(M, 0, sizeof(double) * mm);
-  for (int c = 0; c < nch; c++)
-    for (size_t i = 0; i < mm; i++) M[i] += part[mm * c + i];
-  for (int j = 0; j < m; j++)
-    for (int l = 0; l < j; l++) M[(size_t) j * m + l] = M[(size_t) l * m + j];
-}
-
-/* The corrections sum_i delta_i (2 c_i + delta_i) of the draws lo..hi-1 of
- * a block (alphaT: the draws' alphas one after the other, m each), unit by
- * unit: a unit's sums stay in cache for all the draws that treat it. */
-static void plu_corr_units(const plu_model *md, const plu_layout *L,
-                           const double *Z, const int16_t *K, const double *alphaT,
-                           const double *kappa, const double *gam, const double *ta,
-                           const double *td2, const plu_draw *dr, int bk, int lo,
-                           int hi, double *corr)
-{
-  int N = md->N, p = md->p, P = L->P, m = L->m;
-  for (int b = lo; b < hi; b++) corr[b] = 0;
-  for (int u = 0; u < N; u++) {
-    const int16_t *Ku = K + (size_t) u * bk;
-    const double *z = Z + (size_t) u * m;
-    for (int b = lo; b < hi; b++) {
-      int k = Ku[b];
-      if (k < 0 || !dr[b].ok) continue;
-      double c = kappa[b] + sd_dot(z, alphaT + (size_t) b * m, m);
-      const double *g = gam + (size_t) b * (p + 1), *sx = z + plu_sx(L, k);
-      double q = 0, gx = 0;
-      for (int l = 0; l < p; l++) { q += g[l] * sx[l]; gx += g[l] * z[L->oXs + l]; }
-      double a = ta[(size_t) b * (P + 1) + k];
-      double dl = (z[plu_se(L, k)] - a * z[L->oE]) -
-        dr[b].beta * (td2[(size_t) b * (P + 1) + k] - 2 * (q - a * gx));
-      corr[b] += dl * (2 * c + dl);
-    }
-  }
 }
 
 /* Candidate adoption periods: the distinct period codes of ap (codes
@@ -445,15 +465,15 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   int bk = (int) fmin(PLU_MAX_BLOCK, fmax(1.0, floor(PLU_BLOCK_BYTES / ((double) N * sizeof(int16_t)))));
   if (md->block >= 1) bk = md->block;
   if (bk > B) bk = B;
-  if (nt > bk) nt = bk;
+  int bkp = (bk + PLU_GROUP - 1) / PLU_GROUP * PLU_GROUP;   /* padded stride */
+  int ng = bkp / PLU_GROUP;
+  if (nt > ng) nt = ng;
   double *wt = (double *) R_alloc((size_t) bk * T, sizeof(double));
   double *nk = (double *) R_alloc((size_t) bk * (P + 1), sizeof(double));
   double *gam = (double *) R_alloc((size_t) bk * (p + 1), sizeof(double));
   double *cv = (double *) R_alloc((size_t) bk * (p + 1), sizeof(double));
   double *de = (double *) R_alloc(bk, sizeof(double));
-  double *ta = (double *) R_alloc((size_t) bk * (P + 1), sizeof(double));
   double *td2 = (double *) R_alloc((size_t) bk * (P + 1), sizeof(double));
-  int bkp = (bk + PLU_GROUP - 1) / PLU_GROUP * PLU_GROUP;   /* padded stride */
   double *alpha = (double *) R_alloc((size_t) bkp * m, sizeof(double));
   double *kappa = (double *) R_alloc(bkp, sizeof(double));
   memset(alpha, 0, sizeof(double) * bkp * m);
@@ -461,14 +481,17 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   double *meat = (double *) R_alloc(bk, sizeof(double));
   double *alphaT = by_unit ? (double *) R_alloc((size_t) bk * m, sizeof(double)) : NULL;
   double *S = md->clu ? (double *) R_alloc((size_t) bk * md->G, sizeof(double)) : NULL;
-  /* membership of the block's draws, unit by unit: K[u * bkp + b] */
-  int16_t *K = (int16_t *) R_alloc((size_t) bkp * N, sizeof(int16_t));
+  plu_members_t mb;
+  mb.ng = ng;
+  mb.ks = bkp;
+  mb.flag = (unsigned char *) R_alloc((size_t) ng * N, 1);
+  mb.K = (int16_t *) R_alloc((size_t) bkp * N, sizeof(int16_t));
   plu_draw *dr = (plu_draw *) R_alloc(bk, sizeof(plu_draw));
 
   for (int b0 = 0; b0 < B; b0 += bk) {
     R_CheckUserInterrupt();
     int nb = B - b0 < bk ? B - b0 : bk;
-    memset(K, 0xff, sizeof(int16_t) * bkp * N);   /* all -1 */
+    memset(mb.flag, 0, (size_t) ng * N);
     /* Each thread takes a contiguous range of whole groups of draws, and
      * goes through all units in order for them. */
 #pragma omp parallel num_threads(nt)
@@ -477,31 +500,29 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
 #ifdef _OPENMP
       ntt = omp_get_num_threads();
 #endif
-      int ng = (nb + PLU_GROUP - 1) / PLU_GROUP;
-      int lo = (int) ((long long) ng * th / ntt) * PLU_GROUP;
-      int hi = (int) ((long long) ng * (th + 1) / ntt) * PLU_GROUP;
+      int ngb = (nb + PLU_GROUP - 1) / PLU_GROUP;
+      int lo = (int) ((long long) ngb * th / ntt) * PLU_GROUP;
+      int hi = (int) ((long long) ngb * (th + 1) / ntt) * PLU_GROUP;
       if (hi > nb) hi = nb;
       for (int b = lo; b < hi; b++) {
         size_t col = (size_t) (b0 + b) * na;
-        plu_members(au + col, ap + col, na, kof, kmax, N, K + b, bkp, P,
+        plu_members(au + col, ap + col, na, kof, kmax, N, &mb, b, P,
                     nk + (size_t) b * (P + 1));
       }
-      if (lo < hi) plu_coef_sums(md, &L, Z, K, bkp, lo, hi, de, cv);
+      if (lo < hi) plu_coef_sums(md, &L, Z, &mb, lo, hi, de, cv);
       for (int b = lo; b < hi; b++) {
         plu_draw_finish(md, &L, cnt, after, nk + (size_t) b * (P + 1), de[b],
                         cv + (size_t) b * (p + 1), wt + (size_t) b * T,
                         gam + (size_t) b * (p + 1), clustered ? alpha + b : NULL,
-                        bkp, kappa + b, ta + (size_t) b * (P + 1),
-                        td2 + (size_t) b * (P + 1), dr + b);
+                        bkp, kappa + b, td2 + (size_t) b * (P + 1), dr + b);
         if (S) memset(S + (size_t) b * md->G, 0, sizeof(double) * md->G);
       }
       if (lo < hi && S)
-        plu_scores(md, &L, Z, K, alpha, kappa, gam, ta, td2, dr, bkp, lo, hi, S);
+        plu_scores(md, &L, Z, &mb, alpha, kappa, gam, td2, dr, bkp, lo, hi, S);
       if (lo < hi && by_unit) {
         for (int b = lo; b < hi; b++)
           for (int j = 0; j < m; j++) alphaT[(size_t) b * m + j] = alpha[(size_t) j * bkp + b];
-        plu_corr_units(md, &L, Z, K, alphaT, kappa, gam, ta, td2, dr, bkp, lo, hi,
-                       meat);
+        plu_corr_units(md, &L, Z, &mb, alphaT, kappa, gam, td2, dr, lo, hi, meat);
         /* meat = sum_i c_i^2 + the corrections */
         for (int b = lo; b < hi; b++) {
           if (!dr[b].ok) continue;
