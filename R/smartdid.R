@@ -192,19 +192,20 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
   # returned apart, so that the regressor matrix reaches the solver as it is
   D <- .Call(C_sd_demean_yx, y, X, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
              as.integer(nthreads))
-  if (!isTRUE(attr(D$X, "converged"))) {
+  if (!D$converged) {
     warning("the fixed effects were not absorbed to full precision; results ",
             "may be inaccurate", call. = FALSE)
   }
+  # the C results carry no attributes to change: changing those of a large
+  # object here could cost a copy of it
   yd <- D$y
-  ss_y <- attr(yd, "ss")[, 1]   # sum of squares of y about its mean, and of y~
-  attributes(yd) <- NULL
   Xd <- D$X
+  ss <- D$ss
   rm(D)
+  ss_y <- ss[, 1L]   # sum of squares of y about its mean, and of y~
+  ss <- ss[, -1L, drop = FALSE]
   # regressors the fixed effects absorb: nothing left after demeaning
-  ss <- attr(Xd, "ss")
   absorbed <- ss[2, ] <= 1e-12 * pmax(ss[1, ], .Machine$double.xmin)
-  attributes(Xd) <- list(dim = dim(Xd))
   if (any(absorbed)) Xd <- Xd[, !absorbed, drop = FALSE]
   ols <- .Call(C_sd_ols, Xd, yd, w, 1e-10)
   kept <- which(!absorbed)[ols$keep]
@@ -215,7 +216,6 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
             "adopt in the same period)")
   }
   if (!all(ols$keep)) Xd <- Xd[, ols$keep, drop = FALSE]
-  colnames(Xd) <- names(X)[kept]
   bread <- ols$bread[ols$keep, ols$keep, drop = FALSE]
   b <- ols$coefficients[ols$keep]
   names(b) <- colnames(Xd)

@@ -69,23 +69,32 @@ static int is_balanced(const sd_fe *fe)
   return 1;
 }
 
-static void balanced_column(const sd_fe *fe, double *x, double *su, double *st)
+/* One column of a balanced panel: x - unit mean - period mean + grand mean.
+ * With src, the values are read from src and written to x in the first pass
+ * (the copy costs no pass of its own); ss[0] gets their sum of squares about
+ * their mean and ss[1] that of the result (when ss is not NULL). */
+static void balanced_column(const sd_fe *fe, double *x, const double *src,
+                            double *su, double *st, double *ss)
 {
   int n = fe->n, N = fe->nlev[0], T = fe->nlev[1];
   const int *a = fe->code[0], *b = fe->code[1];
   memset(su, 0, sizeof(double) * N);
   memset(st, 0, sizeof(double) * T);
+  if (!src) src = x;
   /* runs of equal codes (panels are usually sorted by unit or by period)
    * are summed in registers: adding straight into su[a[i]] row after row
    * would wait on the previous store each time */
   int ca = a[0], cb = b[0];
   double ra = 0, rb = 0;
+  double c = src[0], m0 = 0, m1 = 0, q0 = 0, q1 = 0;  /* centred moments */
   for (int i = 0; i < n; i++) {
-    double xi = x[i];
+    double xi = src[i];
     if (a[i] != ca) { su[ca] += ra; ca = a[i]; ra = 0; }
     if (b[i] != cb) { st[cb] += rb; cb = b[i]; rb = 0; }
     ra += xi;
     rb += xi;
+    double u = xi - c;
+    if (i & 1) { m1 += u; q1 += u * u; } else { m0 += u; q0 += u * u; }
   }
   su[ca] += ra;
   st[cb] += rb;
@@ -94,7 +103,26 @@ static void balanced_column(const sd_fe *fe, double *x, double *su, double *st)
   double gm = tot / n;
   for (int g = 0; g < N; g++) su[g] /= T;
   for (int t = 0; t < T; t++) st[t] = st[t] / N - gm;   /* fold the grand mean */
-  for (int i = 0; i < n; i++) x[i] -= su[a[i]] + st[b[i]];
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) {
+    double v0 = src[i] - (su[a[i]] + st[b[i]]);
+    double v1 = src[i + 1] - (su[a[i + 1]] + st[b[i + 1]]);
+    double v2 = src[i + 2] - (su[a[i + 2]] + st[b[i + 2]]);
+    double v3 = src[i + 3] - (su[a[i + 3]] + st[b[i + 3]]);
+    x[i] = v0; x[i + 1] = v1; x[i + 2] = v2; x[i + 3] = v3;
+    s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+  }
+  for (; i < n; i++) {
+    double v = src[i] - (su[a[i]] + st[b[i]]);
+    x[i] = v;
+    s0 += v * v;
+  }
+  if (ss) {
+    double m = m0 + m1, q = q0 + q1, r = n < 2 ? 0 : q - m * m / n;
+    ss[0] = r > 0 ? r : 0;
+    ss[1] = (s0 + s1) + (s2 + s3);
+  }
 }
 
 /* ---- exact two-way solve ------------------------------------------------ */
@@ -210,7 +238,7 @@ static int twoway_setup(const sd_fe *fe, sd_twoway *tw)
 /* scratch: N + T doubles. Four passes over the rows; divisions only per
  * level, never per row. */
 static void twoway_column(const sd_fe *fe, const sd_twoway *tw, double *x,
-                          double *scratch)
+                          double *scratch, double *ss_after)
 {
   int n = fe->n, N = tw->N, T = tw->T;
   const int *cu = fe->code[tw->u], *ct = fe->code[tw->t];
@@ -235,7 +263,22 @@ static void twoway_column(const sd_fe *fe, const sd_twoway *tw, double *x,
       s += tw->pw[k] * gam[tw->pt[k]];
     a[g] -= s * tw->invWu[g];
   }
-  for (int i = 0; i < n; i++) x[i] -= a[cu[i]] + gam[ct[i]];
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) {
+    double v0 = x[i] - (a[cu[i]] + gam[ct[i]]);
+    double v1 = x[i + 1] - (a[cu[i + 1]] + gam[ct[i + 1]]);
+    double v2 = x[i + 2] - (a[cu[i + 2]] + gam[ct[i + 2]]);
+    double v3 = x[i + 3] - (a[cu[i + 3]] + gam[ct[i + 3]]);
+    x[i] = v0; x[i + 1] = v1; x[i + 2] = v2; x[i + 3] = v3;
+    s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+  }
+  for (; i < n; i++) {
+    double v = x[i] - (a[cu[i]] + gam[ct[i]]);
+    x[i] = v;
+    s0 += v * v;
+  }
+  if (ss_after) *ss_after = (s0 + s1) + (s2 + s3);
 }
 
 /* ---- alternating projections ------------------------------------------ */
@@ -279,17 +322,81 @@ static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
   return -1;
 }
 
+/* ---- sums of squares and loading ---------------------------------------- */
+
+/* sum((x - mean(x))^2) in one pass: sums of x - x[0] and of its squares
+ * (shifting by a data value avoids the cancellation of the raw formula). */
+static double centred_ss(const double *x, int n)
+{
+  if (n < 2) return 0;
+  double c = x[0], a0 = 0, a1 = 0, q0 = 0, q1 = 0;
+  int i = 0;
+  for (; i + 1 < n; i += 2) {
+    double u = x[i] - c, v = x[i + 1] - c;
+    a0 += u; a1 += v; q0 += u * u; q1 += v * v;
+  }
+  for (; i < n; i++) { double u = x[i] - c; a0 += u; q0 += u * u; }
+  double s = a0 + a1, q = q0 + q1, r = q - s * s / n;
+  return r > 0 ? r : 0;
+}
+
+/* sum(x^2) with four accumulators (one would be bound by the latency of
+ * each addition). */
+static double sum_sq(const double *x, int n)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += x[i] * x[i]; s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2]; s3 += x[i + 3] * x[i + 3];
+  }
+  for (; i < n; i++) s0 += x[i] * x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* Where a column's values come from: a double or an integer (or logical)
+ * vector, or nowhere (they are in place already). */
+typedef struct {
+  const double *d;
+  const int *i;
+} sd_src;
+
+/* Copy the column's source into x and, with ss, put the centred sum of
+ * squares of the values in *ss. */
+static void load_column(double *x, const sd_src *s, int n, double *ss)
+{
+  if (s && s->i) {
+    for (int i = 0; i < n; i++) x[i] = s->i[i] == NA_INTEGER ? NA_REAL : s->i[i];
+  } else if (s && s->d && s->d != x) {
+    memcpy(x, s->d, sizeof(double) * n);
+  }
+  if (ss) *ss = centred_ss(x, n);
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
-/* Demean the columns cols[0..ncol-1] (each n long) in place, with one
- * setup (balance check, periods system, group totals) shared by them all. */
-int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
-                   int maxit, int nthreads)
+/* Demean the columns cols[0..ncol-1] (each n long), with one setup (balance
+ * check, periods system, group totals) shared by them all. With src, column
+ * j is first filled from src[j] (in the same pass as the first sums where
+ * possible); with ss (2 x ncol), ss[2j] gets the centred sum of squares of
+ * column j before demeaning and ss[2j+1] its sum of squares after. */
+static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
+                       int ncol, double tol, int maxit, int nthreads, double *ss)
 {
   int n = fe->n, k = fe->k, status = 0;
-  if (n == 0 || ncol == 0 || k == 0) return 0;
+  if (n == 0 || ncol == 0) return 0;
   if (nthreads > ncol) nthreads = ncol;
   if (nthreads < 1) nthreads = 1;
+#define SD_SS0(j) (ss ? ss + 2 * (size_t) (j) : NULL)
+#define SD_SRC(j) (src ? src + (j) : NULL)
+
+  if (k == 0) {
+    for (int j = 0; j < ncol; j++) {
+      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
+      if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
+    }
+    return 0;
+  }
 
   if (k == 2 && is_balanced(fe)) {
     int N = fe->nlev[0], T = fe->nlev[1];
@@ -298,7 +405,10 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
     for (int j = 0; j < ncol; j++) {
       int th = sd_thread_id();
       double *s = scr + (size_t) th * (N + T);
-      balanced_column(fe, cols[j], s, s + N);
+      const double *from = NULL;
+      if (src && src[j].i) load_column(cols[j], src + j, n, NULL);
+      else if (src) from = src[j].d;
+      balanced_column(fe, cols[j], from, s, s + N, SD_SS0(j));
     }
     return 0;
   }
@@ -310,7 +420,8 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
 #pragma omp parallel for num_threads(nthreads) schedule(static)
     for (int j = 0; j < ncol; j++) {
       int th = sd_thread_id();
-      twoway_column(fe, &tw, cols[j], scr + th * len);
+      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
+      twoway_column(fe, &tw, cols[j], scr + th * len, ss ? ss + 2 * j + 1 : NULL);
     }
     return 0;
   }
@@ -325,8 +436,11 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
   }
   if (k == 1) {
     double *sum = (double *) R_alloc(maxlev, sizeof(double));
-    for (int j = 0; j < ncol; j++)
+    for (int j = 0; j < ncol; j++) {
+      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
       sweep_one(cols[j], fe->code[0], fe->nlev[0], fe->w, tot[0], n, sum);
+      if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
+    }
     return 0;
   }
   size_t len = 2 * (size_t) n + maxlev;
@@ -338,8 +452,10 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
     double *scr = (double *) R_alloc(len, sizeof(double));
     for (int j = 0; j < ncol; j++) {
       if (interruptible) R_CheckUserInterrupt();
+      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
       if (ap_column(fe, tot, cols[j], tol, maxit, scr, interruptible) < 0)
         status = -1;
+      if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
     }
     return status;
   }
@@ -347,12 +463,23 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic)
   for (int j = 0; j < ncol; j++) {
     int th = sd_thread_id();
+    load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
     if (ap_column(fe, tot, cols[j], tol, maxit, scr + th * len, 0) < 0) {
 #pragma omp atomic write
       status = -1;
     }
+    if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
   }
+#undef SD_SS0
+#undef SD_SRC
   return status;
+}
+
+/* Demean the columns cols[0..ncol-1] (each n long) in place. */
+int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
+                   int maxit, int nthreads)
+{
+  return demean_core(fe, NULL, cols, ncol, tol, maxit, nthreads, NULL);
 }
 
 /* Demean the ncol contiguous columns of x (n x ncol, column major). */
@@ -391,101 +518,6 @@ void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
   fe->w = Rf_isNull(w) ? NULL : REAL(w);
 }
 
-/* sum((x - mean(x))^2) in one pass: sums of x - x[0] and of its squares
- * (shifting by a data value avoids the cancellation of the raw formula). */
-static double centred_ss(const double *x, int n)
-{
-  if (n < 2) return 0;
-  double c = x[0], a0 = 0, a1 = 0, q0 = 0, q1 = 0;
-  int i = 0;
-  for (; i + 1 < n; i += 2) {
-    double u = x[i] - c, v = x[i + 1] - c;
-    a0 += u; a1 += v; q0 += u * u; q1 += v * v;
-  }
-  for (; i < n; i++) { double u = x[i] - c; a0 += u; q0 += u * u; }
-  double s = a0 + a1, q = q0 + q1, r = q - s * s / n;
-  return r > 0 ? r : 0;
-}
-
-/* sum((x - c)^2) with four accumulators (one would be bound by the latency
- * of each addition). */
-static double sum_sq_dev(const double *x, int n, double c)
-{
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int i = 0;
-  for (; i + 3 < n; i += 4) {
-    double a = x[i] - c, b = x[i + 1] - c, d = x[i + 2] - c, e = x[i + 3] - c;
-    s0 += a * a; s1 += b * b; s2 += d * d; s3 += e * e;
-  }
-  for (; i < n; i++) s0 += (x[i] - c) * (x[i] - c);
-  return (s0 + s1) + (s2 + s3);
-}
-
-/* A fresh n x ncol double matrix holding the columns of X (a double matrix
- * or a list of numeric vectors of equal length). */
-static SEXP columns_to_matrix(SEXP X)
-{
-  if (TYPEOF(X) == VECSXP) {
-    int ncol = Rf_length(X), n = ncol > 0 ? Rf_length(VECTOR_ELT(X, 0)) : 0;
-    for (int j = 0; j < ncol; j++) {
-      SEXP cj = VECTOR_ELT(X, j);
-      if (Rf_length(cj) != n) Rf_error("column %d of 'X' has the wrong length", j + 1);
-      if (TYPEOF(cj) != REALSXP && TYPEOF(cj) != INTSXP && TYPEOF(cj) != LGLSXP)
-        Rf_error("column %d of 'X' is not numeric", j + 1);
-    }
-    SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, ncol));
-    for (int j = 0; j < ncol; j++) {
-      SEXP cj = VECTOR_ELT(X, j);
-      double *dst = REAL(out) + (size_t) j * n;
-      if (TYPEOF(cj) == REALSXP) memcpy(dst, REAL(cj), sizeof(double) * n);
-      else {
-        const int *src = INTEGER(cj);
-        for (int i = 0; i < n; i++) dst[i] = src[i] == NA_INTEGER ? NA_REAL : src[i];
-      }
-    }
-    UNPROTECT(1);
-    return out;
-  }
-  if (Rf_isReal(X) && Rf_isMatrix(X)) return Rf_duplicate(X);
-  Rf_error("'X' must be a double matrix or a list of numeric columns");
-  return R_NilValue;
-}
-
-/* Demean the columns of the fresh matrices mats[0..nm-1] (same n) with one
- * shared setup; attach to each its sums of squares before (about the mean)
- * and after demeaning, so that R spots regressors the fixed effects absorb
- * without another pass, and whether the iterations converged. */
-static void demean_matrices(SEXP *mats, int nm, SEXP fes, SEXP nlev, SEXP w,
-                            SEXP tol, SEXP maxit, SEXP nthreads)
-{
-  int n = Rf_nrows(mats[0]), total = 0;
-  for (int m = 0; m < nm; m++) total += Rf_ncols(mats[m]);
-  if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
-    Rf_error("'w' must be NULL or a double vector of length %d", n);
-  sd_fe fe;
-  sd_fe_from_r(fes, nlev, w, n, &fe);
-  double **cols = (double **) R_alloc(total > 0 ? total : 1, sizeof(double *));
-  int j = 0;
-  for (int m = 0; m < nm; m++)
-    for (int c = 0; c < Rf_ncols(mats[m]); c++) cols[j++] = REAL(mats[m]) + (size_t) c * n;
-  double *before = (double *) R_alloc(total > 0 ? total : 1, sizeof(double));
-  for (j = 0; j < total; j++) before[j] = centred_ss(cols[j], n);
-  int nt = sd_nthreads(nthreads, (int) fmin((double) n * total, 2e9));
-  int status = sd_demean_ptrs(&fe, cols, total, Rf_asReal(tol), Rf_asInteger(maxit), nt);
-  j = 0;
-  for (int m = 0; m < nm; m++) {
-    int nc = Rf_ncols(mats[m]);
-    SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, nc));
-    for (int c = 0; c < nc; c++, j++) {
-      REAL(ss)[2 * c] = before[j];
-      REAL(ss)[2 * c + 1] = sum_sq_dev(cols[j], n, 0.0);
-    }
-    Rf_setAttrib(mats[m], Rf_install("ss"), ss);
-    Rf_setAttrib(mats[m], Rf_install("converged"), Rf_ScalarLogical(status == 0));
-    UNPROTECT(1);
-  }
-}
-
 static void check_fes(SEXP fes, SEXP nlev)
 {
   if (TYPEOF(fes) != VECSXP) Rf_error("'fes' must be a list");
@@ -493,38 +525,125 @@ static void check_fes(SEXP fes, SEXP nlev)
     Rf_error("'nlev' must be an integer vector, one per fixed effect");
 }
 
-/* X: a double matrix, or a list of numeric columns of equal length (copied
- * straight into the result, so R never holds a second dense copy). */
+/* Sources of the columns of X (a double matrix or a list of numeric
+ * vectors of equal length) into src[off ..]; their number. */
+static int columns_of(SEXP X, int *n, sd_src *src, int off)
+{
+  if (TYPEOF(X) == VECSXP) {
+    int ncol = Rf_length(X);
+    for (int j = 0; j < ncol; j++) {
+      SEXP cj = VECTOR_ELT(X, j);
+      if (*n < 0) *n = Rf_length(cj);
+      if (Rf_length(cj) != *n) Rf_error("column %d of 'X' has the wrong length", j + 1);
+      if (TYPEOF(cj) == REALSXP) { src[off + j].d = REAL(cj); src[off + j].i = NULL; }
+      else if (TYPEOF(cj) == INTSXP || TYPEOF(cj) == LGLSXP) {
+        src[off + j].d = NULL; src[off + j].i = INTEGER(cj);
+      } else Rf_error("column %d of 'X' is not numeric", j + 1);
+    }
+    return ncol;
+  }
+  if (Rf_isReal(X) && Rf_isMatrix(X)) {
+    int nr = Rf_nrows(X), ncol = Rf_ncols(X);
+    if (*n < 0) *n = nr;
+    if (nr != *n && ncol > 0) Rf_error("'y' and 'X' must have the same number of rows");
+    for (int j = 0; j < ncol; j++) {
+      src[off + j].d = REAL(X) + (size_t) j * nr;
+      src[off + j].i = NULL;
+    }
+    return ncol;
+  }
+  Rf_error("'X' must be a double matrix or a list of numeric columns");
+  return 0;
+}
+
+static int ncol_of(SEXP X)
+{
+  if (TYPEOF(X) == VECSXP) return Rf_length(X);
+  if (Rf_isReal(X) && Rf_isMatrix(X)) return Rf_ncols(X);
+  Rf_error("'X' must be a double matrix or a list of numeric columns");
+  return 0;
+}
+
+/* Demean the columns described by src into cols; fills ss (2 x total);
+ * returns the status (0: converged). */
+static int demean_sources(const sd_src *src, double *const *cols, int total,
+                          int n, SEXP fes, SEXP nlev, SEXP w, SEXP tol,
+                          SEXP maxit, SEXP nthreads, double *ss)
+{
+  if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
+    Rf_error("'w' must be NULL or a double vector of length %d", n);
+  sd_fe fe;
+  sd_fe_from_r(fes, nlev, w, n, &fe);
+  int nt = sd_nthreads(nthreads, (int) fmin((double) n * total, 2e9));
+  return demean_core(&fe, src, cols, total, Rf_asReal(tol), Rf_asInteger(maxit),
+                     nt, ss);
+}
+
+/* X: a double matrix, or a list of numeric columns of equal length (read
+ * straight into the result, so R never holds a second dense copy). The
+ * result carries attributes "ss" (2 x ncol: centred sums of squares before
+ * demeaning, sums of squares after) and "converged". */
 SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
                SEXP nthreads)
 {
   check_fes(fes, nlev);
-  SEXP out = PROTECT(columns_to_matrix(X));
-  demean_matrices(&out, 1, fes, nlev, w, tol, maxit, nthreads);
-  UNPROTECT(1);
+  int ncol = ncol_of(X), n = -1;
+  sd_src *src = (sd_src *) R_alloc(ncol > 0 ? ncol : 1, sizeof(sd_src));
+  columns_of(X, &n, src, 0);
+  if (n < 0) n = 0;
+  SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, ncol));
+  SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, ncol));
+  double **cols = (double **) R_alloc(ncol > 0 ? ncol : 1, sizeof(double *));
+  for (int j = 0; j < ncol; j++) cols[j] = REAL(out) + (size_t) j * n;
+  for (int j = 0; j < 2 * ncol; j++) REAL(ss)[j] = 0;
+  int status = demean_sources(src, cols, ncol, n, fes, nlev, w, tol, maxit,
+                              nthreads, REAL(ss));
+  if (TYPEOF(X) != VECSXP) Rf_setAttrib(out, R_DimNamesSymbol, Rf_getAttrib(X, R_DimNamesSymbol));
+  Rf_setAttrib(out, Rf_install("ss"), ss);
+  Rf_setAttrib(out, Rf_install("converged"), Rf_ScalarLogical(status == 0));
+  UNPROTECT(2);
   return out;
 }
 
-/* The outcome y and the regressors X demeaned with one shared setup, as
- * list(y = n x 1 matrix, X = n x p matrix): the solver then takes X as it
- * is, without the copy that splitting a joint matrix would cost. */
+/* The outcome y and the regressors X (a named list of numeric columns, or a
+ * double matrix) demeaned with one shared setup, as list(y = vector,
+ * X = n x p matrix with the names of X as column names, ss = 2 x (1 + p)
+ * sums of squares before and after (y first), converged). The results carry
+ * no other attributes: R code can use them as they are, without the copy
+ * that changing the attributes of a large object may cost. */
 SEXP sd_demean_yx(SEXP y, SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol,
                   SEXP maxit, SEXP nthreads)
 {
   check_fes(fes, nlev);
-  if (!Rf_isNumeric(y) && !Rf_isLogical(y)) Rf_error("'y' must be numeric");
-  SEXP ylist = PROTECT(Rf_allocVector(VECSXP, 1));
-  SET_VECTOR_ELT(ylist, 0, y);
-  SEXP mats[2];
-  mats[0] = PROTECT(columns_to_matrix(ylist));
-  mats[1] = PROTECT(columns_to_matrix(X));
-  if (Rf_nrows(mats[1]) != Rf_nrows(mats[0]) && Rf_ncols(mats[1]) > 0)
-    Rf_error("'y' and 'X' must have the same number of rows");
-  demean_matrices(mats, 2, fes, nlev, w, tol, maxit, nthreads);
-  const char *names[] = {"y", "X", ""};
+  if (TYPEOF(y) != REALSXP && TYPEOF(y) != INTSXP && TYPEOF(y) != LGLSXP)
+    Rf_error("'y' must be numeric");
+  int p = ncol_of(X), n = Rf_length(y);
+  sd_src *src = (sd_src *) R_alloc((size_t) p + 1, sizeof(sd_src));
+  if (TYPEOF(y) == REALSXP) { src[0].d = REAL(y); src[0].i = NULL; }
+  else { src[0].d = NULL; src[0].i = INTEGER(y); }
+  columns_of(X, &n, src, 1);
+  SEXP yd = PROTECT(Rf_allocVector(REALSXP, n));
+  SEXP Xd = PROTECT(Rf_allocMatrix(REALSXP, n, p));
+  SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, p + 1));
+  double **cols = (double **) R_alloc((size_t) p + 1, sizeof(double *));
+  cols[0] = REAL(yd);
+  for (int j = 0; j < p; j++) cols[j + 1] = REAL(Xd) + (size_t) j * n;
+  for (int j = 0; j < 2 * (p + 1); j++) REAL(ss)[j] = 0;
+  int status = demean_sources(src, cols, p + 1, n, fes, nlev, w, tol, maxit,
+                              nthreads, REAL(ss));
+  SEXP nm = Rf_getAttrib(X, R_NamesSymbol);
+  if (TYPEOF(X) == VECSXP && !Rf_isNull(nm)) {
+    SEXP dn = PROTECT(Rf_allocVector(VECSXP, 2));
+    SET_VECTOR_ELT(dn, 1, nm);
+    Rf_setAttrib(Xd, R_DimNamesSymbol, dn);
+    UNPROTECT(1);
+  }
+  const char *names[] = {"y", "X", "ss", "converged", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
-  SET_VECTOR_ELT(out, 0, mats[0]);
-  SET_VECTOR_ELT(out, 1, mats[1]);
+  SET_VECTOR_ELT(out, 0, yd);
+  SET_VECTOR_ELT(out, 1, Xd);
+  SET_VECTOR_ELT(out, 2, ss);
+  SET_VECTOR_ELT(out, 3, Rf_ScalarLogical(status == 0));
   UNPROTECT(4);
   return out;
 }
