@@ -122,13 +122,14 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   roles <- c(list(.subset2(data, id), .subset2(data, time), tr$d), lapply(vars, function(v) .subset2(data, v)),
              lapply(cluster, function(v) .subset2(data, v)), fe_raw, list(w))
-  ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)
+  ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)  # NULL: all rows
   if (is.null(subset) && is.null(weights)) {
     n_subset <- 0L
-    n_na <- n - sum(ok)
+    n_na <- if (is.null(ok)) 0L else n - sum(ok)
     zero_w <- 0L
     keep <- ok
   } else {
+    if (is.null(ok)) ok <- TRUE
     n_subset <- sum(!in_subset)
     n_na <- sum(in_subset & !ok)
     zero_w <- sum(in_subset & ok & !positive)
@@ -137,7 +138,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
 
   # codes on the complete rows; singletons dropped from there
   raw <- c(list(.subset2(data, id), .subset2(data, time)), fe_raw)
-  rows <- if (all(keep)) NULL else which(keep)
+  rows <- if (is.null(keep) || all(keep)) NULL else which(keep)
   on_rows <- function(x) if (is.null(rows)) x else x[rows]
   coded <- lapply(raw, function(x) code_groups(on_rows(x)))
   check_duplicates(coded, rows, data, id, time)
@@ -155,24 +156,26 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   fe_used <- lapply(coded, function(g) g$code)
   fe_nlev <- vapply(coded, function(g) length(g$levels), 1L)
   d <- on_rows(tr$d)
-  r <- c(min(d), max(d))
-  if (r[2] == 0) {
+  has <- .Call(C_sd_has01, d)   # the sample's d is complete and 0/1
+  if (!has[2]) {
     sd_stop("no treated observations in the estimation sample: check '",
             if (is.null(treat)) "cohort" else "treat", "'")
   }
-  if (r[1] == 1) {
+  if (!has[1]) {
     sd_stop("no untreated observations in the estimation sample: a ",
             "difference-in-differences needs a comparison")
   }
-  cl_codes <- lapply(cluster, function(cl) {
-    if (identical(cl, id)) fe_used[[1]] else code_groups(on_rows(.subset2(data, cl)))$code
+  cl_coded <- lapply(cluster, function(cl) {
+    if (identical(cl, id)) coded[[1]] else code_groups(on_rows(.subset2(data, cl)))
   })
+  cl_codes <- lapply(cl_coded, function(g) g$code)
+  names(cl_coded) <- cluster
   names(cl_codes) <- cluster
   list(obs = obs, n_input = n, d = d, treat_name = tr$name,
        cohort = if (is.null(tr$cohort)) NULL else on_rows(tr$cohort),
        fe = fe_used, fe_nlev = fe_nlev, fe_names = c(id, time, fe),
        cluster = cl_codes,
-       cluster_G = vapply(cl_codes, function(cd) max(cd), 1L),
+       cluster_G = vapply(cl_coded, function(g) length(g$levels), 1L),
        weights = if (is.null(w)) NULL else as.double(on_rows(w)),
        dropped = dropped_table(`outside subset` = n_subset,
                                `missing or non-finite value` = n_na,
@@ -180,14 +183,15 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
                                singleton = n_single))
 }
 
-# TRUE where every column is finite (numbers) or not NA (other types).
+# TRUE where every column is finite (numbers) or not NA (other types); NULL
+# when that holds for every row.
 complete_rows <- function(cols, n) {
   plain <- vapply(cols, function(x) is.atomic(x) && typeof(x) %in%
                     c("double", "integer", "logical", "character", "complex"), TRUE)
   if (all(plain)) return(.Call(C_sd_complete_rows, cols, n))
   ok <- rep(TRUE, n)
   for (x in cols) ok <- ok & if (is.numeric(x)) is.finite(x) else !is.na(x)
-  ok
+  if (all(ok)) NULL else ok
 }
 
 no_rows_error <- function(n, n_na, n_subset, zero_w, n_single) {

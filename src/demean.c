@@ -57,9 +57,17 @@ static int is_balanced(const sd_fe *fe)
   if (fe->k != 2 || fe->w) return 0;
   double cells = (double) fe->nlev[0] * fe->nlev[1];
   if (cells != (double) fe->n) return 0;
+  const int *a = fe->code[0], *b = fe->code[1];
+  /* rows sorted by unit and period (or period and unit) hold distinct
+   * cells, and with N x T rows every cell: one pass, no marks */
+  int by_ab = 1, by_ba = 1;
+  for (int i = 1; i < fe->n && (by_ab || by_ba); i++) {
+    by_ab &= a[i] > a[i - 1] || (a[i] == a[i - 1] && b[i] > b[i - 1]);
+    by_ba &= b[i] > b[i - 1] || (b[i] == b[i - 1] && a[i] > a[i - 1]);
+  }
+  if (by_ab || by_ba) return 1;
   unsigned char *seen = (unsigned char *) R_alloc(fe->n, 1);
   memset(seen, 0, fe->n);
-  const int *a = fe->code[0], *b = fe->code[1];
   int T = fe->nlev[1];
   for (int i = 0; i < fe->n; i++) {
     size_t cell = (size_t) a[i] * T + b[i];

@@ -10,6 +10,8 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_first_duplicate", (DL_FUNC) &sd_first_duplicate, 4},
   {"sd_complete_rows", (DL_FUNC) &sd_complete_rows, 2},
   {"sd_first_nonbinary", (DL_FUNC) &sd_first_nonbinary, 1},
+  {"sd_int_range",    (DL_FUNC) &sd_int_range,    1},
+  {"sd_has01",        (DL_FUNC) &sd_has01,        1},
   {"sd_nn_match",     (DL_FUNC) &sd_nn_match,     7},
   {"sd_mboot",        (DL_FUNC) &sd_mboot,        3},
   {"sd_placebo",      (DL_FUNC) &sd_placebo,     13},

@@ -1,6 +1,8 @@
 /* Panel-structure checks that would cost a hash table or a sort in R. */
 #include "smartdid.h"
 #include <string.h>
+#include <limits.h>
+#include <math.h>
 
 /* First row (1-based) whose (unit, period) pair occurred before, or 0.
  * Codes are 1-based: unit in 1..N, period in 1..T. Rows are bucketed by unit
@@ -16,6 +18,14 @@ SEXP sd_first_duplicate(SEXP unit, SEXP period, SEXP N_, SEXP T_)
   for (int i = 0; i < n; i++)
     if (u[i] < 1 || u[i] > N || t[i] < 1 || t[i] > T)
       Rf_error("codes out of range at row %d", i + 1);
+  /* panels are usually sorted by unit and period (or period and unit): pairs
+   * in strictly increasing order cannot repeat, and one pass tells */
+  int by_ut = 1, by_tu = 1;
+  for (int i = 1; i < n && (by_ut || by_tu); i++) {
+    by_ut &= u[i] > u[i - 1] || (u[i] == u[i - 1] && t[i] > t[i - 1]);
+    by_tu &= t[i] > t[i - 1] || (t[i] == t[i - 1] && u[i] > u[i - 1]);
+  }
+  if (by_ut || by_tu) return Rf_ScalarInteger(0);
   int *start = (int *) R_alloc((size_t) N + 1, sizeof(int));
   int *ord = (int *) R_alloc((size_t) n + 1, sizeof(int));
   int *stamp = (int *) R_alloc((size_t) T + 1, sizeof(int));
@@ -39,8 +49,42 @@ SEXP sd_first_duplicate(SEXP unit, SEXP period, SEXP N_, SEXP T_)
   return Rf_ScalarInteger(first);
 }
 
+/* Does a double column hold only finite values? x - x is 0 for finite x and
+ * NaN otherwise; the sums run in blocks (no branch per row, and an early
+ * stop at the first block with a bad value). */
+static int all_finite(const double *x, int n)
+{
+  for (int lo = 0; lo < n; lo += 4096) {
+    int hi = n - lo < 4096 ? n : lo + 4096;
+    double s0 = 0, s1 = 0;
+    int i = lo;
+    for (; i + 1 < hi; i += 2) { s0 += x[i] - x[i]; s1 += x[i + 1] - x[i + 1]; }
+    for (; i < hi; i++) s0 += x[i] - x[i];
+    if (s0 + s1 != 0) return 0;
+  }
+  return 1;
+}
+
+static int all_present(SEXP c, int n)
+{
+  switch (TYPEOF(c)) {
+  case REALSXP: return all_finite(REAL(c), n);
+  case INTSXP: case LGLSXP: {
+    const int *x = INTEGER(c);
+    int bad = 0;
+    for (int i = 0; i < n; i++) bad |= x[i] == NA_INTEGER;
+    return !bad;
+  }
+  case STRSXP:
+    for (int i = 0; i < n; i++) if (STRING_ELT(c, i) == NA_STRING) return 0;
+    return 1;
+  default: return 0;   /* checked row by row below */
+  }
+}
+
 /* Rows where every column of the list is usable: finite for doubles, not NA
- * for integers, logicals and strings. One pass per column, no R temporaries. */
+ * for integers, logicals and strings; NULL when every row is (the usual
+ * case, found with one branch-free pass per column and no mask). */
 SEXP sd_complete_rows(SEXP cols, SEXP n_)
 {
   if (TYPEOF(cols) != VECSXP) Rf_error("'cols' must be a list");
@@ -48,15 +92,18 @@ SEXP sd_complete_rows(SEXP cols, SEXP n_)
   for (int j = 0; j < k; j++)
     if (Rf_length(VECTOR_ELT(cols, j)) != n)
       Rf_error("column %d has length %d, not %d", j + 1, Rf_length(VECTOR_ELT(cols, j)), n);
+  int j0 = 0;
+  while (j0 < k && all_present(VECTOR_ELT(cols, j0), n)) j0++;
+  if (j0 == k) return R_NilValue;
   SEXP out = PROTECT(Rf_allocVector(LGLSXP, n));
   int *ok = LOGICAL(out);
   for (int i = 0; i < n; i++) ok[i] = 1;
-  for (int j = 0; j < k; j++) {
+  for (int j = j0; j < k; j++) {
     SEXP c = VECTOR_ELT(cols, j);
     switch (TYPEOF(c)) {
     case REALSXP: {
       const double *x = REAL(c);
-      for (int i = 0; i < n; i++) ok[i] &= R_FINITE(x[i]);
+      for (int i = 0; i < n; i++) ok[i] &= (x[i] - x[i]) == 0;
       break;
     }
     case INTSXP: case LGLSXP: {
@@ -77,6 +124,61 @@ SEXP sd_complete_rows(SEXP cols, SEXP n_)
       Rf_error("column %d has an unsupported type (%s)", j + 1, Rf_type2char(TYPEOF(c)));
     }
   }
+  UNPROTECT(1);
+  return out;
+}
+
+/* Whole-number range of a numeric vector: c(min, max) as doubles, or NULL
+ * when it is empty or holds a missing, non-finite or fractional value. */
+SEXP sd_int_range(SEXP x)
+{
+  R_xlen_t n = XLENGTH(x);
+  if (n == 0) return R_NilValue;
+  double lo, hi;
+  if (TYPEOF(x) == INTSXP) {
+    const int *v = INTEGER(x);
+    int a = INT_MAX, b = INT_MIN, na = 0;
+    for (R_xlen_t i = 0; i < n; i++) {
+      na |= v[i] == NA_INTEGER;
+      a = v[i] < a ? v[i] : a;
+      b = v[i] > b ? v[i] : b;
+    }
+    if (na) return R_NilValue;
+    lo = a; hi = b;
+  } else if (TYPEOF(x) == REALSXP) {
+    const double *v = REAL(x);
+    double a = v[0], b = v[0];
+    int bad = 0;
+    for (R_xlen_t i = 0; i < n; i++) {
+      bad |= !(v[i] - v[i] == 0) || v[i] != trunc(v[i]);
+      a = v[i] < a ? v[i] : a;
+      b = v[i] > b ? v[i] : b;
+    }
+    if (bad) return R_NilValue;
+    lo = a; hi = b;
+  } else return R_NilValue;
+  SEXP out = PROTECT(Rf_allocVector(REALSXP, 2));
+  REAL(out)[0] = lo;
+  REAL(out)[1] = hi;
+  UNPROTECT(1);
+  return out;
+}
+
+/* Which of 0 and 1 a 0/1 column holds: c(has0, has1), stopping as soon as
+ * both are found. */
+SEXP sd_has01(SEXP x)
+{
+  R_xlen_t n = XLENGTH(x);
+  int h0 = 0, h1 = 0;
+  if (TYPEOF(x) != REALSXP) Rf_error("'x' must be a double vector");
+  const double *v = REAL(x);
+  for (R_xlen_t i = 0; i < n && !(h0 && h1); i++) {
+    h0 |= v[i] == 0;
+    h1 |= v[i] == 1;
+  }
+  SEXP out = PROTECT(Rf_allocVector(LGLSXP, 2));
+  LOGICAL(out)[0] = h0;
+  LOGICAL(out)[1] = h1;
   UNPROTECT(1);
   return out;
 }

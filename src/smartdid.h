@@ -55,6 +55,8 @@ SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w);
 SEXP sd_first_duplicate(SEXP unit, SEXP period, SEXP N_, SEXP T_);
 SEXP sd_complete_rows(SEXP cols, SEXP n_);
 SEXP sd_first_nonbinary(SEXP x);
+SEXP sd_int_range(SEXP x);
+SEXP sd_has01(SEXP x);
 /* match.c */
 SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
                  SEXP replace, SEXP caliper);
