@@ -108,6 +108,7 @@ SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol)
   SEXP coef = PROTECT(Rf_allocVector(REALSXP, p)); nprotect++;
   SEXP bread = PROTECT(Rf_allocMatrix(REALSXP, p, p)); nprotect++;
   SEXP resid = PROTECT(Rf_allocVector(REALSXP, n)); nprotect++;
+  sd_hugepages(REAL(resid), sizeof(double) * (size_t) n);
   SEXP kept = PROTECT(Rf_allocVector(LGLSXP, p)); nprotect++;
   double *b = REAL(coef), *e = REAL(resid);
   memcpy(REAL(bread), xtx, sizeof(double) * p * p);

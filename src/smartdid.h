@@ -40,6 +40,9 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
 SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
                SEXP nthreads);
 
+/* Hint that a large fresh block be backed by huge pages (Linux). */
+void sd_hugepages(void *p, size_t bytes);
+
 /* Fill an sd_fe from a list of 1-based integer codes and their levels. */
 void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe);
 
