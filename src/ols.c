@@ -53,15 +53,15 @@ int sd_chol_inverse(double *a, int p, double tol, int *keep)
   return rank;
 }
 
-/* X'WX (full symmetric) and X'Wy in row blocks, so that each block of all
- * columns stays in cache while every pair of columns is multiplied: one pass
- * over memory instead of one per pair. */
+/* X'WX (full symmetric) and, with y, X'Wy in row blocks, so that each block
+ * of all columns stays in cache while every pair of columns is multiplied:
+ * one pass over memory instead of one per pair. */
 #define SD_BLOCK 256
-static void cross_products(const double *x, const double *y, const double *w,
-                           int n, int p, double *xtx, double *xty)
+void sd_cross_products(const double *x, const double *y, const double *w,
+                       int n, int p, double *xtx, double *xty)
 {
   memset(xtx, 0, sizeof(double) * p * p);
-  memset(xty, 0, sizeof(double) * p);
+  if (y) memset(xty, 0, sizeof(double) * p);
   double wx[SD_BLOCK];
   for (int lo = 0; lo < n; lo += SD_BLOCK) {
     int len = n - lo < SD_BLOCK ? n - lo : SD_BLOCK;
@@ -69,20 +69,36 @@ static void cross_products(const double *x, const double *y, const double *w,
       const double *xj = x + (size_t) j * n + lo;
       if (w) for (int i = 0; i < len; i++) wx[i] = w[lo + i] * xj[i];
       else   for (int i = 0; i < len; i++) wx[i] = xj[i];
-      for (int k = 0; k <= j; k++) {
-        const double *xk = x + (size_t) k * n + lo;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 3 < len; i += 4) {
-          s0 += wx[i] * xk[i];         s1 += wx[i + 1] * xk[i + 1];
-          s2 += wx[i + 2] * xk[i + 2]; s3 += wx[i + 3] * xk[i + 3];
+      /* four columns k at a time: four independent sums per pass over the
+       * block, each vectorised by the simd reduction (which may add in
+       * any order) */
+      int k = 0;
+      for (; k + 3 <= j; k += 4) {
+        const double *x0 = x + (size_t) k * n + lo, *x1 = x0 + n, *x2 = x1 + n,
+          *x3 = x2 + n;
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma omp simd reduction(+:a0,a1,a2,a3)
+        for (int i = 0; i < len; i++) {
+          a0 += wx[i] * x0[i]; a1 += wx[i] * x1[i];
+          a2 += wx[i] * x2[i]; a3 += wx[i] * x3[i];
         }
-        for (; i < len; i++) s0 += wx[i] * xk[i];
-        xtx[j + k * p] += (s0 + s1) + (s2 + s3);
+        xtx[j + k * p] += a0;
+        xtx[j + (k + 1) * p] += a1;
+        xtx[j + (k + 2) * p] += a2;
+        xtx[j + (k + 3) * p] += a3;
       }
-      double s = 0;
-      for (int i = 0; i < len; i++) s += wx[i] * y[lo + i];
-      xty[j] += s;
+      for (; k <= j; k++) {
+        const double *xk = x + (size_t) k * n + lo;
+        double s0 = 0;
+#pragma omp simd reduction(+:s0)
+        for (int i = 0; i < len; i++) s0 += wx[i] * xk[i];
+        xtx[j + k * p] += s0;
+      }
+      if (y) {
+        double s = 0;
+        for (int i = 0; i < len; i++) s += wx[i] * y[lo + i];
+        xty[j] += s;
+      }
     }
   }
   for (int j = 0; j < p; j++)
@@ -101,7 +117,7 @@ SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol)
 
   double *xtx = (double *) R_alloc((size_t) p * p + 1, sizeof(double));
   double *xty = (double *) R_alloc((size_t) p + 1, sizeof(double));
-  cross_products(x, yy, ww, n, p, xtx, xty);
+  sd_cross_products(x, yy, ww, n, p, xtx, xty);
   int *keep = (int *) R_alloc((size_t) p + 1, sizeof(int));
   int rank = sd_chol_inverse(xtx, p, Rf_asReal(tol), keep);
 
@@ -118,12 +134,19 @@ SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol)
     for (int k = 0; k < p; k++) s += xtx[j + k * p] * xty[k];
     b[j] = keep[j] ? s : NA_REAL;
   }
-  memcpy(e, yy, sizeof(double) * n);
-  for (int j = 0; j < p; j++) {
-    if (!keep[j]) continue;
-    const double *xj = x + (size_t) j * n;
-    double bj = b[j];
-    for (int i = 0; i < n; i++) e[i] -= bj * xj[i];
+  /* residuals in row blocks: the block of e stays in cache while each
+   * column is subtracted (one pass over e instead of one per column) */
+  for (int lo = 0; lo < n; lo += 2048) {
+    int len = n - lo < 2048 ? n - lo : 2048;
+    double *eb = e + lo;
+    memcpy(eb, yy + lo, sizeof(double) * len);
+    for (int j = 0; j < p; j++) {
+      if (!keep[j]) continue;
+      const double *xj = x + (size_t) j * n + lo;
+      double bj = b[j];
+#pragma omp simd
+      for (int i = 0; i < len; i++) eb[i] -= bj * xj[i];
+    }
   }
   const char *names[] = {"coefficients", "bread", "residuals", "keep", "rank", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)); nprotect++;
