@@ -110,7 +110,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   n <- nrow(data)
   tr <- build_treatment(data, time, treat, cohort)
-  in_subset <- subset_mask(data, subset)
+  in_subset <- if (is.null(subset)) TRUE else subset_mask(data, subset)
 
   # complete, finite rows on every role
   fe_raw <- lapply(fe, fe_codes, data = data)

@@ -102,7 +102,8 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
   check_numeric_column(data, outcome, "formula")
   rhs_vars <- all.vars(formula[[3]])
   check_column(data, rhs_vars, "formula")
-  if (!is.null(attr(stats::terms(formula), "offset"))) {
+  tt <- stats::terms(formula)   # once: terms() is slow next to a small fit
+  if (!is.null(attr(tt, "offset"))) {
     sd_stop("'formula' has an offset(), which smartdid() does not fit; subtract ",
             "it from the outcome first")
   }
@@ -139,21 +140,28 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
             "interactions such as \"province^year\"")
   }
   if (!inherits(ssc, "smartdid_ssc")) sd_stop("'ssc' must come from ssc_rules()")
+  labels <- unbacktick(attr(tt, "term.labels"))
   list(formula = formula, outcome = outcome, rhs = rhs_vars,
        vars = unique(c(outcome, rhs_vars)), cluster = cluster, vcov = vcov,
-       ssc = ssc, plain = is_plain_rhs(formula, data))
+       ssc = ssc, labels = labels, plain = is_plain_rhs(labels, data))
 }
 
 # Term labels without the backticks that non-syntactic names carry.
-unbacktick <- function(x) sub("^`(.*)`$", "\\1", x)
+unbacktick <- function(x) {
+  if (!any(startsWith(x, "`"))) return(x)
+  sub("^`(.*)`$", "\\1", x)
+}
 
-# TRUE when the right side is a sum of numeric columns (a fast path that
-# skips model.matrix).
-is_plain_rhs <- function(formula, data) {
-  labs <- unbacktick(attr(stats::terms(formula), "term.labels"))
-  length(labs) == 0L ||
-    (all(labs %in% names(data)) &&
-       all(vapply(labs, function(v) is.numeric(.subset2(data, v)) || is.logical(.subset2(data, v)), TRUE)))
+# TRUE when the right side (its term labels) is a sum of numeric columns (a
+# fast path that skips model.matrix).
+is_plain_rhs <- function(labels, data) {
+  if (!length(labels)) return(TRUE)
+  if (!all(labels %in% names(data))) return(FALSE)
+  for (v in labels) {
+    x <- .subset2(data, v)
+    if (!is.numeric(x) && !is.logical(x)) return(FALSE)
+  }
+  TRUE
 }
 
 # Outcome and regressor columns (treatment first) on the estimation sample.
@@ -166,7 +174,7 @@ sd_design <- function(data, panel, spec) {
   }
   y <- as.double(pick(spec$outcome))
   if (spec$plain) {
-    labs <- unbacktick(attr(stats::terms(spec$formula), "term.labels"))
+    labs <- spec$labels
     X <- lapply(labs, function(v) as.double(pick(v)))
     names(X) <- labs
   } else {
@@ -201,7 +209,6 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
   yd <- D$y
   Xd <- D$X
   ss <- D$ss
-  rm(D)
   ss_y <- ss[, 1L]   # sum of squares of y about its mean, and of y~
   ss <- ss[, -1L, drop = FALSE]
   # regressors the fixed effects absorb: nothing left after demeaning

@@ -21,7 +21,9 @@ check_string <- function(x, arg, null_ok = FALSE) {
 }
 
 check_column <- function(data, col, arg, data_arg = "data") {
-  miss <- setdiff(col, names(data))
+  nms <- names(data)
+  if (all(col %in% nms)) return(invisible(col))
+  miss <- setdiff(col, nms)
   if (length(miss)) {
     sd_stop("'", arg, "' must name a column of '", data_arg, "': ",
             paste0("'", miss, "'", collapse = ", "), " not found")

@@ -74,6 +74,8 @@ static void sweep_one(double *x, const int *code, int nlev, const double *w,
 
 /* ---- balanced two-way closed form -------------------------------------- */
 
+/* 0: not a balanced two-way panel without weights; 1: balanced; 2 and 3:
+ * balanced and sorted by unit and period (2) or by period and unit (3). */
 static int is_balanced(const sd_fe *fe)
 {
   if (fe->k != 2 || fe->w) return 0;
@@ -87,7 +89,10 @@ static int is_balanced(const sd_fe *fe)
     by_ab &= a[i] > a[i - 1] || (a[i] == a[i - 1] && b[i] > b[i - 1]);
     by_ba &= b[i] > b[i - 1] || (b[i] == b[i - 1] && a[i] > a[i - 1]);
   }
-  if (by_ab || by_ba) return 1;
+  /* sorted and complete, the rows form a grid: unit-major rows have
+   * a = i / T and b = i % T, period-major ones b = i / N and a = i % N */
+  if (by_ab) return 2;
+  if (by_ba) return 3;
   unsigned char *seen = (unsigned char *) R_alloc(fe->n, 1);
   memset(seen, 0, fe->n);
   int T = fe->nlev[1];
@@ -97,6 +102,55 @@ static int is_balanced(const sd_fe *fe)
     seen[cell] = 1;
   }
   return 1;
+}
+
+/* One column of a balanced panel stored as a grid: M blocks of L adjacent
+ * rows (units of T periods, or periods of N units). The block sums and the
+ * sums by position in the block are plain vector loops (no codes to read,
+ * no chain through memory): x - block mean - position mean + grand mean.
+ * src and ss as in balanced_column(). */
+static void grid_column(int M, int L, double *x, const double *src,
+                        double *so, double *si, double *ss)
+{
+  size_t n = (size_t) M * L;
+  if (!src) src = x;
+  memset(si, 0, sizeof(double) * L);
+  double c = src[0], m = 0, q = 0;
+  for (int blk = 0; blk < M; blk++) {
+    const double *s = src + (size_t) blk * L;
+    double *xo = x + (size_t) blk * L;
+    double acc = 0;
+    if (s != xo) memcpy(xo, s, sizeof(double) * L);
+#pragma omp simd reduction(+:acc,m,q)
+    for (int pos = 0; pos < L; pos++) {
+      double v = s[pos], u = v - c;
+      acc += v;
+      si[pos] += v;
+      m += u;
+      q += u * u;
+    }
+    so[blk] = acc;
+  }
+  double tot = 0;
+  for (int pos = 0; pos < L; pos++) tot += si[pos];
+  double gm = tot / (double) n;
+  for (int blk = 0; blk < M; blk++) so[blk] /= L;
+  for (int pos = 0; pos < L; pos++) si[pos] = si[pos] / M - gm;
+  double s2 = 0;
+  for (int blk = 0; blk < M; blk++) {
+    double *xo = x + (size_t) blk * L, o = so[blk];
+#pragma omp simd reduction(+:s2)
+    for (int pos = 0; pos < L; pos++) {
+      double v = xo[pos] - (o + si[pos]);
+      xo[pos] = v;
+      s2 += v * v;
+    }
+  }
+  if (ss) {
+    double r = n < 2 ? 0 : q - m * m / (double) n;
+    ss[0] = r > 0 ? r : 0;
+    ss[1] = s2;
+  }
 }
 
 /* One column of a balanced panel: x - unit mean - period mean + grand mean.
@@ -428,7 +482,8 @@ static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
     return 0;
   }
 
-  if (k == 2 && is_balanced(fe)) {
+  int bal = k == 2 ? is_balanced(fe) : 0;
+  if (bal) {
     int N = fe->nlev[0], T = fe->nlev[1];
     double *scr = (double *) R_alloc((size_t) nthreads * (N + T), sizeof(double));
 #pragma omp parallel for num_threads(nthreads) schedule(static)
@@ -438,7 +493,9 @@ static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
       const double *from = NULL;
       if (src && src[j].i) load_column(cols[j], src + j, n, NULL);
       else if (src) from = src[j].d;
-      balanced_column(fe, cols[j], from, s, s + N, SD_SS0(j));
+      if (bal == 2) grid_column(N, T, cols[j], from, s, s + N, SD_SS0(j));
+      else if (bal == 3) grid_column(T, N, cols[j], from, s, s + T, SD_SS0(j));
+      else balanced_column(fe, cols[j], from, s, s + N, SD_SS0(j));
     }
     return 0;
   }
