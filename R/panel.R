@@ -122,6 +122,16 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   roles <- c(list(.subset2(data, id), .subset2(data, time), tr$d), lapply(vars, function(v) .subset2(data, v)),
              lapply(cluster, function(v) .subset2(data, v)), fe_raw, list(w))
+  # the usual case in one C call: all rows complete and kept, unit and
+  # period ids whole numbers, no duplicate, no singleton, d both 0 and 1
+  fast <- if (is.null(subset) && is.null(weights) && !length(fe))
+    .Call(C_sd_panel_fast, roles[[1]], roles[[2]], roles, tr$d, singletons)
+  if (!is.null(fast)) {
+    return(panel_result(n, tr, fe = list(fast[[1]], fast[[3]]),
+                        fe_nlev = c(fast[[2]], fast[[4]]), rows = NULL, data = data,
+                        id = id, time = time, cluster = cluster, w = NULL, fe_names = fe,
+                        dropped = c(0L, 0L, 0L, 0L)))
+  }
   ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)  # NULL: all rows
   if (is.null(subset) && is.null(weights)) {
     n_subset <- 0L
@@ -153,8 +163,6 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   obs <- if (is.null(rows)) seq_len(n) else rows
   if (length(obs) == 0L) no_rows_error(n, n_na, n_subset, zero_w, n_single)
-  fe_used <- lapply(coded, function(g) g$code)
-  fe_nlev <- vapply(coded, function(g) length(g$levels), 1L)
   d <- on_rows(tr$d)
   has <- .Call(C_sd_has01, d)   # the sample's d is complete and 0/1
   if (!has[2]) {
@@ -165,22 +173,40 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
     sd_stop("no untreated observations in the estimation sample: a ",
             "difference-in-differences needs a comparison")
   }
-  cl_coded <- lapply(cluster, function(cl) {
-    if (identical(cl, id)) coded[[1]] else code_groups(on_rows(.subset2(data, cl)))
-  })
-  cl_codes <- lapply(cl_coded, function(g) g$code)
-  names(cl_coded) <- cluster
+  panel_result(n, tr, fe = lapply(coded, function(g) g$code),
+               fe_nlev = vapply(coded, function(g) length(g$levels), 1L),
+               rows = rows, data = data, id = id, time = time, cluster = cluster,
+               w = w, fe_names = fe, dropped = c(n_subset, n_na, zero_w, n_single))
+}
+
+# What sd_panel() returns, from the codes of the fixed effects on the sample
+# (`rows` of `data`, NULL for all of them).
+panel_result <- function(n, tr, fe, fe_nlev, rows, data, id, time, cluster, w,
+                         fe_names, dropped) {
+  on_rows <- function(x) if (is.null(rows)) x else x[rows]
+  cl_codes <- cl_G <- vector("list", length(cluster))
+  for (k in seq_along(cluster)) {
+    if (identical(cluster[k], id)) {
+      cl_codes[[k]] <- fe[[1]]
+      cl_G[[k]] <- fe_nlev[1]
+    } else {
+      g <- code_groups(on_rows(.subset2(data, cluster[k])))
+      cl_codes[[k]] <- g$code
+      cl_G[[k]] <- length(g$levels)
+    }
+  }
   names(cl_codes) <- cluster
-  list(obs = obs, n_input = n, d = d, treat_name = tr$name,
+  list(obs = if (is.null(rows)) seq_len(n) else rows, n_input = n,
+       d = on_rows(tr$d), treat_name = tr$name,
        cohort = if (is.null(tr$cohort)) NULL else on_rows(tr$cohort),
-       fe = fe_used, fe_nlev = fe_nlev, fe_names = c(id, time, fe),
+       fe = fe, fe_nlev = fe_nlev, fe_names = c(id, time, fe_names),
        cluster = cl_codes,
-       cluster_G = vapply(cl_coded, function(g) length(g$levels), 1L),
+       cluster_G = if (length(cluster)) stats::setNames(unlist(cl_G), cluster) else integer(),
        weights = if (is.null(w)) NULL else as.double(on_rows(w)),
-       dropped = dropped_table(`outside subset` = n_subset,
-                               `missing or non-finite value` = n_na,
-                               `zero weight` = zero_w,
-                               singleton = n_single))
+       dropped = dropped_table(`outside subset` = dropped[1],
+                               `missing or non-finite value` = dropped[2],
+                               `zero weight` = dropped[3],
+                               singleton = dropped[4]))
 }
 
 # TRUE where every column is finite (numbers) or not NA (other types); NULL

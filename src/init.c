@@ -12,6 +12,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_first_nonbinary", (DL_FUNC) &sd_first_nonbinary, 1},
   {"sd_int_range",    (DL_FUNC) &sd_int_range,    1},
   {"sd_has01",        (DL_FUNC) &sd_has01,        1},
+  {"sd_panel_fast",   (DL_FUNC) &sd_panel_fast,   5},
   {"sd_nn_match",     (DL_FUNC) &sd_nn_match,     7},
   {"sd_mboot",        (DL_FUNC) &sd_mboot,        3},
   {"sd_placebo",      (DL_FUNC) &sd_placebo,     13},
