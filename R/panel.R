@@ -64,30 +64,6 @@ fe_codes <- function(data, spec) {
   out
 }
 
-# Iteratively drop rows that are alone in a level of any fixed effect.
-# Iteratively drop rows that are alone in a level of any fixed effect.
-# `codes` are code_groups() results on the same rows; their counts decide at
-# once whether there is anything to do.
-drop_singletons <- function(codes, keep = NULL) {
-  if (!any(vapply(codes, function(g) any(g$counts == 1L), TRUE))) {
-    return(list(keep = keep, dropped = 0L))
-  }
-  if (is.null(keep)) keep <- rep(TRUE, length(codes[[1]]$code))
-  dropped <- 0L
-  repeat {
-    single <- rep(FALSE, length(keep))
-    for (g in codes) {
-      cnt <- tabulate(g$code[keep], nbins = length(g$counts))
-      if (any(cnt == 1L)) single <- single | (keep & cnt[g$code] == 1L)
-    }
-    k <- sum(single)
-    if (k == 0L) break
-    dropped <- dropped + k
-    keep <- keep & !single
-  }
-  list(keep = keep, dropped = dropped)
-}
-
 dropped_table <- function(...) {
   x <- c(...)
   structure(list(reason = names(x), rows = as.integer(x)), class = "data.frame",
@@ -122,15 +98,20 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   roles <- c(list(.subset2(data, id), .subset2(data, time), tr$d), lapply(vars, function(v) .subset2(data, v)),
              lapply(cluster, function(v) .subset2(data, v)), fe_raw, list(w))
-  # the usual case in one C call: all rows complete and kept, unit and
-  # period ids whole numbers, no duplicate, no singleton, d both 0 and 1
+  # the usual case in C: all rows complete, unit and period ids whole
+  # numbers, no duplicate, d both 0 and 1 (then only singletons may drop)
   fast <- if (is.null(subset) && is.null(weights) && !length(fe))
-    .Call(C_sd_panel_fast, roles[[1]], roles[[2]], roles, tr$d, singletons)
+    .Call(C_sd_panel_fast, roles[[1]], roles[[2]], roles, tr$d)
   if (!is.null(fast)) {
-    return(panel_result(n, tr, fe = list(fast[[1]], fast[[3]]),
-                        fe_nlev = c(fast[[2]], fast[[4]]), rows = NULL, data = data,
-                        id = id, time = time, cluster = cluster, w = NULL, fe_names = fe,
-                        dropped = c(0L, 0L, 0L, 0L)))
+    s <- if (singletons && fast[[5]]) .Call(C_sd_singletons, fast[c(1L, 3L)], c(fast[[2]], fast[[4]]))
+    if (is.null(s)) {
+      return(panel_result(n, tr, fe = fast[c(1L, 3L)], fe_nlev = c(fast[[2]], fast[[4]]),
+                          rows = NULL, data = data, id = id, time = time,
+                          cluster = cluster, w = NULL, fe_names = fe,
+                          dropped = c(0L, 0L, 0L, 0L)))
+    }
+    return(panel_sample(n, tr, treat, s$codes, s$nlev, s$rows, data, id, time,
+                        cluster, NULL, fe, c(0L, 0L, 0L, s$dropped)))
   }
   ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)  # NULL: all rows
   if (is.null(subset) && is.null(weights)) {
@@ -152,18 +133,31 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   on_rows <- function(x) if (is.null(rows)) x else x[rows]
   coded <- lapply(raw, function(x) code_groups(on_rows(x)))
   check_duplicates(coded, rows, data, id, time)
+  fe_used <- lapply(coded, function(g) g$code)
+  fe_nlev <- vapply(coded, function(g) length(g$levels), 1L)
   n_single <- 0L
-  if (singletons && length(coded[[1]]$code)) {
-    s <- drop_singletons(coded)
-    n_single <- s$dropped
-    if (n_single > 0L) {
-      rows <- if (is.null(rows)) which(s$keep) else rows[s$keep]
-      coded <- lapply(raw, function(x) code_groups(x[rows]))
+  if (singletons && length(fe_used[[1]])) {
+    s <- .Call(C_sd_singletons, fe_used, fe_nlev)   # NULL: no singletons
+    if (!is.null(s)) {
+      n_single <- s$dropped
+      rows <- if (is.null(rows)) s$rows else rows[s$rows]
+      fe_used <- s$codes
+      fe_nlev <- s$nlev
     }
   }
-  obs <- if (is.null(rows)) seq_len(n) else rows
-  if (length(obs) == 0L) no_rows_error(n, n_na, n_subset, zero_w, n_single)
-  d <- on_rows(tr$d)
+  panel_sample(n, tr, treat, fe_used, fe_nlev, rows, data, id, time, cluster, w,
+               fe, c(n_subset, n_na, zero_w, n_single))
+}
+
+# The checks on the final sample (`rows` of `data`, NULL for all), then
+# panel_result(). `dropped`: rows outside subset, incomplete, of zero
+# weight, singletons.
+panel_sample <- function(n, tr, treat, fe, fe_nlev, rows, data, id, time,
+                         cluster, w, fe_names, dropped) {
+  if (!is.null(rows) && length(rows) == 0L) {
+    no_rows_error(n, dropped[2], dropped[1], dropped[3], dropped[4])
+  }
+  d <- if (is.null(rows)) tr$d else tr$d[rows]
   has <- .Call(C_sd_has01, d)   # the sample's d is complete and 0/1
   if (!has[2]) {
     sd_stop("no treated observations in the estimation sample: check '",
@@ -173,16 +167,15 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
     sd_stop("no untreated observations in the estimation sample: a ",
             "difference-in-differences needs a comparison")
   }
-  panel_result(n, tr, fe = lapply(coded, function(g) g$code),
-               fe_nlev = vapply(coded, function(g) length(g$levels), 1L),
-               rows = rows, data = data, id = id, time = time, cluster = cluster,
-               w = w, fe_names = fe, dropped = c(n_subset, n_na, zero_w, n_single))
+  panel_result(n, tr, fe = fe, fe_nlev = fe_nlev, rows = rows, data = data,
+               id = id, time = time, cluster = cluster, w = w,
+               fe_names = fe_names, dropped = dropped, d = d)
 }
 
 # What sd_panel() returns, from the codes of the fixed effects on the sample
 # (`rows` of `data`, NULL for all of them).
 panel_result <- function(n, tr, fe, fe_nlev, rows, data, id, time, cluster, w,
-                         fe_names, dropped) {
+                         fe_names, dropped, d = on_rows(tr$d)) {
   on_rows <- function(x) if (is.null(rows)) x else x[rows]
   cl_codes <- cl_G <- vector("list", length(cluster))
   for (k in seq_along(cluster)) {
@@ -197,7 +190,7 @@ panel_result <- function(n, tr, fe, fe_nlev, rows, data, id, time, cluster, w,
   }
   names(cl_codes) <- cluster
   list(obs = if (is.null(rows)) seq_len(n) else rows, n_input = n,
-       d = on_rows(tr$d), treat_name = tr$name,
+       d = d, treat_name = tr$name,
        cohort = if (is.null(tr$cohort)) NULL else on_rows(tr$cohort),
        fe = fe, fe_nlev = fe_nlev, fe_names = c(id, time, fe_names),
        cluster = cl_codes,

@@ -17,6 +17,19 @@ static int first_duplicate(const int *u, const int *t, int n, int N, int T)
     by_tu &= t[i] > t[i - 1] || (t[i] == t[i - 1] && u[i] > u[i - 1]);
   }
   if (by_ut || by_tu) return 0;
+  if ((double) N * T <= 8.0 * n + 1e6) {
+    /* a mark per (unit, period) cell, rows in order: the first row to find
+     * its cell marked is the first duplicate */
+    size_t cells = (size_t) N * T;
+    unsigned char *seen = (unsigned char *) R_alloc(cells + 1, 1);
+    memset(seen, 0, cells + 1);
+    for (int i = 0; i < n; i++) {
+      size_t cell = (size_t) (u[i] - 1) * T + (t[i] - 1);
+      if (seen[cell]) return i + 1;
+      seen[cell] = 1;
+    }
+    return 0;
+  }
   int *start = (int *) R_alloc((size_t) N + 1, sizeof(int));
   int *ord = (int *) R_alloc((size_t) n + 1, sizeof(int));
   int *stamp = (int *) R_alloc((size_t) T + 1, sizeof(int));
@@ -183,9 +196,9 @@ SEXP sd_int_range(SEXP x)
 
 /* Dense codes 1..k of a whole-number vector over a modest range, in sorted
  * order of its values, as code_groups() makes them: x itself when it holds
- * 1..k already. NULL when x does not qualify, or when singletons is set and
- * some value occurs once. *nlev gets k. */
-static SEXP fast_codes(SEXP x, int singletons, int *nlev)
+ * 1..k already. NULL when x does not qualify. *nlev gets k, and *single
+ * whether some value occurs once. */
+static SEXP fast_codes(SEXP x, int *single, int *nlev)
 {
   double lo, hi;
   int n = Rf_length(x);
@@ -204,7 +217,7 @@ static SEXP fast_codes(SEXP x, int singletons, int *nlev)
   else       for (int i = 0; i < n; i++) cnt[(int) (xd[i] - lo)]++;
   int k = 0, one = 0;
   for (int v = 0; v < m; v++) { k += cnt[v] > 0; one |= cnt[v] == 1; }
-  if (singletons && one) return R_NilValue;
+  *single = one;
   *nlev = k;
   if (isint && k == m && ilo == 1) return x;
   SEXP out = PROTECT(Rf_allocVector(INTSXP, n));
@@ -223,14 +236,14 @@ static SEXP fast_codes(SEXP x, int singletons, int *nlev)
 }
 
 /* The usual panel in one call: every role complete, whole-number unit and
- * period ids over modest ranges, no repeated (unit, period) pair, no
- * singleton (when they are dropped), d holding both 0 and 1. Returns
- * list(unit codes, number of units, period codes, number of periods), or
- * NULL when any of that fails: R then takes the general path, which counts
- * what is dropped and words the errors. */
-SEXP sd_panel_fast(SEXP unit, SEXP period, SEXP roles, SEXP d, SEXP singletons)
+ * period ids over modest ranges, no repeated (unit, period) pair, d holding
+ * both 0 and 1. Returns list(unit codes, number of units, period codes,
+ * number of periods, singletons: whether some unit or period has one row),
+ * or NULL when any of that fails: R then takes the general path, which
+ * counts what is dropped and words the errors. */
+SEXP sd_panel_fast(SEXP unit, SEXP period, SEXP roles, SEXP d)
 {
-  int n = Rf_length(unit), drop1 = Rf_asLogical(singletons) == 1;
+  int n = Rf_length(unit);
   if (TYPEOF(roles) != VECSXP || Rf_length(period) != n || TYPEOF(d) != REALSXP ||
       Rf_length(d) != n || n == 0)
     return R_NilValue;
@@ -243,20 +256,100 @@ SEXP sd_panel_fast(SEXP unit, SEXP period, SEXP roles, SEXP d, SEXP singletons)
   int h0 = 0, h1 = 0;
   for (int i = 0; i < n && !(h0 && h1); i++) { h0 |= dv[i] == 0; h1 |= dv[i] == 1; }
   if (!h0 || !h1) return R_NilValue;
-  int N = 0, T = 0;
-  SEXP cu = PROTECT(fast_codes(unit, drop1, &N));
+  int N = 0, T = 0, s1 = 0, s2 = 0;
+  SEXP cu = PROTECT(fast_codes(unit, &s1, &N));
   if (Rf_isNull(cu)) { UNPROTECT(1); return R_NilValue; }
-  SEXP ct = PROTECT(fast_codes(period, drop1, &T));
+  SEXP ct = PROTECT(fast_codes(period, &s2, &T));
   if (Rf_isNull(ct) || first_duplicate(INTEGER(cu), INTEGER(ct), n, N, T) != 0) {
     UNPROTECT(2);
     return R_NilValue;
   }
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 4));
+  SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
   SET_VECTOR_ELT(out, 0, cu);
   SET_VECTOR_ELT(out, 1, Rf_ScalarInteger(N));
   SET_VECTOR_ELT(out, 2, ct);
   SET_VECTOR_ELT(out, 3, Rf_ScalarInteger(T));
+  SET_VECTOR_ELT(out, 4, Rf_ScalarLogical(s1 || s2));
   UNPROTECT(3);
+  return out;
+}
+
+/* Rows alone in a level of a fixed effect, dropped iteratively (each round
+ * drops every row that is a singleton on the rows kept so far, as reghdfe
+ * does) until none is left. codes: list of 1-based integer codes, nlev their
+ * numbers of levels. Returns NULL when there is no singleton, else
+ * list(rows = the kept rows (1-based), dropped = their number, codes = the
+ * codes on the kept rows renumbered 1..k in the same order, nlev = k). */
+SEXP sd_singletons(SEXP codes, SEXP nlev)
+{
+  int k = Rf_length(codes);
+  if (TYPEOF(codes) != VECSXP || TYPEOF(nlev) != INTSXP || Rf_length(nlev) != k || k == 0)
+    Rf_error("'codes' must be a list of integer codes and 'nlev' their numbers of levels");
+  int n = Rf_length(VECTOR_ELT(codes, 0));
+  const int **c = (const int **) R_alloc(k, sizeof(int *));
+  int **cnt = (int **) R_alloc(k, sizeof(int *));
+  for (int f = 0; f < k; f++) {
+    SEXP cf = VECTOR_ELT(codes, f);
+    int m = INTEGER(nlev)[f];
+    if (TYPEOF(cf) != INTSXP || Rf_length(cf) != n || m == NA_INTEGER || m < 0)
+      Rf_error("fixed effect %d: codes must be integers, one per row", f + 1);
+    c[f] = INTEGER(cf);
+    cnt[f] = (int *) R_alloc((size_t) m + 1, sizeof(int));
+    memset(cnt[f], 0, sizeof(int) * ((size_t) m + 1));
+    for (int i = 0; i < n; i++) {
+      if (c[f][i] < 1 || c[f][i] > m) Rf_error("fixed effect %d has a code outside 1..%d", f + 1, m);
+      cnt[f][c[f][i]]++;
+    }
+  }
+  int any = 0;
+  for (int f = 0; f < k && !any; f++)
+    for (int g = 1; g <= INTEGER(nlev)[f]; g++) if (cnt[f][g] == 1) { any = 1; break; }
+  if (!any) return R_NilValue;
+  unsigned char *kp = (unsigned char *) R_alloc((size_t) n + 1, 1);
+  unsigned char *single = (unsigned char *) R_alloc((size_t) n + 1, 1);
+  memset(kp, 1, (size_t) n + 1);
+  int dropped = 0;
+  for (;;) {
+    int found = 0;
+    for (int i = 0; i < n; i++) {
+      int s1 = 0;
+      if (kp[i]) for (int f = 0; f < k; f++) s1 |= cnt[f][c[f][i]] == 1;
+      single[i] = (unsigned char) s1;
+      found += s1;
+    }
+    if (!found) break;
+    dropped += found;
+    for (int i = 0; i < n; i++) {
+      if (!single[i]) continue;
+      kp[i] = 0;
+      for (int f = 0; f < k; f++) cnt[f][c[f][i]]--;
+    }
+    R_CheckUserInterrupt();
+  }
+  int m = n - dropped;
+  SEXP rows = PROTECT(Rf_allocVector(INTSXP, m));
+  SEXP newc = PROTECT(Rf_allocVector(VECSXP, k));
+  SEXP newl = PROTECT(Rf_allocVector(INTSXP, k));
+  int *r = INTEGER(rows);
+  for (int i = 0, j = 0; i < n; i++) if (kp[i]) r[j++] = i + 1;
+  for (int f = 0; f < k; f++) {
+    /* levels left, renumbered in order (what code_groups() gives on the
+     * kept rows, as the old codes are in sorted order of the values) */
+    int *map = cnt[f], lev = 0;
+    for (int g = 1; g <= INTEGER(nlev)[f]; g++) map[g] = map[g] > 0 ? ++lev : 0;
+    SEXP cf = Rf_allocVector(INTSXP, m);
+    SET_VECTOR_ELT(newc, f, cf);
+    int *o = INTEGER(cf);
+    for (int j = 0; j < m; j++) o[j] = map[c[f][r[j] - 1]];
+    INTEGER(newl)[f] = lev;
+  }
+  const char *names[] = {"rows", "dropped", "codes", "nlev", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SET_VECTOR_ELT(out, 0, rows);
+  SET_VECTOR_ELT(out, 1, Rf_ScalarInteger(dropped));
+  SET_VECTOR_ELT(out, 2, newc);
+  SET_VECTOR_ELT(out, 3, newl);
+  UNPROTECT(4);
   return out;
 }
 

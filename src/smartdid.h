@@ -62,7 +62,8 @@ SEXP sd_complete_rows(SEXP cols, SEXP n_);
 SEXP sd_first_nonbinary(SEXP x);
 SEXP sd_int_range(SEXP x);
 SEXP sd_has01(SEXP x);
-SEXP sd_panel_fast(SEXP unit, SEXP period, SEXP roles, SEXP d, SEXP singletons);
+SEXP sd_singletons(SEXP codes, SEXP nlev);
+SEXP sd_panel_fast(SEXP unit, SEXP period, SEXP roles, SEXP d);
 /* match.c */
 SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
                  SEXP replace, SEXP caliper);
