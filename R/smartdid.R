@@ -73,8 +73,8 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   spec <- sd_spec(formula, data, id, time, cluster, vcov, weights, fe, ssc)
   panel <- sd_panel(data, id, time, treat, cohort, spec$vars, spec$cluster,
                     weights, fe, subset, singletons = singletons)
-  design <- sd_design(data, panel, spec)
-  est <- sd_estimate(design$y, design$X, panel, spec, nthreads)
+  design <- sd_design(data, panel, spec, gather = TRUE)
+  est <- sd_estimate(design$y, design$X, panel, spec, nthreads, rows = design$rows)
   fit <- sd_build_fit(est, design, panel, spec)
   fit$call <- cl
   fit$args <- list(formula = formula, id = id, time = time, treat = treat,
@@ -165,19 +165,31 @@ is_plain_rhs <- function(labels, data) {
 }
 
 # Outcome and regressor columns (treatment first) on the estimation sample.
-sd_design <- function(data, panel, spec) {
+# With `gather`, plain numeric columns are returned whole with the sample's
+# rows in `rows` (NULL when every row is used): the C engine reads them at
+# those rows, so R makes no subset copies of them.
+sd_design <- function(data, panel, spec, gather = FALSE) {
   obs <- panel$obs
   full <- length(obs) == nrow(data)
   pick <- function(v) {
     x <- .subset2(data, v)
     if (full) x else x[obs]
   }
-  y <- as.double(pick(spec$outcome))
+  rows <- NULL
   if (spec$plain) {
     labs <- spec$labels
-    X <- lapply(labs, function(v) as.double(pick(v)))
+    if (gather) {
+      # whole columns (the engine reads integers and logicals as numbers)
+      y <- .subset2(data, spec$outcome)
+      X <- lapply(labs, function(v) .subset2(data, v))
+      if (!full) rows <- obs
+    } else {
+      y <- as.double(pick(spec$outcome))
+      X <- lapply(labs, function(v) as.double(pick(v)))
+    }
     names(X) <- labs
   } else {
+    y <- as.double(pick(spec$outcome))
     mf <- as.data.frame(lapply(stats::setNames(spec$rhs, spec$rhs), pick),
                         check.names = FALSE)
     mm <- stats::model.matrix(stats::delete.response(stats::terms(spec$formula)), mf)
@@ -190,16 +202,18 @@ sd_design <- function(data, panel, spec) {
             "in 'formula'")
   }
   X <- c(stats::setNames(list(panel$d), panel$treat_name), X)
-  list(y = y, X = X)
+  list(y = y, X = X, rows = rows)
 }
 
 # Demean, solve, and compute the variance: the C engine's one entry in R.
-sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
+sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
+                        rows = NULL) {
   w <- panel$weights
   # the outcome and the regressors are demeaned with one shared setup but
-  # returned apart, so that the regressor matrix reaches the solver as it is
+  # returned apart, so that the regressor matrix reaches the solver as it is;
+  # with `rows`, whole columns are read at those rows
   D <- .Call(C_sd_demean_yx, y, X, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
-             as.integer(nthreads))
+             as.integer(nthreads), rows)
   if (!D$converged) {
     warning("the fixed effects were not absorbed to full precision; results ",
             "may be inaccurate", call. = FALSE)
@@ -229,6 +243,8 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
   v <- sd_vcov(Xd, ols$residuals, w, bread, spec$vcov, panel$cluster,
                panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc)
   dimnames(v$V) <- list(names(b), names(b))
+  # y on the sample, for the weighted total sum of squares
+  if (!is.null(rows) && !is.null(w)) y <- as.double(y[rows])
   list(coefficients = b, V = v$V, vinfo = v, residuals = ols$residuals,
        yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y)
 }
@@ -238,7 +254,7 @@ weighted_ss <- function(x, w) {
 }
 
 sd_build_fit <- function(est, design, panel, spec) {
-  n <- length(est$y)
+  n <- length(est$residuals)
   w <- panel$weights
   e <- est$residuals
   ssr <- if (is.null(w)) drop(crossprod(e)) else sum(w * e^2)  # no n-long temporary

@@ -443,13 +443,21 @@ static double sum_sq(const double *x, int n)
 typedef struct {
   const double *d;
   const int *i;
+  const int *rows;   /* read rows[0..n-1] (1-based) of the source, or NULL */
 } sd_src;
 
 /* Copy the column's source into x and, with ss, put the centred sum of
  * squares of the values in *ss. */
 static void load_column(double *x, const sd_src *s, int n, double *ss)
 {
-  if (s && s->i) {
+  if (s && s->rows) {
+    const int *r = s->rows;
+    if (s->i) for (int i = 0; i < n; i++) {
+      int v = s->i[r[i] - 1];
+      x[i] = v == NA_INTEGER ? NA_REAL : v;
+    }
+    else for (int i = 0; i < n; i++) x[i] = s->d[r[i] - 1];
+  } else if (s && s->i) {
     for (int i = 0; i < n; i++) x[i] = s->i[i] == NA_INTEGER ? NA_REAL : s->i[i];
   } else if (s && s->d && s->d != x) {
     memcpy(x, s->d, sizeof(double) * n);
@@ -491,7 +499,7 @@ static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
       int th = sd_thread_id();
       double *s = scr + (size_t) th * (N + T);
       const double *from = NULL;
-      if (src && src[j].i) load_column(cols[j], src + j, n, NULL);
+      if (src && (src[j].i || src[j].rows)) load_column(cols[j], src + j, n, NULL);
       else if (src) from = src[j].d;
       if (bal == 2) grid_column(N, T, cols[j], from, s, s + N, SD_SS0(j));
       else if (bal == 3) grid_column(T, N, cols[j], from, s, s + T, SD_SS0(j));
@@ -614,18 +622,24 @@ static void check_fes(SEXP fes, SEXP nlev)
 
 /* Sources of the columns of X (a double matrix or a list of numeric
  * vectors of equal length) into src[off ..]; their number. */
-static int columns_of(SEXP X, int *n, sd_src *src, int off)
+static int columns_of(SEXP X, int *n, sd_src *src, int off, const int *rows,
+                      int maxrow)
 {
   if (TYPEOF(X) == VECSXP) {
     int ncol = Rf_length(X);
     for (int j = 0; j < ncol; j++) {
       SEXP cj = VECTOR_ELT(X, j);
       if (*n < 0) *n = Rf_length(cj);
-      if (Rf_length(cj) != *n) Rf_error("column %d of 'X' has the wrong length", j + 1);
+      int gather = rows && Rf_length(cj) != *n;
+      if (gather && Rf_length(cj) < maxrow)
+        Rf_error("column %d of 'X' is shorter than 'rows' needs", j + 1);
+      if (!gather && Rf_length(cj) != *n) Rf_error("column %d of 'X' has the wrong length", j + 1);
+      src[off + j].rows = NULL;
       if (TYPEOF(cj) == REALSXP) { src[off + j].d = REAL(cj); src[off + j].i = NULL; }
       else if (TYPEOF(cj) == INTSXP || TYPEOF(cj) == LGLSXP) {
         src[off + j].d = NULL; src[off + j].i = INTEGER(cj);
       } else Rf_error("column %d of 'X' is not numeric", j + 1);
+      if (gather) src[off + j].rows = rows;
     }
     return ncol;
   }
@@ -636,6 +650,7 @@ static int columns_of(SEXP X, int *n, sd_src *src, int off)
     for (int j = 0; j < ncol; j++) {
       src[off + j].d = REAL(X) + (size_t) j * nr;
       src[off + j].i = NULL;
+      src[off + j].rows = NULL;
     }
     return ncol;
   }
@@ -676,7 +691,7 @@ SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
   check_fes(fes, nlev);
   int ncol = ncol_of(X), n = -1;
   sd_src *src = (sd_src *) R_alloc(ncol > 0 ? ncol : 1, sizeof(sd_src));
-  columns_of(X, &n, src, 0);
+  columns_of(X, &n, src, 0, NULL, 0);
   if (n < 0) n = 0;
   SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, ncol));
   sd_hugepages(REAL(out), sizeof(double) * (size_t) n * ncol);
@@ -694,22 +709,35 @@ SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
 }
 
 /* The outcome y and the regressors X (a named list of numeric columns, or a
- * double matrix) demeaned with one shared setup, as list(y = vector,
+ * double matrix) demeaned with one shared setup. With rows (1-based, or
+ * NULL), columns longer than rows are read at those rows (no subset copies
+ * in R); the others must have one value per row. Returns list(y = vector,
  * X = n x p matrix with the names of X as column names, ss = 2 x (1 + p)
  * sums of squares before and after (y first), converged). The results carry
  * no other attributes: R code can use them as they are, without the copy
  * that changing the attributes of a large object may cost. */
 SEXP sd_demean_yx(SEXP y, SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol,
-                  SEXP maxit, SEXP nthreads)
+                  SEXP maxit, SEXP nthreads, SEXP rows)
 {
   check_fes(fes, nlev);
   if (TYPEOF(y) != REALSXP && TYPEOF(y) != INTSXP && TYPEOF(y) != LGLSXP)
     Rf_error("'y' must be numeric");
-  int p = ncol_of(X), n = Rf_length(y);
+  if (!Rf_isNull(rows) && TYPEOF(rows) != INTSXP) Rf_error("'rows' must be NULL or integer");
+  const int *r = Rf_isNull(rows) ? NULL : INTEGER(rows);
+  int p = ncol_of(X), n = r ? Rf_length(rows) : Rf_length(y), maxrow = 0;
+  if (r) for (int i = 0; i < n; i++) {
+    if (r[i] < 1 || r[i] == NA_INTEGER) Rf_error("'rows' must hold positive row numbers");
+    if (r[i] > maxrow) maxrow = r[i];
+  }
   sd_src *src = (sd_src *) R_alloc((size_t) p + 1, sizeof(sd_src));
   if (TYPEOF(y) == REALSXP) { src[0].d = REAL(y); src[0].i = NULL; }
   else { src[0].d = NULL; src[0].i = INTEGER(y); }
-  columns_of(X, &n, src, 1);
+  src[0].rows = NULL;
+  if (r && Rf_length(y) != n) {
+    if (Rf_length(y) < maxrow) Rf_error("'y' is shorter than 'rows' needs");
+    src[0].rows = r;
+  } else if (Rf_length(y) != n) Rf_error("'y' must have one value per row");
+  columns_of(X, &n, src, 1, r, maxrow);
   SEXP yd = PROTECT(Rf_allocVector(REALSXP, n));
   SEXP Xd = PROTECT(Rf_allocMatrix(REALSXP, n, p));
   sd_hugepages(REAL(yd), sizeof(double) * (size_t) n);

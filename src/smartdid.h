@@ -34,7 +34,7 @@ typedef struct {
 int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
                    int maxit, int nthreads);
 SEXP sd_demean_yx(SEXP y, SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol,
-                  SEXP maxit, SEXP nthreads);
+                  SEXP maxit, SEXP nthreads, SEXP rows);
 int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
                       int maxit, int nthreads);
 SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
