@@ -494,7 +494,7 @@ static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
   if (bal) {
     int N = fe->nlev[0], T = fe->nlev[1];
     double *scr = (double *) R_alloc((size_t) nthreads * (N + T), sizeof(double));
-#pragma omp parallel for num_threads(nthreads) schedule(static)
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (int j = 0; j < ncol; j++) {
       int th = sd_thread_id();
       double *s = scr + (size_t) th * (N + T);
@@ -512,7 +512,7 @@ static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
   if (k == 2 && twoway_setup(fe, &tw)) {
     size_t len = (size_t) tw.N + tw.T;
     double *scr = (double *) R_alloc((size_t) nthreads * len, sizeof(double));
-#pragma omp parallel for num_threads(nthreads) schedule(static)
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (int j = 0; j < ncol; j++) {
       int th = sd_thread_id();
       load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
