@@ -102,10 +102,15 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
   check_numeric_column(data, outcome, "formula")
   rhs_vars <- all.vars(formula[[3]])
   check_column(data, rhs_vars, "formula")
-  tt <- stats::terms(formula)   # once: terms() is slow next to a small fit
-  if (!is.null(attr(tt, "offset"))) {
-    sd_stop("'formula' has an offset(), which smartdid() does not fit; subtract ",
-            "it from the outcome first")
+  # a sum of column names needs no terms() (slow next to a small fit)
+  labels <- sum_of_names(formula[[3]])
+  if (is.null(labels)) {
+    tt <- stats::terms(formula)
+    if (!is.null(attr(tt, "offset"))) {
+      sd_stop("'formula' has an offset(), which smartdid() does not fit; subtract ",
+              "it from the outcome first")
+    }
+    labels <- unbacktick(attr(tt, "term.labels"))
   }
   if (!is.character(vcov) || length(vcov) != 1L ||
       !vcov %in% c("cluster", "hc1", "iid")) {
@@ -117,7 +122,8 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
     }
     check_column(data, cluster, "cluster")
     for (v in cluster) {
-      if (all(is.na(.subset2(data, v)))) {
+      x <- .subset2(data, v)
+      if (anyNA(x) && all(is.na(x))) {
         sd_stop("'cluster' column '", v, "' is entirely NA; choose another ",
                 "cluster variable")
       }
@@ -140,10 +146,23 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
             "interactions such as \"province^year\"")
   }
   if (!inherits(ssc, "smartdid_ssc")) sd_stop("'ssc' must come from ssc_rules()")
-  labels <- unbacktick(attr(tt, "term.labels"))
   list(formula = formula, outcome = outcome, rhs = rhs_vars,
        vars = unique(c(outcome, rhs_vars)), cluster = cluster, vcov = vcov,
        ssc = ssc, labels = labels, plain = is_plain_rhs(labels, data))
+}
+
+# The term labels of a right side that is `1` or a sum of column names
+# (x1 + x2 + ...), as terms() would give them; NULL for anything else.
+sum_of_names <- function(rhs) {
+  if (is.name(rhs)) return(as.character(rhs))
+  if (is.numeric(rhs) && identical(as.vector(rhs), 1)) return(character())
+  if (is.call(rhs) && length(rhs) == 3L && identical(rhs[[1L]], quote(`+`))) {
+    a <- sum_of_names(rhs[[2L]])
+    b <- if (!is.null(a)) sum_of_names(rhs[[3L]])
+    if (is.null(b) || (length(a) && !length(b)) || (!length(a) && length(b))) return(NULL)
+    return(unique(c(a, b)))
+  }
+  NULL
 }
 
 # Term labels without the backticks that non-syntactic names carry.

@@ -32,7 +32,7 @@ check_column <- function(data, col, arg, data_arg = "data") {
 }
 
 check_numeric_column <- function(data, col, arg) {
-  x <- data[[col]]
+  x <- .subset2(data, col)
   if (!(is.numeric(x) || is.logical(x))) {
     sd_stop("'", arg, "' column '", col, "' must be numeric, not ", class(x)[1],
             "; convert it with as.numeric()")

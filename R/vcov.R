@@ -49,15 +49,23 @@ format_ssc <- function(x) {
 
 # Is each fixed effect nested in at least one cluster variable?
 fe_nested <- function(fe, fe_nlev, clusters) {
-  vapply(seq_along(fe), function(f) {
-    any(vapply(clusters, function(cl) {
+  out <- logical(length(fe))
+  for (f in seq_along(fe)) {
+    for (cl in clusters) {
+      if (identical(cl, fe[[f]])) {
+        out[f] <- TRUE
+        break
+      }
       # a nested effect has at least as many levels as there are clusters
-      if (fe_nlev[f] < max(cl)) return(FALSE)
-      if (identical(cl, fe[[f]])) return(TRUE)
+      if (fe_nlev[f] < max(cl)) next
       first <- match(seq_len(fe_nlev[f]), fe[[f]])
-      all(cl == cl[first][fe[[f]]])
-    }, TRUE))
-  }, TRUE)
+      if (all(cl == cl[first][fe[[f]]])) {
+        out[f] <- TRUE
+        break
+      }
+    }
+  }
+  out
 }
 
 # Number of parameters: regressors plus free fixed-effect levels (one level

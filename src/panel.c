@@ -77,11 +77,10 @@ static int all_finite(const double *x, int n)
 {
   for (int lo = 0; lo < n; lo += 4096) {
     int hi = n - lo < 4096 ? n : lo + 4096;
-    double s0 = 0, s1 = 0;
-    int i = lo;
-    for (; i + 1 < hi; i += 2) { s0 += x[i] - x[i]; s1 += x[i + 1] - x[i + 1]; }
-    for (; i < hi; i++) s0 += x[i] - x[i];
-    if (s0 + s1 != 0) return 0;
+    double s0 = 0;
+#pragma omp simd reduction(+:s0)
+    for (int i = lo; i < hi; i++) s0 += x[i] - x[i];
+    if (s0 != 0) return 0;
   }
   return 1;
 }
