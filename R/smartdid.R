@@ -247,7 +247,11 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
   # regressors the fixed effects absorb: nothing left after demeaning
   absorbed <- ss[2, ] <= 1e-12 * pmax(ss[1, ], .Machine$double.xmin)
   if (any(absorbed)) Xd <- Xd[, !absorbed, drop = FALSE]
-  ols <- .Call(C_sd_ols, Xd, yd, w, 1e-10)
+  # the clustered meat of the first cluster variable comes from the same
+  # pass over the data as the residuals
+  cl1 <- if (spec$vcov == "cluster" && length(panel$cluster)) panel$cluster[[1]]
+  ols <- .Call(C_sd_ols_meat, Xd, yd, w, 1e-10, cl1, panel$cluster_G[1],
+               as.integer(nthreads))
   kept <- which(!absorbed)[ols$keep]
   if (!1L %in% kept) {
     sd_stop("the treatment '", names(X)[1], "' is collinear with the fixed ",
@@ -260,7 +264,8 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
   b <- ols$coefficients[ols$keep]
   names(b) <- colnames(Xd)
   v <- sd_vcov(Xd, ols$residuals, w, bread, spec$vcov, panel$cluster,
-               panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc)
+               panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc,
+               meat1 = if (!is.null(cl1)) ols$meat[ols$keep, ols$keep, drop = FALSE])
   dimnames(v$V) <- list(names(b), names(b))
   # y on the sample, for the weighted total sum of squares
   if (!is.null(rows) && !is.null(w)) y <- as.double(y[rows])

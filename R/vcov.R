@@ -91,7 +91,9 @@ ssc_K <- function(p, fe, fe_nlev, clusters, ssc) {
   K
 }
 
-sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc) {
+# `meat1`: the meat of the first cluster variable when the caller has it.
+sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc,
+                    meat1 = NULL) {
   n <- length(e)
   p <- ncol(Xd)
   K <- ssc_K(p, fe, fe_nlev, if (type == "cluster") clusters, ssc)
@@ -116,7 +118,7 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
   fac <- (if (ssc$adj) (n - 1) / (n - K) else 1) *
     (if (ssc$cluster_adj) G / (G - 1) else 1)
   meat_of <- function(codes, ng) .Call(C_sd_meat_cluster, Xd, e, w, codes, ng)
-  meat <- meat_of(clusters[[1]], cluster_G[[1]])
+  meat <- if (is.null(meat1)) meat_of(clusters[[1]], cluster_G[[1]]) else meat1
   if (length(clusters) == 2L) {
     both <- group_codes(paste(clusters[[1]], clusters[[2]]))
     meat <- meat + meat_of(clusters[[2]], cluster_G[[2]]) -

@@ -5,6 +5,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_demean",       (DL_FUNC) &sd_demean,       7},
   {"sd_demean_yx",    (DL_FUNC) &sd_demean_yx,    9},
   {"sd_ols",          (DL_FUNC) &sd_ols,          4},
+  {"sd_ols_meat",     (DL_FUNC) &sd_ols_meat,     7},
   {"sd_meat_cluster", (DL_FUNC) &sd_meat_cluster, 5},
   {"sd_meat_hc",      (DL_FUNC) &sd_meat_hc,      3},
   {"sd_first_duplicate", (DL_FUNC) &sd_first_duplicate, 4},

@@ -49,6 +49,7 @@ void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe);
 /* ols.c */
 int sd_chol_inverse(double *a, int p, double tol, int *keep);
 SEXP sd_ols(SEXP X, SEXP y, SEXP w, SEXP tol);
+SEXP sd_ols_meat(SEXP X, SEXP y, SEXP w, SEXP tol, SEXP cl, SEXP G, SEXP nthreads);
 void sd_cross_products(const double *x, const double *y, const double *w,
                        int n, int p, double *xtx, double *xty);
 
