@@ -95,9 +95,9 @@ static int is_balanced(const sd_fe *fe)
   if (by_ba) return 3;
   unsigned char *seen = (unsigned char *) R_alloc(fe->n, 1);
   memset(seen, 0, fe->n);
-  int T = fe->nlev[1];
+  int T = fe->nlev[1], B = fe->base;
   for (int i = 0; i < fe->n; i++) {
-    size_t cell = (size_t) a[i] * T + b[i];
+    size_t cell = (size_t) (a[i] - B) * T + (b[i] - B);
     if (seen[cell]) return 0;
     seen[cell] = 1;
   }
@@ -156,11 +156,13 @@ static void grid_column(int M, int L, double *x, const double *src,
 /* One column of a balanced panel: x - unit mean - period mean + grand mean.
  * With src, the values are read from src and written to x in the first pass
  * (the copy costs no pass of its own); ss[0] gets their sum of squares about
- * their mean and ss[1] that of the result (when ss is not NULL). */
+ * their mean and ss[1] that of the result (when ss is not NULL). su and st
+ * have N + base and T + base slots (codes index them directly; with base 1
+ * slot 0 stays 0 and unused). */
 static void balanced_column(const sd_fe *fe, double *x, const double *src,
                             double *su, double *st, double *ss)
 {
-  int n = fe->n, N = fe->nlev[0], T = fe->nlev[1];
+  int n = fe->n, B = fe->base, N = fe->nlev[0] + B, T = fe->nlev[1] + B;
   const int *a = fe->code[0], *b = fe->code[1];
   memset(su, 0, sizeof(double) * N);
   memset(st, 0, sizeof(double) * T);
@@ -185,8 +187,8 @@ static void balanced_column(const sd_fe *fe, double *x, const double *src,
   double tot = 0;   /* the grand total from the period totals: no long chain */
   for (int t = 0; t < T; t++) tot += st[t];
   double gm = tot / n;
-  for (int g = 0; g < N; g++) su[g] /= T;
-  for (int t = 0; t < T; t++) st[t] = st[t] / N - gm;   /* fold the grand mean */
+  for (int g = 0; g < N; g++) su[g] /= fe->nlev[1];
+  for (int t = 0; t < T; t++) st[t] = st[t] / fe->nlev[0] - gm;   /* fold the grand mean */
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   int i = 0;
   for (; i + 3 < n; i += 4) {
@@ -493,19 +495,36 @@ static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
   int bal = k == 2 ? is_balanced(fe) : 0;
   if (bal) {
     int N = fe->nlev[0], T = fe->nlev[1];
-    double *scr = (double *) R_alloc((size_t) nthreads * (N + T), sizeof(double));
+    size_t len = (size_t) N + T + 2;
+    double *scr = (double *) R_alloc((size_t) nthreads * len, sizeof(double));
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (int j = 0; j < ncol; j++) {
       int th = sd_thread_id();
-      double *s = scr + (size_t) th * (N + T);
+      double *s = scr + (size_t) th * len;
       const double *from = NULL;
       if (src && (src[j].i || src[j].rows)) load_column(cols[j], src + j, n, NULL);
       else if (src) from = src[j].d;
       if (bal == 2) grid_column(N, T, cols[j], from, s, s + N, SD_SS0(j));
       else if (bal == 3) grid_column(T, N, cols[j], from, s, s + T, SD_SS0(j));
-      else balanced_column(fe, cols[j], from, s, s + N, SD_SS0(j));
+      else balanced_column(fe, cols[j], from, s, s + N + 1, SD_SS0(j));
     }
     return 0;
+  }
+
+  /* the other strategies index their arrays by 0-based codes */
+  sd_fe fe0;
+  if (fe->base != 0) {
+    const int **c0 = (const int **) R_alloc(k, sizeof(int *));
+    for (int f = 0; f < k; f++) {
+      int *cf = (int *) R_alloc(n, sizeof(int));
+      const int *src1 = fe->code[f];
+      for (int i = 0; i < n; i++) cf[i] = src1[i] - fe->base;
+      c0[f] = cf;
+    }
+    fe0 = *fe;
+    fe0.code = c0;
+    fe0.base = 0;
+    fe = &fe0;
   }
 
   sd_twoway tw;
@@ -611,6 +630,32 @@ void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
   fe->code = code;
   fe->nlev = lev;
   fe->w = Rf_isNull(w) ? NULL : REAL(w);
+  fe->base = 0;
+}
+
+/* The same with R's 1-based codes read in place (checked, not copied). */
+static void fe_from_r_1based(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
+{
+  int k = Rf_length(fes);
+  fe->n = n;
+  fe->k = k;
+  const int **code = (const int **) R_alloc(k > 0 ? k : 1, sizeof(int *));
+  int *lev = (int *) R_alloc(k > 0 ? k : 1, sizeof(int));
+  for (int f = 0; f < k; f++) {
+    SEXP cf = VECTOR_ELT(fes, f);
+    if (TYPEOF(cf) != INTSXP || XLENGTH(cf) != n)
+      Rf_error("fixed effect %d must be an integer vector of length %d", f + 1, n);
+    lev[f] = INTEGER(nlev)[f];
+    const int *src = INTEGER(cf);
+    int bad = 0, L = lev[f];
+    for (int i = 0; i < n; i++) bad |= src[i] < 1 || src[i] > L;
+    if (bad) Rf_error("fixed effect %d has a code outside 1..%d", f + 1, lev[f]);
+    code[f] = src;
+  }
+  fe->code = code;
+  fe->nlev = lev;
+  fe->w = Rf_isNull(w) ? NULL : REAL(w);
+  fe->base = 1;
 }
 
 static void check_fes(SEXP fes, SEXP nlev)
@@ -675,7 +720,7 @@ static int demean_sources(const sd_src *src, double *const *cols, int total,
   if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
     Rf_error("'w' must be NULL or a double vector of length %d", n);
   sd_fe fe;
-  sd_fe_from_r(fes, nlev, w, n, &fe);
+  fe_from_r_1based(fes, nlev, w, n, &fe);
   int nt = sd_nthreads(nthreads, (int) fmin((double) n * total, 2e9));
   return demean_core(&fe, src, cols, total, Rf_asReal(tol), Rf_asInteger(maxit),
                      nt, ss);

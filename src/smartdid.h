@@ -21,13 +21,16 @@ static inline int sd_thread_id(void)
 #endif
 }
 
-/* A fixed-effect structure: k groupings of n rows, codes 0-based. */
+/* A fixed-effect structure: k groupings of n rows. sd_fe_from_r() gives
+ * 0-based codes (base 0); the demeaning of smartdid() itself reads R's
+ * 1-based codes in place (base 1), without copying them. */
 typedef struct {
   int n;          /* rows */
   int k;          /* number of fixed effects */
-  const int **code;   /* code[f][i] in 0..nlev[f]-1 */
+  const int **code;   /* code[f][i] in base..nlev[f]-1+base */
   const int *nlev;    /* levels per fixed effect */
   const double *w;    /* weights or NULL */
+  int base;           /* 0 (sd_fe_from_r) or 1 */
 } sd_fe;
 
 /* demean.c */
