@@ -43,6 +43,26 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
 SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
                SEXP nthreads);
 
+/* twoway.c: unit and period effects (codes 0-based unless noted) */
+typedef struct {
+  int u, t;            /* which fixed effect is concentrated out (u), solved (t) */
+  int N, T;
+  double *Wu, *Wt;     /* weight totals */
+  double *invWu;       /* 1 / Wu */
+  int *pstart, *pt;    /* per unit: its distinct periods ... */
+  double *pw;          /* ... and the weight it has in each */
+  double *L;           /* Cholesky factor of the (T-1)x(T-1) system */
+} sd_twoway;
+
+int sd_is_balanced(const sd_fe *fe);
+void sd_grid_column(int M, int L, double *x, const double *src, double *so,
+                    double *si, double *ss);
+void sd_balanced_column(const sd_fe *fe, double *x, const double *src,
+                        double *su, double *st, double *ss);
+int sd_twoway_setup(const sd_fe *fe, sd_twoway *tw);
+void sd_twoway_column(const sd_fe *fe, const sd_twoway *tw, double *x,
+                      double *scratch, double *ss_after);
+
 /* Hint that a large fresh block be backed by huge pages (Linux). */
 void sd_hugepages(void *p, size_t bytes);
 
