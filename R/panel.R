@@ -64,30 +64,6 @@ fe_codes <- function(data, spec) {
   out
 }
 
-# Iteratively drop rows that are alone in a level of any fixed effect.
-# Iteratively drop rows that are alone in a level of any fixed effect.
-# `codes` are code_groups() results on the same rows; their counts decide at
-# once whether there is anything to do.
-drop_singletons <- function(codes, keep = NULL) {
-  if (!any(vapply(codes, function(g) any(g$counts == 1L), TRUE))) {
-    return(list(keep = keep, dropped = 0L))
-  }
-  if (is.null(keep)) keep <- rep(TRUE, length(codes[[1]]$code))
-  dropped <- 0L
-  repeat {
-    single <- rep(FALSE, length(keep))
-    for (g in codes) {
-      cnt <- tabulate(g$code[keep], nbins = length(g$counts))
-      if (any(cnt == 1L)) single <- single | (keep & cnt[g$code] == 1L)
-    }
-    k <- sum(single)
-    if (k == 0L) break
-    dropped <- dropped + k
-    keep <- keep & !single
-  }
-  list(keep = keep, dropped = dropped)
-}
-
 dropped_table <- function(...) {
   x <- c(...)
   structure(list(reason = names(x), rows = as.integer(x)), class = "data.frame",
@@ -110,7 +86,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   n <- nrow(data)
   tr <- build_treatment(data, time, treat, cohort)
-  in_subset <- subset_mask(data, subset)
+  in_subset <- if (is.null(subset)) TRUE else subset_mask(data, subset)
 
   # complete, finite rows on every role
   fe_raw <- lapply(fe, fe_codes, data = data)
@@ -122,13 +98,29 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   }
   roles <- c(list(.subset2(data, id), .subset2(data, time), tr$d), lapply(vars, function(v) .subset2(data, v)),
              lapply(cluster, function(v) .subset2(data, v)), fe_raw, list(w))
-  ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)
+  # the usual case in C: all rows complete, unit and period ids whole
+  # numbers, no duplicate, d both 0 and 1 (then only singletons may drop)
+  fast <- if (is.null(subset) && is.null(weights) && !length(fe))
+    .Call(C_sd_panel_fast, roles[[1]], roles[[2]], roles, tr$d)
+  if (!is.null(fast)) {
+    s <- if (singletons && fast[[5]]) .Call(C_sd_singletons, fast[c(1L, 3L)], c(fast[[2]], fast[[4]]))
+    if (is.null(s)) {
+      return(panel_result(n, tr, fe = fast[c(1L, 3L)], fe_nlev = c(fast[[2]], fast[[4]]),
+                          rows = NULL, data = data, id = id, time = time,
+                          cluster = cluster, w = NULL, fe_names = fe,
+                          dropped = c(0L, 0L, 0L, 0L)))
+    }
+    return(panel_sample(n, tr, treat, s$codes, s$nlev, s$rows, data, id, time,
+                        cluster, NULL, fe, c(0L, 0L, 0L, s$dropped)))
+  }
+  ok <- complete_rows(roles[!vapply(roles, is.null, TRUE)], n)  # NULL: all rows
   if (is.null(subset) && is.null(weights)) {
     n_subset <- 0L
-    n_na <- n - sum(ok)
+    n_na <- if (is.null(ok)) 0L else n - sum(ok)
     zero_w <- 0L
     keep <- ok
   } else {
+    if (is.null(ok)) ok <- TRUE
     n_subset <- sum(!in_subset)
     n_na <- sum(in_subset & !ok)
     zero_w <- sum(in_subset & ok & !positive)
@@ -137,57 +129,88 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
 
   # codes on the complete rows; singletons dropped from there
   raw <- c(list(.subset2(data, id), .subset2(data, time)), fe_raw)
-  rows <- if (all(keep)) NULL else which(keep)
+  rows <- if (is.null(keep) || all(keep)) NULL else which(keep)
   on_rows <- function(x) if (is.null(rows)) x else x[rows]
   coded <- lapply(raw, function(x) code_groups(on_rows(x)))
   check_duplicates(coded, rows, data, id, time)
-  n_single <- 0L
-  if (singletons && length(coded[[1]]$code)) {
-    s <- drop_singletons(coded)
-    n_single <- s$dropped
-    if (n_single > 0L) {
-      rows <- if (is.null(rows)) which(s$keep) else rows[s$keep]
-      coded <- lapply(raw, function(x) code_groups(x[rows]))
-    }
-  }
-  obs <- if (is.null(rows)) seq_len(n) else rows
-  if (length(obs) == 0L) no_rows_error(n, n_na, n_subset, zero_w, n_single)
   fe_used <- lapply(coded, function(g) g$code)
   fe_nlev <- vapply(coded, function(g) length(g$levels), 1L)
-  d <- on_rows(tr$d)
-  r <- c(min(d), max(d))
-  if (r[2] == 0) {
+  n_single <- 0L
+  if (singletons && length(fe_used[[1]])) {
+    s <- .Call(C_sd_singletons, fe_used, fe_nlev)   # NULL: no singletons
+    if (!is.null(s)) {
+      n_single <- s$dropped
+      rows <- if (is.null(rows)) s$rows else rows[s$rows]
+      fe_used <- s$codes
+      fe_nlev <- s$nlev
+    }
+  }
+  panel_sample(n, tr, treat, fe_used, fe_nlev, rows, data, id, time, cluster, w,
+               fe, c(n_subset, n_na, zero_w, n_single))
+}
+
+# The checks on the final sample (`rows` of `data`, NULL for all), then
+# panel_result(). `dropped`: rows outside subset, incomplete, of zero
+# weight, singletons.
+panel_sample <- function(n, tr, treat, fe, fe_nlev, rows, data, id, time,
+                         cluster, w, fe_names, dropped) {
+  if (!is.null(rows) && length(rows) == 0L) {
+    no_rows_error(n, dropped[2], dropped[1], dropped[3], dropped[4])
+  }
+  d <- if (is.null(rows)) tr$d else tr$d[rows]
+  has <- .Call(C_sd_has01, d)   # the sample's d is complete and 0/1
+  if (!has[2]) {
     sd_stop("no treated observations in the estimation sample: check '",
             if (is.null(treat)) "cohort" else "treat", "'")
   }
-  if (r[1] == 1) {
+  if (!has[1]) {
     sd_stop("no untreated observations in the estimation sample: a ",
             "difference-in-differences needs a comparison")
   }
-  cl_codes <- lapply(cluster, function(cl) {
-    if (identical(cl, id)) fe_used[[1]] else code_groups(on_rows(.subset2(data, cl)))$code
-  })
-  names(cl_codes) <- cluster
-  list(obs = obs, n_input = n, d = d, treat_name = tr$name,
-       cohort = if (is.null(tr$cohort)) NULL else on_rows(tr$cohort),
-       fe = fe_used, fe_nlev = fe_nlev, fe_names = c(id, time, fe),
-       cluster = cl_codes,
-       cluster_G = vapply(cl_codes, function(cd) max(cd), 1L),
-       weights = if (is.null(w)) NULL else as.double(on_rows(w)),
-       dropped = dropped_table(`outside subset` = n_subset,
-                               `missing or non-finite value` = n_na,
-                               `zero weight` = zero_w,
-                               singleton = n_single))
+  panel_result(n, tr, fe = fe, fe_nlev = fe_nlev, rows = rows, data = data,
+               id = id, time = time, cluster = cluster, w = w,
+               fe_names = fe_names, dropped = dropped, d = d)
 }
 
-# TRUE where every column is finite (numbers) or not NA (other types).
+# What sd_panel() returns, from the codes of the fixed effects on the sample
+# (`rows` of `data`, NULL for all of them).
+panel_result <- function(n, tr, fe, fe_nlev, rows, data, id, time, cluster, w,
+                         fe_names, dropped, d = on_rows(tr$d)) {
+  on_rows <- function(x) if (is.null(rows)) x else x[rows]
+  cl_codes <- cl_G <- vector("list", length(cluster))
+  for (k in seq_along(cluster)) {
+    if (identical(cluster[k], id)) {
+      cl_codes[[k]] <- fe[[1]]
+      cl_G[[k]] <- fe_nlev[1]
+    } else {
+      g <- code_groups(on_rows(.subset2(data, cluster[k])))
+      cl_codes[[k]] <- g$code
+      cl_G[[k]] <- length(g$levels)
+    }
+  }
+  names(cl_codes) <- cluster
+  list(obs = if (is.null(rows)) seq_len(n) else rows, n_input = n,
+       d = d, treat_name = tr$name,
+       cohort = if (is.null(tr$cohort)) NULL else on_rows(tr$cohort),
+       fe = fe, fe_nlev = fe_nlev, fe_names = c(id, time, fe_names),
+       cluster = cl_codes,
+       cluster_G = if (length(cluster)) stats::setNames(unlist(cl_G), cluster) else integer(),
+       weights = if (is.null(w)) NULL else as.double(on_rows(w)),
+       dropped = dropped_table(`outside subset` = dropped[1],
+                               `missing or non-finite value` = dropped[2],
+                               `zero weight` = dropped[3],
+                               singleton = dropped[4]))
+}
+
+# TRUE where every column is finite (numbers) or not NA (other types); NULL
+# when that holds for every row.
 complete_rows <- function(cols, n) {
   plain <- vapply(cols, function(x) is.atomic(x) && typeof(x) %in%
                     c("double", "integer", "logical", "character", "complex"), TRUE)
   if (all(plain)) return(.Call(C_sd_complete_rows, cols, n))
   ok <- rep(TRUE, n)
   for (x in cols) ok <- ok & if (is.numeric(x)) is.finite(x) else !is.na(x)
-  ok
+  if (all(ok)) NULL else ok
 }
 
 no_rows_error <- function(n, n_na, n_subset, zero_w, n_single) {

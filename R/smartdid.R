@@ -73,8 +73,8 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   spec <- sd_spec(formula, data, id, time, cluster, vcov, weights, fe, ssc)
   panel <- sd_panel(data, id, time, treat, cohort, spec$vars, spec$cluster,
                     weights, fe, subset, singletons = singletons)
-  design <- sd_design(data, panel, spec)
-  est <- sd_estimate(design$y, design$X, panel, spec, nthreads)
+  design <- sd_design(data, panel, spec, gather = TRUE)
+  est <- sd_estimate(design$y, design$X, panel, spec, nthreads, rows = design$rows)
   fit <- sd_build_fit(est, design, panel, spec)
   fit$call <- cl
   fit$args <- list(formula = formula, id = id, time = time, treat = treat,
@@ -102,9 +102,15 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
   check_numeric_column(data, outcome, "formula")
   rhs_vars <- all.vars(formula[[3]])
   check_column(data, rhs_vars, "formula")
-  if (!is.null(attr(stats::terms(formula), "offset"))) {
-    sd_stop("'formula' has an offset(), which smartdid() does not fit; subtract ",
-            "it from the outcome first")
+  # a sum of column names needs no terms() (slow next to a small fit)
+  labels <- sum_of_names(formula[[3]])
+  if (is.null(labels)) {
+    tt <- stats::terms(formula)
+    if (!is.null(attr(tt, "offset"))) {
+      sd_stop("'formula' has an offset(), which smartdid() does not fit; subtract ",
+              "it from the outcome first")
+    }
+    labels <- unbacktick(attr(tt, "term.labels"))
   }
   if (!is.character(vcov) || length(vcov) != 1L ||
       !vcov %in% c("cluster", "hc1", "iid")) {
@@ -116,7 +122,8 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
     }
     check_column(data, cluster, "cluster")
     for (v in cluster) {
-      if (all(is.na(.subset2(data, v)))) {
+      x <- .subset2(data, v)
+      if (anyNA(x) && all(is.na(x))) {
         sd_stop("'cluster' column '", v, "' is entirely NA; choose another ",
                 "cluster variable")
       }
@@ -141,35 +148,67 @@ sd_spec <- function(formula, data, id, time, cluster, vcov, weights, fe, ssc) {
   if (!inherits(ssc, "smartdid_ssc")) sd_stop("'ssc' must come from ssc_rules()")
   list(formula = formula, outcome = outcome, rhs = rhs_vars,
        vars = unique(c(outcome, rhs_vars)), cluster = cluster, vcov = vcov,
-       ssc = ssc, plain = is_plain_rhs(formula, data))
+       ssc = ssc, labels = labels, plain = is_plain_rhs(labels, data))
+}
+
+# The term labels of a right side that is `1` or a sum of column names
+# (x1 + x2 + ...), as terms() would give them; NULL for anything else.
+sum_of_names <- function(rhs) {
+  if (is.name(rhs)) return(as.character(rhs))
+  if (is.numeric(rhs) && identical(as.vector(rhs), 1)) return(character())
+  if (is.call(rhs) && length(rhs) == 3L && identical(rhs[[1L]], quote(`+`))) {
+    a <- sum_of_names(rhs[[2L]])
+    b <- if (!is.null(a)) sum_of_names(rhs[[3L]])
+    if (is.null(b) || (length(a) && !length(b)) || (!length(a) && length(b))) return(NULL)
+    return(unique(c(a, b)))
+  }
+  NULL
 }
 
 # Term labels without the backticks that non-syntactic names carry.
-unbacktick <- function(x) sub("^`(.*)`$", "\\1", x)
+unbacktick <- function(x) {
+  if (!any(startsWith(x, "`"))) return(x)
+  sub("^`(.*)`$", "\\1", x)
+}
 
-# TRUE when the right side is a sum of numeric columns (a fast path that
-# skips model.matrix).
-is_plain_rhs <- function(formula, data) {
-  labs <- unbacktick(attr(stats::terms(formula), "term.labels"))
-  length(labs) == 0L ||
-    (all(labs %in% names(data)) &&
-       all(vapply(labs, function(v) is.numeric(.subset2(data, v)) || is.logical(.subset2(data, v)), TRUE)))
+# TRUE when the right side (its term labels) is a sum of numeric columns (a
+# fast path that skips model.matrix).
+is_plain_rhs <- function(labels, data) {
+  if (!length(labels)) return(TRUE)
+  if (!all(labels %in% names(data))) return(FALSE)
+  for (v in labels) {
+    x <- .subset2(data, v)
+    if (!is.numeric(x) && !is.logical(x)) return(FALSE)
+  }
+  TRUE
 }
 
 # Outcome and regressor columns (treatment first) on the estimation sample.
-sd_design <- function(data, panel, spec) {
+# With `gather`, plain numeric columns are returned whole with the sample's
+# rows in `rows` (NULL when every row is used): the C engine reads them at
+# those rows, so R makes no subset copies of them.
+sd_design <- function(data, panel, spec, gather = FALSE) {
   obs <- panel$obs
   full <- length(obs) == nrow(data)
   pick <- function(v) {
     x <- .subset2(data, v)
     if (full) x else x[obs]
   }
-  y <- as.double(pick(spec$outcome))
+  rows <- NULL
   if (spec$plain) {
-    labs <- unbacktick(attr(stats::terms(spec$formula), "term.labels"))
-    X <- lapply(labs, function(v) as.double(pick(v)))
+    labs <- spec$labels
+    if (gather) {
+      # whole columns (the engine reads integers and logicals as numbers)
+      y <- .subset2(data, spec$outcome)
+      X <- lapply(labs, function(v) .subset2(data, v))
+      if (!full) rows <- obs
+    } else {
+      y <- as.double(pick(spec$outcome))
+      X <- lapply(labs, function(v) as.double(pick(v)))
+    }
     names(X) <- labs
   } else {
+    y <- as.double(pick(spec$outcome))
     mf <- as.data.frame(lapply(stats::setNames(spec$rhs, spec$rhs), pick),
                         check.names = FALSE)
     mm <- stats::model.matrix(stats::delete.response(stats::terms(spec$formula)), mf)
@@ -182,31 +221,37 @@ sd_design <- function(data, panel, spec) {
             "in 'formula'")
   }
   X <- c(stats::setNames(list(panel$d), panel$treat_name), X)
-  list(y = y, X = X)
+  list(y = y, X = X, rows = rows)
 }
 
 # Demean, solve, and compute the variance: the C engine's one entry in R.
-sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
+sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
+                        rows = NULL) {
   w <- panel$weights
   # the outcome and the regressors are demeaned with one shared setup but
-  # returned apart, so that the regressor matrix reaches the solver as it is
+  # returned apart, so that the regressor matrix reaches the solver as it is;
+  # with `rows`, whole columns are read at those rows
   D <- .Call(C_sd_demean_yx, y, X, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
-             as.integer(nthreads))
-  if (!isTRUE(attr(D$X, "converged"))) {
+             as.integer(nthreads), rows)
+  if (!D$converged) {
     warning("the fixed effects were not absorbed to full precision; results ",
             "may be inaccurate", call. = FALSE)
   }
+  # the C results carry no attributes to change: changing those of a large
+  # object here could cost a copy of it
   yd <- D$y
-  ss_y <- attr(yd, "ss")[, 1]   # sum of squares of y about its mean, and of y~
-  attributes(yd) <- NULL
   Xd <- D$X
-  rm(D)
+  ss <- D$ss
+  ss_y <- ss[, 1L]   # sum of squares of y about its mean, and of y~
+  ss <- ss[, -1L, drop = FALSE]
   # regressors the fixed effects absorb: nothing left after demeaning
-  ss <- attr(Xd, "ss")
   absorbed <- ss[2, ] <= 1e-12 * pmax(ss[1, ], .Machine$double.xmin)
-  attributes(Xd) <- list(dim = dim(Xd))
   if (any(absorbed)) Xd <- Xd[, !absorbed, drop = FALSE]
-  ols <- .Call(C_sd_ols, Xd, yd, w, 1e-10)
+  # the clustered meat of the first cluster variable comes from the same
+  # pass over the data as the residuals
+  cl1 <- if (spec$vcov == "cluster" && length(panel$cluster)) panel$cluster[[1]]
+  ols <- .Call(C_sd_ols_meat, Xd, yd, w, 1e-10, cl1, panel$cluster_G[1],
+               as.integer(nthreads))
   kept <- which(!absorbed)[ols$keep]
   if (!1L %in% kept) {
     sd_stop("the treatment '", names(X)[1], "' is collinear with the fixed ",
@@ -215,13 +260,15 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads()) {
             "adopt in the same period)")
   }
   if (!all(ols$keep)) Xd <- Xd[, ols$keep, drop = FALSE]
-  colnames(Xd) <- names(X)[kept]
   bread <- ols$bread[ols$keep, ols$keep, drop = FALSE]
   b <- ols$coefficients[ols$keep]
   names(b) <- colnames(Xd)
   v <- sd_vcov(Xd, ols$residuals, w, bread, spec$vcov, panel$cluster,
-               panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc)
+               panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc,
+               meat1 = if (!is.null(cl1)) ols$meat[ols$keep, ols$keep, drop = FALSE])
   dimnames(v$V) <- list(names(b), names(b))
+  # y on the sample, for the weighted total sum of squares
+  if (!is.null(rows) && !is.null(w)) y <- as.double(y[rows])
   list(coefficients = b, V = v$V, vinfo = v, residuals = ols$residuals,
        yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y)
 }
@@ -231,7 +278,7 @@ weighted_ss <- function(x, w) {
 }
 
 sd_build_fit <- function(est, design, panel, spec) {
-  n <- length(est$y)
+  n <- length(est$residuals)
   w <- panel$weights
   e <- est$residuals
   ssr <- if (is.null(w)) drop(crossprod(e)) else sum(w * e^2)  # no n-long temporary

@@ -21,7 +21,9 @@ check_string <- function(x, arg, null_ok = FALSE) {
 }
 
 check_column <- function(data, col, arg, data_arg = "data") {
-  miss <- setdiff(col, names(data))
+  nms <- names(data)
+  if (all(col %in% nms)) return(invisible(col))
+  miss <- setdiff(col, nms)
   if (length(miss)) {
     sd_stop("'", arg, "' must name a column of '", data_arg, "': ",
             paste0("'", miss, "'", collapse = ", "), " not found")
@@ -30,7 +32,7 @@ check_column <- function(data, col, arg, data_arg = "data") {
 }
 
 check_numeric_column <- function(data, col, arg) {
-  x <- data[[col]]
+  x <- .subset2(data, col)
   if (!(is.numeric(x) || is.logical(x))) {
     sd_stop("'", arg, "' column '", col, "' must be numeric, not ", class(x)[1],
             "; convert it with as.numeric()")
@@ -87,11 +89,12 @@ check_fit <- function(fit, arg = "fit") {
 # usually are; a vector that already holds the codes 1..k is used as it is.
 code_groups <- function(x) {
   if (is.factor(x)) x <- as.character(x)
-  if (is.numeric(x) && length(x) > 0L && !anyNA(x)) {
-    r <- c(min(x), max(x))
+  # one pass in C: the range of x, or NULL when x is not all whole numbers
+  r <- if (is.numeric(x)) .Call(C_sd_int_range, x)
+  if (!is.null(r)) {
+    if (is.integer(x)) r <- as.integer(r)
     span <- r[2] - r[1] + 1
-    if (is.finite(span) && span <= 4 * length(x) + 1e5 &&
-        (is.integer(x) || all(x == trunc(x)))) {
+    if (is.finite(span) && span <= 4 * length(x) + 1e5) {
       pos <- if (is.integer(x) && r[1] == 1L) x
              else if (is.integer(x)) x - (r[1] - 1L)
              else as.integer(x - (r[1] - 1))

@@ -49,15 +49,23 @@ format_ssc <- function(x) {
 
 # Is each fixed effect nested in at least one cluster variable?
 fe_nested <- function(fe, fe_nlev, clusters) {
-  vapply(seq_along(fe), function(f) {
-    any(vapply(clusters, function(cl) {
+  out <- logical(length(fe))
+  for (f in seq_along(fe)) {
+    for (cl in clusters) {
+      if (identical(cl, fe[[f]])) {
+        out[f] <- TRUE
+        break
+      }
       # a nested effect has at least as many levels as there are clusters
-      if (fe_nlev[f] < max(cl)) return(FALSE)
-      if (identical(cl, fe[[f]])) return(TRUE)
+      if (fe_nlev[f] < max(cl)) next
       first <- match(seq_len(fe_nlev[f]), fe[[f]])
-      all(cl == cl[first][fe[[f]]])
-    }, TRUE))
-  }, TRUE)
+      if (all(cl == cl[first][fe[[f]]])) {
+        out[f] <- TRUE
+        break
+      }
+    }
+  }
+  out
 }
 
 # Number of parameters: regressors plus free fixed-effect levels (one level
@@ -83,7 +91,9 @@ ssc_K <- function(p, fe, fe_nlev, clusters, ssc) {
   K
 }
 
-sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc) {
+# `meat1`: the meat of the first cluster variable when the caller has it.
+sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc,
+                    meat1 = NULL) {
   n <- length(e)
   p <- ncol(Xd)
   K <- ssc_K(p, fe, fe_nlev, if (type == "cluster") clusters, ssc)
@@ -108,7 +118,7 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
   fac <- (if (ssc$adj) (n - 1) / (n - K) else 1) *
     (if (ssc$cluster_adj) G / (G - 1) else 1)
   meat_of <- function(codes, ng) .Call(C_sd_meat_cluster, Xd, e, w, codes, ng)
-  meat <- meat_of(clusters[[1]], cluster_G[[1]])
+  meat <- if (is.null(meat1)) meat_of(clusters[[1]], cluster_G[[1]]) else meat1
   if (length(clusters) == 2L) {
     both <- group_codes(paste(clusters[[1]], clusters[[2]]))
     meat <- meat + meat_of(clusters[[2]], cluster_G[[2]]) -

@@ -9,12 +9,16 @@
  *    factorised once (no iteration, exact to rounding);
  *  - three or more fixed effects, or a disconnected two-way panel:
  *    alternating projections with Irons-Tuck acceleration.
+ * The two-way kernels are in twoway.c; the driver, the loading of columns
+ * (with their sums of squares) and the R entry points are here.
  */
 #include "smartdid.h"
 #include <math.h>
 #include <string.h>
-
-#define SD_MAX_EXACT_LEVELS 2000
+#include <stdint.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 int sd_nthreads(SEXP nthreads, int work)
 {
@@ -27,6 +31,24 @@ int sd_nthreads(SEXP nthreads, int work)
   nt = 1;
 #endif
   return nt;
+}
+
+/* Ask the kernel to back a large fresh block with huge pages (Linux with
+ * transparent huge pages in "madvise" mode): writing a fresh n x p result
+ * otherwise costs one page fault per 4 kB, which at millions of rows takes
+ * about as long as the demeaning itself. A hint only: nothing changes when
+ * it is not honoured. */
+void sd_hugepages(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t huge = (uintptr_t) 1 << 21;
+  if (bytes < 2 * huge) return;
+  uintptr_t lo = ((uintptr_t) p + huge - 1) & ~(huge - 1);
+  uintptr_t hi = ((uintptr_t) p + bytes) & ~(huge - 1);
+  if (hi > lo) madvise((void *) lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void) p; (void) bytes;
+#endif
 }
 
 /* ---- helpers on one fixed effect --------------------------------------- */
@@ -48,194 +70,6 @@ static void sweep_one(double *x, const int *code, int nlev, const double *w,
   else   for (int i = 0; i < n; i++) sum[code[i]] += x[i];
   for (int g = 0; g < nlev; g++) if (tot[g] > 0) sum[g] /= tot[g];
   for (int i = 0; i < n; i++) x[i] -= sum[code[i]];
-}
-
-/* ---- balanced two-way closed form -------------------------------------- */
-
-static int is_balanced(const sd_fe *fe)
-{
-  if (fe->k != 2 || fe->w) return 0;
-  double cells = (double) fe->nlev[0] * fe->nlev[1];
-  if (cells != (double) fe->n) return 0;
-  unsigned char *seen = (unsigned char *) R_alloc(fe->n, 1);
-  memset(seen, 0, fe->n);
-  const int *a = fe->code[0], *b = fe->code[1];
-  int T = fe->nlev[1];
-  for (int i = 0; i < fe->n; i++) {
-    size_t cell = (size_t) a[i] * T + b[i];
-    if (seen[cell]) return 0;
-    seen[cell] = 1;
-  }
-  return 1;
-}
-
-static void balanced_column(const sd_fe *fe, double *x, double *su, double *st)
-{
-  int n = fe->n, N = fe->nlev[0], T = fe->nlev[1];
-  const int *a = fe->code[0], *b = fe->code[1];
-  memset(su, 0, sizeof(double) * N);
-  memset(st, 0, sizeof(double) * T);
-  /* runs of equal codes (panels are usually sorted by unit or by period)
-   * are summed in registers: adding straight into su[a[i]] row after row
-   * would wait on the previous store each time */
-  int ca = a[0], cb = b[0];
-  double ra = 0, rb = 0;
-  for (int i = 0; i < n; i++) {
-    double xi = x[i];
-    if (a[i] != ca) { su[ca] += ra; ca = a[i]; ra = 0; }
-    if (b[i] != cb) { st[cb] += rb; cb = b[i]; rb = 0; }
-    ra += xi;
-    rb += xi;
-  }
-  su[ca] += ra;
-  st[cb] += rb;
-  double tot = 0;   /* the grand total from the period totals: no long chain */
-  for (int t = 0; t < T; t++) tot += st[t];
-  double gm = tot / n;
-  for (int g = 0; g < N; g++) su[g] /= T;
-  for (int t = 0; t < T; t++) st[t] = st[t] / N - gm;   /* fold the grand mean */
-  for (int i = 0; i < n; i++) x[i] -= su[a[i]] + st[b[i]];
-}
-
-/* ---- exact two-way solve ------------------------------------------------ */
-
-typedef struct {
-  int u, t;            /* which fixed effect is concentrated out (u), solved (t) */
-  int N, T;
-  double *Wu, *Wt;     /* weight totals */
-  double *invWu;       /* 1 / Wu */
-  int *pstart, *pt;    /* per unit: its distinct periods ... */
-  double *pw;          /* ... and the weight it has in each */
-  double *L;           /* Cholesky factor of the (T-1)x(T-1) system */
-} sd_twoway;
-
-/* Cholesky in place (lower triangle, column major, m x m); 0 if not p.d. */
-static int chol_lower(double *a, int m)
-{
-  double maxd = 0;
-  for (int j = 0; j < m; j++) if (a[j + j * m] > maxd) maxd = a[j + j * m];
-  double eps = 1e-11 * (maxd > 0 ? maxd : 1);
-  for (int j = 0; j < m; j++) {
-    double d = a[j + j * m];
-    for (int k = 0; k < j; k++) d -= a[j + k * m] * a[j + k * m];
-    if (!(d > eps)) return 0;
-    d = sqrt(d);
-    a[j + j * m] = d;
-    for (int i = j + 1; i < m; i++) {
-      double s = a[i + j * m];
-      for (int k = 0; k < j; k++) s -= a[i + k * m] * a[j + k * m];
-      a[i + j * m] = s / d;
-    }
-  }
-  return 1;
-}
-
-static void chol_solve(const double *L, int m, double *b)
-{
-  for (int i = 0; i < m; i++) {
-    double s = b[i];
-    for (int k = 0; k < i; k++) s -= L[i + k * m] * b[k];
-    b[i] = s / L[i + i * m];
-  }
-  for (int i = m - 1; i >= 0; i--) {
-    double s = b[i];
-    for (int k = i + 1; k < m; k++) s -= L[k + i * m] * b[k];
-    b[i] = s / L[i + i * m];
-  }
-}
-
-/* Build and factorise A = diag(Wt) - sum_u v_u v_u' / Wu[u]; 0 if singular. */
-static int twoway_setup(const sd_fe *fe, sd_twoway *tw)
-{
-  int n = fe->n;
-  tw->u = fe->nlev[0] >= fe->nlev[1] ? 0 : 1;
-  tw->t = 1 - tw->u;
-  int N = tw->N = fe->nlev[tw->u], T = tw->T = fe->nlev[tw->t];
-  if (T > SD_MAX_EXACT_LEVELS || T < 2) return 0;
-  const int *cu = fe->code[tw->u], *ct = fe->code[tw->t];
-  const double *w = fe->w;
-  tw->Wu = (double *) R_alloc(N, sizeof(double));
-  tw->Wt = (double *) R_alloc(T, sizeof(double));
-  group_totals(cu, N, w, n, tw->Wu);
-  group_totals(ct, T, w, n, tw->Wt);
-
-  /* rows grouped by the concentrated effect (counting sort) */
-  int *start = (int *) R_alloc(N + 1, sizeof(int));
-  int *ord = (int *) R_alloc(n, sizeof(int));
-  memset(start, 0, sizeof(int) * (N + 1));
-  for (int i = 0; i < n; i++) start[cu[i] + 1]++;
-  for (int g = 0; g < N; g++) start[g + 1] += start[g];
-  int *pos = (int *) R_alloc(N, sizeof(int));
-  memcpy(pos, start, sizeof(int) * N);
-  for (int i = 0; i < n; i++) ord[pos[cu[i]]++] = i;
-
-  double *A = (double *) R_alloc((size_t) T * T, sizeof(double));
-  memset(A, 0, sizeof(double) * T * T);
-  for (int t = 0; t < T; t++) A[t + t * T] = tw->Wt[t];
-  double *v = (double *) R_alloc(T, sizeof(double));
-  int *touched = (int *) R_alloc(T, sizeof(int));
-  memset(v, 0, sizeof(double) * T);
-  tw->invWu = (double *) R_alloc(N, sizeof(double));
-  tw->pstart = (int *) R_alloc((size_t) N + 1, sizeof(int));
-  tw->pt = (int *) R_alloc(n > 0 ? n : 1, sizeof(int));
-  tw->pw = (double *) R_alloc(n > 0 ? n : 1, sizeof(double));
-  int np = 0;
-  for (int g = 0; g < N; g++) {
-    int m = 0;
-    for (int r = start[g]; r < start[g + 1]; r++) {
-      int i = ord[r], t = ct[i];
-      if (v[t] == 0) touched[m++] = t;
-      v[t] += w ? w[i] : 1.0;
-    }
-    double Wg = tw->Wu[g];
-    tw->invWu[g] = Wg > 0 ? 1.0 / Wg : 0;
-    tw->pstart[g] = np;
-    for (int a = 0; a < m; a++) { tw->pt[np] = touched[a]; tw->pw[np++] = v[touched[a]]; }
-    for (int a = 0; a < m; a++) {
-      int ta = touched[a];
-      double va = v[ta] / Wg;
-      for (int b = 0; b < m; b++) A[ta + touched[b] * T] -= va * v[touched[b]];
-    }
-    for (int a = 0; a < m; a++) v[touched[a]] = 0;
-  }
-  tw->pstart[N] = np;
-  /* drop the first period (its effect is fixed at zero) */
-  int m = T - 1;
-  tw->L = (double *) R_alloc((size_t) m * m, sizeof(double));
-  for (int j = 0; j < m; j++)
-    for (int i = 0; i < m; i++) tw->L[i + j * m] = A[(i + 1) + (j + 1) * T];
-  return chol_lower(tw->L, m);
-}
-
-/* scratch: N + T doubles. Four passes over the rows; divisions only per
- * level, never per row. */
-static void twoway_column(const sd_fe *fe, const sd_twoway *tw, double *x,
-                          double *scratch)
-{
-  int n = fe->n, N = tw->N, T = tw->T;
-  const int *cu = fe->code[tw->u], *ct = fe->code[tw->t];
-  const double *w = fe->w;
-  double *a = scratch, *gam = scratch + N;
-  memset(a, 0, sizeof(double) * N);
-  memset(gam, 0, sizeof(double) * T);
-  /* unit means */
-  if (w) for (int i = 0; i < n; i++) a[cu[i]] += w[i] * x[i];
-  else   for (int i = 0; i < n; i++) a[cu[i]] += x[i];
-  for (int g = 0; g < N; g++) a[g] *= tw->invWu[g];
-  /* right-hand side of the period system */
-  if (w) for (int i = 0; i < n; i++) gam[ct[i]] += w[i] * (x[i] - a[cu[i]]);
-  else   for (int i = 0; i < n; i++) gam[ct[i]] += x[i] - a[cu[i]];
-  gam[0] = 0;
-  chol_solve(tw->L, T - 1, gam + 1);
-  /* alpha_g = mean_g(x) - sum_{i in g} w_i gamma_t(i) / Wu_g: the period
-   * terms of each unit summed by period first (T x N is small), then scaled */
-  for (int g = 0; g < N; g++) {
-    double s = 0;
-    for (int k = tw->pstart[g]; k < tw->pstart[g + 1]; k++)
-      s += tw->pw[k] * gam[tw->pt[k]];
-    a[g] -= s * tw->invWu[g];
-  }
-  for (int i = 0; i < n; i++) x[i] -= a[cu[i]] + gam[ct[i]];
 }
 
 /* ---- alternating projections ------------------------------------------ */
@@ -279,38 +113,134 @@ static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
   return -1;
 }
 
+/* ---- sums of squares and loading ---------------------------------------- */
+
+/* sum((x - mean(x))^2) in one pass: sums of x - x[0] and of its squares
+ * (shifting by a data value avoids the cancellation of the raw formula). */
+static double centred_ss(const double *x, int n)
+{
+  if (n < 2) return 0;
+  double c = x[0], a0 = 0, a1 = 0, q0 = 0, q1 = 0;
+  int i = 0;
+  for (; i + 1 < n; i += 2) {
+    double u = x[i] - c, v = x[i + 1] - c;
+    a0 += u; a1 += v; q0 += u * u; q1 += v * v;
+  }
+  for (; i < n; i++) { double u = x[i] - c; a0 += u; q0 += u * u; }
+  double s = a0 + a1, q = q0 + q1, r = q - s * s / n;
+  return r > 0 ? r : 0;
+}
+
+/* sum(x^2) with four accumulators (one would be bound by the latency of
+ * each addition). */
+static double sum_sq(const double *x, int n)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += x[i] * x[i]; s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2]; s3 += x[i + 3] * x[i + 3];
+  }
+  for (; i < n; i++) s0 += x[i] * x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* Where a column's values come from: a double or an integer (or logical)
+ * vector, or nowhere (they are in place already). */
+typedef struct {
+  const double *d;
+  const int *i;
+  const int *rows;   /* read rows[0..n-1] (1-based) of the source, or NULL */
+} sd_src;
+
+/* Copy the column's source into x and, with ss, put the centred sum of
+ * squares of the values in *ss. */
+static void load_column(double *x, const sd_src *s, int n, double *ss)
+{
+  if (s && s->rows) {
+    const int *r = s->rows;
+    if (s->i) for (int i = 0; i < n; i++) {
+      int v = s->i[r[i] - 1];
+      x[i] = v == NA_INTEGER ? NA_REAL : v;
+    }
+    else for (int i = 0; i < n; i++) x[i] = s->d[r[i] - 1];
+  } else if (s && s->i) {
+    for (int i = 0; i < n; i++) x[i] = s->i[i] == NA_INTEGER ? NA_REAL : s->i[i];
+  } else if (s && s->d && s->d != x) {
+    memcpy(x, s->d, sizeof(double) * n);
+  }
+  if (ss) *ss = centred_ss(x, n);
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
-/* Demean the columns cols[0..ncol-1] (each n long) in place, with one
- * setup (balance check, periods system, group totals) shared by them all. */
-int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
-                   int maxit, int nthreads)
+/* Demean the columns cols[0..ncol-1] (each n long), with one setup (balance
+ * check, periods system, group totals) shared by them all. With src, column
+ * j is first filled from src[j] (in the same pass as the first sums where
+ * possible); with ss (2 x ncol), ss[2j] gets the centred sum of squares of
+ * column j before demeaning and ss[2j+1] its sum of squares after. */
+static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
+                       int ncol, double tol, int maxit, int nthreads, double *ss)
 {
   int n = fe->n, k = fe->k, status = 0;
-  if (n == 0 || ncol == 0 || k == 0) return 0;
+  if (n == 0 || ncol == 0) return 0;
   if (nthreads > ncol) nthreads = ncol;
   if (nthreads < 1) nthreads = 1;
+#define SD_SS0(j) (ss ? ss + 2 * (size_t) (j) : NULL)
+#define SD_SRC(j) (src ? src + (j) : NULL)
 
-  if (k == 2 && is_balanced(fe)) {
-    int N = fe->nlev[0], T = fe->nlev[1];
-    double *scr = (double *) R_alloc((size_t) nthreads * (N + T), sizeof(double));
-#pragma omp parallel for num_threads(nthreads) schedule(static)
+  if (k == 0) {
     for (int j = 0; j < ncol; j++) {
-      int th = sd_thread_id();
-      double *s = scr + (size_t) th * (N + T);
-      balanced_column(fe, cols[j], s, s + N);
+      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
+      if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
     }
     return 0;
   }
 
-  sd_twoway tw;
-  if (k == 2 && twoway_setup(fe, &tw)) {
-    size_t len = (size_t) tw.N + tw.T;
+  int bal = k == 2 ? sd_is_balanced(fe) : 0;
+  if (bal) {
+    int N = fe->nlev[0], T = fe->nlev[1];
+    size_t len = (size_t) N + T + 2;
     double *scr = (double *) R_alloc((size_t) nthreads * len, sizeof(double));
-#pragma omp parallel for num_threads(nthreads) schedule(static)
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (int j = 0; j < ncol; j++) {
       int th = sd_thread_id();
-      twoway_column(fe, &tw, cols[j], scr + th * len);
+      double *s = scr + (size_t) th * len;
+      const double *from = NULL;
+      if (src && (src[j].i || src[j].rows)) load_column(cols[j], src + j, n, NULL);
+      else if (src) from = src[j].d;
+      if (bal == 2) sd_grid_column(N, T, cols[j], from, s, s + N, SD_SS0(j));
+      else if (bal == 3) sd_grid_column(T, N, cols[j], from, s, s + T, SD_SS0(j));
+      else sd_balanced_column(fe, cols[j], from, s, s + N + 1, SD_SS0(j));
+    }
+    return 0;
+  }
+
+  /* the other strategies index their arrays by 0-based codes */
+  sd_fe fe0;
+  if (fe->base != 0) {
+    const int **c0 = (const int **) R_alloc(k, sizeof(int *));
+    for (int f = 0; f < k; f++) {
+      int *cf = (int *) R_alloc(n, sizeof(int));
+      const int *src1 = fe->code[f];
+      for (int i = 0; i < n; i++) cf[i] = src1[i] - fe->base;
+      c0[f] = cf;
+    }
+    fe0 = *fe;
+    fe0.code = c0;
+    fe0.base = 0;
+    fe = &fe0;
+  }
+
+  sd_twoway tw;
+  if (k == 2 && sd_twoway_setup(fe, &tw)) {
+    size_t len = (size_t) tw.N + tw.T;
+    double *scr = (double *) R_alloc((size_t) nthreads * len, sizeof(double));
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+    for (int j = 0; j < ncol; j++) {
+      int th = sd_thread_id();
+      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
+      sd_twoway_column(fe, &tw, cols[j], scr + th * len, ss ? ss + 2 * j + 1 : NULL);
     }
     return 0;
   }
@@ -325,8 +255,11 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
   }
   if (k == 1) {
     double *sum = (double *) R_alloc(maxlev, sizeof(double));
-    for (int j = 0; j < ncol; j++)
+    for (int j = 0; j < ncol; j++) {
+      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
       sweep_one(cols[j], fe->code[0], fe->nlev[0], fe->w, tot[0], n, sum);
+      if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
+    }
     return 0;
   }
   size_t len = 2 * (size_t) n + maxlev;
@@ -338,8 +271,10 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
     double *scr = (double *) R_alloc(len, sizeof(double));
     for (int j = 0; j < ncol; j++) {
       if (interruptible) R_CheckUserInterrupt();
+      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
       if (ap_column(fe, tot, cols[j], tol, maxit, scr, interruptible) < 0)
         status = -1;
+      if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
     }
     return status;
   }
@@ -347,12 +282,23 @@ int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic)
   for (int j = 0; j < ncol; j++) {
     int th = sd_thread_id();
+    load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
     if (ap_column(fe, tot, cols[j], tol, maxit, scr + th * len, 0) < 0) {
 #pragma omp atomic write
       status = -1;
     }
+    if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
   }
+#undef SD_SS0
+#undef SD_SRC
   return status;
+}
+
+/* Demean the columns cols[0..ncol-1] (each n long) in place. */
+int sd_demean_ptrs(const sd_fe *fe, double *const *cols, int ncol, double tol,
+                   int maxit, int nthreads)
+{
+  return demean_core(fe, NULL, cols, ncol, tol, maxit, nthreads, NULL);
 }
 
 /* Demean the ncol contiguous columns of x (n x ncol, column major). */
@@ -389,101 +335,32 @@ void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
   fe->code = code;
   fe->nlev = lev;
   fe->w = Rf_isNull(w) ? NULL : REAL(w);
+  fe->base = 0;
 }
 
-/* sum((x - mean(x))^2) in one pass: sums of x - x[0] and of its squares
- * (shifting by a data value avoids the cancellation of the raw formula). */
-static double centred_ss(const double *x, int n)
+/* The same with R's 1-based codes read in place (checked, not copied). */
+static void fe_from_r_1based(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
 {
-  if (n < 2) return 0;
-  double c = x[0], a0 = 0, a1 = 0, q0 = 0, q1 = 0;
-  int i = 0;
-  for (; i + 1 < n; i += 2) {
-    double u = x[i] - c, v = x[i + 1] - c;
-    a0 += u; a1 += v; q0 += u * u; q1 += v * v;
+  int k = Rf_length(fes);
+  fe->n = n;
+  fe->k = k;
+  const int **code = (const int **) R_alloc(k > 0 ? k : 1, sizeof(int *));
+  int *lev = (int *) R_alloc(k > 0 ? k : 1, sizeof(int));
+  for (int f = 0; f < k; f++) {
+    SEXP cf = VECTOR_ELT(fes, f);
+    if (TYPEOF(cf) != INTSXP || XLENGTH(cf) != n)
+      Rf_error("fixed effect %d must be an integer vector of length %d", f + 1, n);
+    lev[f] = INTEGER(nlev)[f];
+    const int *src = INTEGER(cf);
+    int bad = 0, L = lev[f];
+    for (int i = 0; i < n; i++) bad |= src[i] < 1 || src[i] > L;
+    if (bad) Rf_error("fixed effect %d has a code outside 1..%d", f + 1, lev[f]);
+    code[f] = src;
   }
-  for (; i < n; i++) { double u = x[i] - c; a0 += u; q0 += u * u; }
-  double s = a0 + a1, q = q0 + q1, r = q - s * s / n;
-  return r > 0 ? r : 0;
-}
-
-/* sum((x - c)^2) with four accumulators (one would be bound by the latency
- * of each addition). */
-static double sum_sq_dev(const double *x, int n, double c)
-{
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int i = 0;
-  for (; i + 3 < n; i += 4) {
-    double a = x[i] - c, b = x[i + 1] - c, d = x[i + 2] - c, e = x[i + 3] - c;
-    s0 += a * a; s1 += b * b; s2 += d * d; s3 += e * e;
-  }
-  for (; i < n; i++) s0 += (x[i] - c) * (x[i] - c);
-  return (s0 + s1) + (s2 + s3);
-}
-
-/* A fresh n x ncol double matrix holding the columns of X (a double matrix
- * or a list of numeric vectors of equal length). */
-static SEXP columns_to_matrix(SEXP X)
-{
-  if (TYPEOF(X) == VECSXP) {
-    int ncol = Rf_length(X), n = ncol > 0 ? Rf_length(VECTOR_ELT(X, 0)) : 0;
-    for (int j = 0; j < ncol; j++) {
-      SEXP cj = VECTOR_ELT(X, j);
-      if (Rf_length(cj) != n) Rf_error("column %d of 'X' has the wrong length", j + 1);
-      if (TYPEOF(cj) != REALSXP && TYPEOF(cj) != INTSXP && TYPEOF(cj) != LGLSXP)
-        Rf_error("column %d of 'X' is not numeric", j + 1);
-    }
-    SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, ncol));
-    for (int j = 0; j < ncol; j++) {
-      SEXP cj = VECTOR_ELT(X, j);
-      double *dst = REAL(out) + (size_t) j * n;
-      if (TYPEOF(cj) == REALSXP) memcpy(dst, REAL(cj), sizeof(double) * n);
-      else {
-        const int *src = INTEGER(cj);
-        for (int i = 0; i < n; i++) dst[i] = src[i] == NA_INTEGER ? NA_REAL : src[i];
-      }
-    }
-    UNPROTECT(1);
-    return out;
-  }
-  if (Rf_isReal(X) && Rf_isMatrix(X)) return Rf_duplicate(X);
-  Rf_error("'X' must be a double matrix or a list of numeric columns");
-  return R_NilValue;
-}
-
-/* Demean the columns of the fresh matrices mats[0..nm-1] (same n) with one
- * shared setup; attach to each its sums of squares before (about the mean)
- * and after demeaning, so that R spots regressors the fixed effects absorb
- * without another pass, and whether the iterations converged. */
-static void demean_matrices(SEXP *mats, int nm, SEXP fes, SEXP nlev, SEXP w,
-                            SEXP tol, SEXP maxit, SEXP nthreads)
-{
-  int n = Rf_nrows(mats[0]), total = 0;
-  for (int m = 0; m < nm; m++) total += Rf_ncols(mats[m]);
-  if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
-    Rf_error("'w' must be NULL or a double vector of length %d", n);
-  sd_fe fe;
-  sd_fe_from_r(fes, nlev, w, n, &fe);
-  double **cols = (double **) R_alloc(total > 0 ? total : 1, sizeof(double *));
-  int j = 0;
-  for (int m = 0; m < nm; m++)
-    for (int c = 0; c < Rf_ncols(mats[m]); c++) cols[j++] = REAL(mats[m]) + (size_t) c * n;
-  double *before = (double *) R_alloc(total > 0 ? total : 1, sizeof(double));
-  for (j = 0; j < total; j++) before[j] = centred_ss(cols[j], n);
-  int nt = sd_nthreads(nthreads, (int) fmin((double) n * total, 2e9));
-  int status = sd_demean_ptrs(&fe, cols, total, Rf_asReal(tol), Rf_asInteger(maxit), nt);
-  j = 0;
-  for (int m = 0; m < nm; m++) {
-    int nc = Rf_ncols(mats[m]);
-    SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, nc));
-    for (int c = 0; c < nc; c++, j++) {
-      REAL(ss)[2 * c] = before[j];
-      REAL(ss)[2 * c + 1] = sum_sq_dev(cols[j], n, 0.0);
-    }
-    Rf_setAttrib(mats[m], Rf_install("ss"), ss);
-    Rf_setAttrib(mats[m], Rf_install("converged"), Rf_ScalarLogical(status == 0));
-    UNPROTECT(1);
-  }
+  fe->code = code;
+  fe->nlev = lev;
+  fe->w = Rf_isNull(w) ? NULL : REAL(w);
+  fe->base = 1;
 }
 
 static void check_fes(SEXP fes, SEXP nlev)
@@ -493,38 +370,148 @@ static void check_fes(SEXP fes, SEXP nlev)
     Rf_error("'nlev' must be an integer vector, one per fixed effect");
 }
 
-/* X: a double matrix, or a list of numeric columns of equal length (copied
- * straight into the result, so R never holds a second dense copy). */
+/* Sources of the columns of X (a double matrix or a list of numeric
+ * vectors of equal length) into src[off ..]; their number. */
+static int columns_of(SEXP X, int *n, sd_src *src, int off, const int *rows,
+                      int maxrow)
+{
+  if (TYPEOF(X) == VECSXP) {
+    int ncol = Rf_length(X);
+    for (int j = 0; j < ncol; j++) {
+      SEXP cj = VECTOR_ELT(X, j);
+      if (*n < 0) *n = Rf_length(cj);
+      int gather = rows && Rf_length(cj) != *n;
+      if (gather && Rf_length(cj) < maxrow)
+        Rf_error("column %d of 'X' is shorter than 'rows' needs", j + 1);
+      if (!gather && Rf_length(cj) != *n) Rf_error("column %d of 'X' has the wrong length", j + 1);
+      src[off + j].rows = NULL;
+      if (TYPEOF(cj) == REALSXP) { src[off + j].d = REAL(cj); src[off + j].i = NULL; }
+      else if (TYPEOF(cj) == INTSXP || TYPEOF(cj) == LGLSXP) {
+        src[off + j].d = NULL; src[off + j].i = INTEGER(cj);
+      } else Rf_error("column %d of 'X' is not numeric", j + 1);
+      if (gather) src[off + j].rows = rows;
+    }
+    return ncol;
+  }
+  if (Rf_isReal(X) && Rf_isMatrix(X)) {
+    int nr = Rf_nrows(X), ncol = Rf_ncols(X);
+    if (*n < 0) *n = nr;
+    if (nr != *n && ncol > 0) Rf_error("'y' and 'X' must have the same number of rows");
+    for (int j = 0; j < ncol; j++) {
+      src[off + j].d = REAL(X) + (size_t) j * nr;
+      src[off + j].i = NULL;
+      src[off + j].rows = NULL;
+    }
+    return ncol;
+  }
+  Rf_error("'X' must be a double matrix or a list of numeric columns");
+  return 0;
+}
+
+static int ncol_of(SEXP X)
+{
+  if (TYPEOF(X) == VECSXP) return Rf_length(X);
+  if (Rf_isReal(X) && Rf_isMatrix(X)) return Rf_ncols(X);
+  Rf_error("'X' must be a double matrix or a list of numeric columns");
+  return 0;
+}
+
+/* Demean the columns described by src into cols; fills ss (2 x total);
+ * returns the status (0: converged). */
+static int demean_sources(const sd_src *src, double *const *cols, int total,
+                          int n, SEXP fes, SEXP nlev, SEXP w, SEXP tol,
+                          SEXP maxit, SEXP nthreads, double *ss)
+{
+  if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
+    Rf_error("'w' must be NULL or a double vector of length %d", n);
+  sd_fe fe;
+  fe_from_r_1based(fes, nlev, w, n, &fe);
+  int nt = sd_nthreads(nthreads, (int) fmin((double) n * total, 2e9));
+  return demean_core(&fe, src, cols, total, Rf_asReal(tol), Rf_asInteger(maxit),
+                     nt, ss);
+}
+
+/* X: a double matrix, or a list of numeric columns of equal length (read
+ * straight into the result, so R never holds a second dense copy). The
+ * result carries attributes "ss" (2 x ncol: centred sums of squares before
+ * demeaning, sums of squares after) and "converged". */
 SEXP sd_demean(SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol, SEXP maxit,
                SEXP nthreads)
 {
   check_fes(fes, nlev);
-  SEXP out = PROTECT(columns_to_matrix(X));
-  demean_matrices(&out, 1, fes, nlev, w, tol, maxit, nthreads);
-  UNPROTECT(1);
+  int ncol = ncol_of(X), n = -1;
+  sd_src *src = (sd_src *) R_alloc(ncol > 0 ? ncol : 1, sizeof(sd_src));
+  columns_of(X, &n, src, 0, NULL, 0);
+  if (n < 0) n = 0;
+  SEXP out = PROTECT(Rf_allocMatrix(REALSXP, n, ncol));
+  sd_hugepages(REAL(out), sizeof(double) * (size_t) n * ncol);
+  SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, ncol));
+  double **cols = (double **) R_alloc(ncol > 0 ? ncol : 1, sizeof(double *));
+  for (int j = 0; j < ncol; j++) cols[j] = REAL(out) + (size_t) j * n;
+  for (int j = 0; j < 2 * ncol; j++) REAL(ss)[j] = 0;
+  int status = demean_sources(src, cols, ncol, n, fes, nlev, w, tol, maxit,
+                              nthreads, REAL(ss));
+  if (TYPEOF(X) != VECSXP) Rf_setAttrib(out, R_DimNamesSymbol, Rf_getAttrib(X, R_DimNamesSymbol));
+  Rf_setAttrib(out, Rf_install("ss"), ss);
+  Rf_setAttrib(out, Rf_install("converged"), Rf_ScalarLogical(status == 0));
+  UNPROTECT(2);
   return out;
 }
 
-/* The outcome y and the regressors X demeaned with one shared setup, as
- * list(y = n x 1 matrix, X = n x p matrix): the solver then takes X as it
- * is, without the copy that splitting a joint matrix would cost. */
+/* The outcome y and the regressors X (a named list of numeric columns, or a
+ * double matrix) demeaned with one shared setup. With rows (1-based, or
+ * NULL), columns longer than rows are read at those rows (no subset copies
+ * in R); the others must have one value per row. Returns list(y = vector,
+ * X = n x p matrix with the names of X as column names, ss = 2 x (1 + p)
+ * sums of squares before and after (y first), converged). The results carry
+ * no other attributes: R code can use them as they are, without the copy
+ * that changing the attributes of a large object may cost. */
 SEXP sd_demean_yx(SEXP y, SEXP X, SEXP fes, SEXP nlev, SEXP w, SEXP tol,
-                  SEXP maxit, SEXP nthreads)
+                  SEXP maxit, SEXP nthreads, SEXP rows)
 {
   check_fes(fes, nlev);
-  if (!Rf_isNumeric(y) && !Rf_isLogical(y)) Rf_error("'y' must be numeric");
-  SEXP ylist = PROTECT(Rf_allocVector(VECSXP, 1));
-  SET_VECTOR_ELT(ylist, 0, y);
-  SEXP mats[2];
-  mats[0] = PROTECT(columns_to_matrix(ylist));
-  mats[1] = PROTECT(columns_to_matrix(X));
-  if (Rf_nrows(mats[1]) != Rf_nrows(mats[0]) && Rf_ncols(mats[1]) > 0)
-    Rf_error("'y' and 'X' must have the same number of rows");
-  demean_matrices(mats, 2, fes, nlev, w, tol, maxit, nthreads);
-  const char *names[] = {"y", "X", ""};
+  if (TYPEOF(y) != REALSXP && TYPEOF(y) != INTSXP && TYPEOF(y) != LGLSXP)
+    Rf_error("'y' must be numeric");
+  if (!Rf_isNull(rows) && TYPEOF(rows) != INTSXP) Rf_error("'rows' must be NULL or integer");
+  const int *r = Rf_isNull(rows) ? NULL : INTEGER(rows);
+  int p = ncol_of(X), n = r ? Rf_length(rows) : Rf_length(y), maxrow = 0;
+  if (r) for (int i = 0; i < n; i++) {
+    if (r[i] < 1 || r[i] == NA_INTEGER) Rf_error("'rows' must hold positive row numbers");
+    if (r[i] > maxrow) maxrow = r[i];
+  }
+  sd_src *src = (sd_src *) R_alloc((size_t) p + 1, sizeof(sd_src));
+  if (TYPEOF(y) == REALSXP) { src[0].d = REAL(y); src[0].i = NULL; }
+  else { src[0].d = NULL; src[0].i = INTEGER(y); }
+  src[0].rows = NULL;
+  if (r && Rf_length(y) != n) {
+    if (Rf_length(y) < maxrow) Rf_error("'y' is shorter than 'rows' needs");
+    src[0].rows = r;
+  } else if (Rf_length(y) != n) Rf_error("'y' must have one value per row");
+  columns_of(X, &n, src, 1, r, maxrow);
+  SEXP yd = PROTECT(Rf_allocVector(REALSXP, n));
+  SEXP Xd = PROTECT(Rf_allocMatrix(REALSXP, n, p));
+  sd_hugepages(REAL(yd), sizeof(double) * (size_t) n);
+  sd_hugepages(REAL(Xd), sizeof(double) * (size_t) n * p);
+  SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, 2, p + 1));
+  double **cols = (double **) R_alloc((size_t) p + 1, sizeof(double *));
+  cols[0] = REAL(yd);
+  for (int j = 0; j < p; j++) cols[j + 1] = REAL(Xd) + (size_t) j * n;
+  for (int j = 0; j < 2 * (p + 1); j++) REAL(ss)[j] = 0;
+  int status = demean_sources(src, cols, p + 1, n, fes, nlev, w, tol, maxit,
+                              nthreads, REAL(ss));
+  SEXP nm = Rf_getAttrib(X, R_NamesSymbol);
+  if (TYPEOF(X) == VECSXP && !Rf_isNull(nm)) {
+    SEXP dn = PROTECT(Rf_allocVector(VECSXP, 2));
+    SET_VECTOR_ELT(dn, 1, nm);
+    Rf_setAttrib(Xd, R_DimNamesSymbol, dn);
+    UNPROTECT(1);
+  }
+  const char *names[] = {"y", "X", "ss", "converged", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
-  SET_VECTOR_ELT(out, 0, mats[0]);
-  SET_VECTOR_ELT(out, 1, mats[1]);
+  SET_VECTOR_ELT(out, 0, yd);
+  SET_VECTOR_ELT(out, 1, Xd);
+  SET_VECTOR_ELT(out, 2, ss);
+  SET_VECTOR_ELT(out, 3, Rf_ScalarLogical(status == 0));
   UNPROTECT(4);
   return out;
 }

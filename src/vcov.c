@@ -19,25 +19,27 @@ SEXP sd_meat_cluster(SEXP X, SEXP e, SEXP w, SEXP cl, SEXP G)
   for (int i = 0; i < n; i++)
     if (c[i] < 1 || c[i] > ng) Rf_error("cluster codes must lie in 1..%d", ng);
 
-  /* scores: G x p, accumulated column by column (streams X once) */
+  /* scores: G x p, stored by cluster (row g holds s_g), accumulated row by
+   * row: the p sums of a row are independent, and rows of one cluster,
+   * usually adjacent, then add into the same cached row of S */
   double *S = (double *) R_alloc((size_t) ng * p + 1, sizeof(double));
   memset(S, 0, sizeof(double) * ng * p);
   /* no n-long temporary for w * e: large fits are bound by memory */
-  for (int j = 0; j < p; j++) {
-    const double *xj = x + (size_t) j * n;
-    double *Sj = S + (size_t) j * ng;
-    if (ww) for (int i = 0; i < n; i++) Sj[c[i] - 1] += xj[i] * (ww[i] * ee[i]);
-    else    for (int i = 0; i < n; i++) Sj[c[i] - 1] += xj[i] * ee[i];
+  for (int i = 0; i < n; i++) {
+    double u = ww ? ww[i] * ee[i] : ee[i];
+    double *Sg = S + (size_t) (c[i] - 1) * p;
+    for (int j = 0; j < p; j++) Sg[j] += x[(size_t) j * n + i] * u;
   }
   SEXP out = PROTECT(Rf_allocMatrix(REALSXP, p, p));
   double *m = REAL(out);
+  for (int j = 0; j < p * p; j++) m[j] = 0;
+  for (int g = 0; g < ng; g++) {
+    const double *Sg = S + (size_t) g * p;
+    for (int j = 0; j < p; j++)
+      for (int k = 0; k <= j; k++) m[j + k * p] += Sg[j] * Sg[k];
+  }
   for (int j = 0; j < p; j++)
-    for (int k = 0; k <= j; k++) {
-      const double *a = S + (size_t) j * ng, *b = S + (size_t) k * ng;
-      double s = 0;
-      for (int g = 0; g < ng; g++) s += a[g] * b[g];
-      m[j + k * p] = m[k + j * p] = s;
-    }
+    for (int k = 0; k < j; k++) m[k + j * p] = m[j + k * p];
   UNPROTECT(1);
   return out;
 }
@@ -56,14 +58,9 @@ SEXP sd_meat_hc(SEXP X, SEXP e, SEXP w)
     u2[i] = u * u;
   }
   SEXP out = PROTECT(Rf_allocMatrix(REALSXP, p, p));
-  double *m = REAL(out);
-  for (int j = 0; j < p; j++)
-    for (int k = 0; k <= j; k++) {
-      const double *a = x + (size_t) j * n, *b = x + (size_t) k * n;
-      double s = 0;
-      for (int i = 0; i < n; i++) s += u2[i] * a[i] * b[i];
-      m[j + k * p] = m[k + j * p] = s;
-    }
+  /* sum_i u_i^2 x_i x_i': the cross products of X weighted by u^2, in row
+   * blocks (one pass over X) */
+  sd_cross_products(x, NULL, u2, n, p, REAL(out), NULL);
   UNPROTECT(1);
   return out;
 }

@@ -26,4 +26,4 @@ tm("panel", ns$sd_panel(d, "id", "year", "D", NULL, spec$vars, spec$cluster, NUL
 tm("estimate", ns$sd_estimate(design$y, design$X, panel, spec, 1L))
 tm("build", ns$sd_build_fit(est, design, panel, spec))
 tm("demean", .Call(ns$C_sd_demean_yx, design$y, design$X, panel$fe, panel$fe_nlev,
-                   NULL, 1e-13, 100000L, 1L))
+                   NULL, 1e-13, 100000L, 1L, NULL))
