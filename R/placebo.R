@@ -131,11 +131,13 @@ placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
   check_flag(progress, "progress")
   nthreads <- check_count(nthreads, "nthreads", min = 1)
 
-  frame <- placebo_frame(fit)
+  panel <- placebo_panel(fit)
+  frame <- placebo_frame(fit, panel)
   ycode <- placebo_years(years, frame, type)
   asg <- with_seed(seed, placebo_assign(frame, type, draws, ycode))
   base <- if (type == "time") placebo_base_time(fit, frame, asg) else fit
-  model <- placebo_model(base, frame, nthreads)
+  model <- placebo_model(base, frame, nthreads,
+                         panel = if (type == "time") NULL else panel)
   aunit <- asg$unit
   if (!identical(model$unit_map, seq_along(model$unit_map))) {
     aunit <- model$unit_map[aunit]
@@ -211,25 +213,23 @@ with_seed <- function(seed, expr) {
   expr
 }
 
-# Units, periods and actual adoption periods on the fit's sample.
-placebo_frame <- function(fit) {
+# Units, periods and actual adoption periods on the fit's sample (codes of
+# the fit's units and periods from its rebuilt panel).
+placebo_frame <- function(fit, panel = placebo_panel(fit)) {
   a <- fit$args
-  data <- fit$data
-  obs <- fit$obs
-  d <- build_treatment(data, a$time, a$treat, a$cohort)$d[obs]
-  uc <- group_codes(data[[a$id]][obs])
-  tc <- group_codes(data[[a$time]][obs])
-  unit <- as.vector(uc)
-  tcode <- as.vector(tc)
-  units <- attr(uc, "levels")
+  d <- build_treatment(fit$data, a$time, a$treat, a$cohort)$d[fit$obs]
+  unit <- panel$fe[[1]]
+  tcode <- panel$fe[[2]]
+  units <- panel$unit_levels
+  # each unit's first treated period: the treated rows by decreasing period,
+  # so that the last value written for a unit is its smallest
   first <- rep(NA_integer_, length(units))
   on <- which(d == 1)
   if (length(on)) {
-    o <- on[order(unit[on], tcode[on])]
-    k <- o[!duplicated(unit[o])]
-    first[unit[k]] <- tcode[k]
+    o <- on[order(tcode[on], decreasing = TRUE, method = "radix")]
+    first[unit[o]] <- tcode[o]
   }
-  list(unit = unit, tcode = tcode, units = units, periods = attr(tc, "levels"),
+  list(unit = unit, tcode = tcode, units = units, periods = panel$time_levels,
        first = first, id = a$id, time = a$time)
 }
 
@@ -326,22 +326,23 @@ placebo_base_time <- function(fit, frame, asg) {
 
 # Absorb once: demeaned controls, Q = (X~'WX~)^-1, the outcome's residual e,
 # and everything the C loop needs about the sample and the variance rules.
-placebo_model <- function(base, frame, nthreads) {
+placebo_model <- function(base, frame, nthreads, panel = NULL) {
   a <- base$args
   data <- base$data
   spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
                   a$fe, a$ssc)
-  panel <- placebo_panel(base)
-  design <- sd_design(data, panel, spec)
+  panel <- panel %||% placebo_panel(base)
+  # whole columns, read at the sample's rows by the engine (no copies in R)
+  design <- sd_design(data, panel, spec, gather = TRUE)
   ctrl <- design$X[setdiff(names(base$coefficients), base$treat_name)]
   w <- panel$weights
-  M <- .Call(C_sd_demean, c(list(design$y), ctrl), panel$fe, panel$fe_nlev, w,
-             1e-13, 100000L, as.integer(nthreads))
-  yd <- M[, 1L]
-  Xd <- M[, -1L, drop = FALSE]
+  D <- .Call(C_sd_demean_yx, design$y, ctrl, panel$fe, panel$fe_nlev, w,
+             1e-13, 100000L, as.integer(nthreads), design$rows)
+  yd <- D$y
+  Xd <- D$X
   if (ncol(Xd) > 0L) {
     ols <- .Call(C_sd_ols, Xd, yd, w, 1e-10)
-    Xd <- Xd[, ols$keep, drop = FALSE]
+    if (!all(ols$keep)) Xd <- Xd[, ols$keep, drop = FALSE]
     Q <- ols$bread[ols$keep, ols$keep, drop = FALSE]
     e <- ols$residuals
   } else {
@@ -350,7 +351,8 @@ placebo_model <- function(base, frame, nthreads) {
   }
   list(Xd = Xd, e = e, Q = Q, fe = panel$fe, fe_nlev = panel$fe_nlev, w = w,
        unit = panel$fe[[1]], unit_map = match(frame$units, panel$unit_levels),
-       tcode = match(data[[a$time]][panel$obs], frame$periods),
+       tcode = if (identical(panel$time_levels, frame$periods)) panel$fe[[2]]
+               else match(panel$time_levels, frame$periods)[panel$fe[[2]]],
        vc = placebo_vc(base, panel, length(e)))
 }
 
@@ -358,7 +360,8 @@ placebo_model <- function(base, frame, nthreads) {
 # validated and cleaned when the fit was made): codes of the fixed effects
 # and clusters, and the weights.
 placebo_panel <- function(base) {
-  c(list(obs = base$obs, d = numeric(length(base$obs)), treat_name = base$treat_name),
+  # d: the treatment is not used (the draws replace it)
+  c(list(obs = base$obs, d = numeric(0), treat_name = base$treat_name),
     sd_subpanel(base, base$obs))
 }
 

@@ -122,7 +122,7 @@ sd_subpanel <- function(fit, rows) {
   cl <- lapply(fit$vcov_info$cluster, function(v) group_codes(data[[v]][rows]))
   nlev <- function(x) length(attr(x, "levels"))
   list(fe = lapply(fe, as.vector), fe_nlev = vapply(fe, nlev, 1L),
-       unit_levels = attr(fe[[1]], "levels"),
+       unit_levels = attr(fe[[1]], "levels"), time_levels = attr(fe[[2]], "levels"),
        cluster = lapply(cl, as.vector), cluster_G = vapply(cl, nlev, 1L),
        weights = if (is.null(a$weights)) NULL else as.double(data[[a$weights]][rows]))
 }

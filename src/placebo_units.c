@@ -36,7 +36,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#define PLU_MAX_BLOCK 64
+#define PLU_MAX_BLOCK 32
 #define PLU_BLOCK_BYTES 67108864.0   /* membership codes of a block: 64 MB */
 #define PLU_GROUP 8                  /* draws handled together (a byte of flags) */
 #define PLU_CHUNK 1024               /* units per partial sum of M (fixed) */
@@ -117,7 +117,7 @@ typedef struct {
  * threads in whole groups of 8, so no two threads write the same flag byte. */
 typedef struct {
   unsigned char *flag;
-  int16_t *K;
+  uint8_t *K;
   int ng, ks;
 } plu_members_t;
 
@@ -134,10 +134,10 @@ static void plu_members(const int *au, const int *ap, int na, const int *kof,
     int u = au[j], g = ap[j];
     if (u < 1 || u > N || g == NA_INTEGER || g < 0 || g > kmax) continue;
     unsigned char *f = mb->flag + (size_t) (u - 1) * mb->ng + b / PLU_GROUP;
-    int16_t *Ku = mb->K + (size_t) (u - 1) * mb->ks + b;
+    uint8_t *Ku = mb->K + (size_t) (u - 1) * mb->ks + b;
     if (*f & bit) nk[*Ku] -= 1;
     *f |= bit;
-    *Ku = (int16_t) kof[g];
+    *Ku = (uint8_t) kof[g];
     nk[*Ku] += 1;
   }
 }
@@ -155,7 +155,7 @@ static void plu_coef_sums(const plu_model *md, const plu_layout *L,
     de[b] = 0;
   }
   for (int u = 0; u < N; u++) {
-    const int16_t *Ku = mb->K + (size_t) u * mb->ks;
+    const uint8_t *Ku = mb->K + (size_t) u * mb->ks;
     const unsigned char *fu = mb->flag + (size_t) u * mb->ng;
     const double *zu = Z + (size_t) u * m;
     for (int g = lo / PLU_GROUP; g * PLU_GROUP < hi; g++) {
@@ -279,7 +279,7 @@ static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
                     const double *s, double *S)
 {
   int p = md->p, P = L->P;
-  const int16_t *Ku = mb->K + (size_t) u * mb->ks;
+  const uint8_t *Ku = mb->K + (size_t) u * mb->ks;
   unsigned int f = mb->flag[(size_t) u * mb->ng + b0 / PLU_GROUP];
   for (int b = b0; b < b0 + PLU_GROUP && b < hi; b++) {
     if (!dr[b].ok) continue;
@@ -376,7 +376,7 @@ static void plu_corr_units(const plu_model *md, const plu_layout *L,
   int N = md->N, p = md->p, P = L->P, m = L->m;
   for (int b = lo; b < hi; b++) corr[b] = 0;
   for (int u = 0; u < N; u++) {
-    const int16_t *Ku = mb->K + (size_t) u * mb->ks;
+    const uint8_t *Ku = mb->K + (size_t) u * mb->ks;
     const unsigned char *fu = mb->flag + (size_t) u * mb->ng;
     const double *z = Z + (size_t) u * m;
     for (int g = lo / PLU_GROUP; g * PLU_GROUP < hi; g++) {
@@ -429,7 +429,7 @@ static int plu_candidates(const int *ap, size_t len, int **kof_out, int *kmax_ou
 }
 
 /* The draws (see the top of the file). Returns 0, doing nothing, when there
- * are too many candidate periods for the 16-bit membership codes. */
+ * are more than 255 candidate periods (8-bit membership codes). */
 int plu_run(const plu_model *md, const int *ustart, const int *urows,
             const int *au, const int *ap, int na, int B, int nt,
             pl_tick_fn tick, void *tick_ctx, double *est, double *se, int *ntr)
@@ -437,7 +437,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   int N = md->N, T = md->T, p = md->p;
   int *kof, kmax;
   int P = plu_candidates(ap, (size_t) na * B, &kof, &kmax);
-  if (P > INT16_MAX) return 0;
+  if (P > UINT8_MAX) return 0;
   /* candidate codes in increasing order, then the periods at or after each */
   int *pk = (int *) R_alloc(P > 0 ? P : 1, sizeof(int));
   for (int g = 0; g <= kmax; g++) if (kof[g] >= 0) pk[kof[g]] = g;
@@ -462,7 +462,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
     plu_moments(Z, N, m, zbar, M, nt);
   }
 
-  int bk = (int) fmin(PLU_MAX_BLOCK, fmax(1.0, floor(PLU_BLOCK_BYTES / ((double) N * sizeof(int16_t)))));
+  int bk = (int) fmin(PLU_MAX_BLOCK, fmax(1.0, floor(PLU_BLOCK_BYTES / ((double) N * sizeof(uint8_t)))));
   if (md->block >= 1) bk = md->block;
   if (bk > B) bk = B;
   int bkp = (bk + PLU_GROUP - 1) / PLU_GROUP * PLU_GROUP;   /* padded stride */
@@ -485,7 +485,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   mb.ng = ng;
   mb.ks = bkp;
   mb.flag = (unsigned char *) R_alloc((size_t) ng * N, 1);
-  mb.K = (int16_t *) R_alloc((size_t) bkp * N, sizeof(int16_t));
+  mb.K = (uint8_t *) R_alloc((size_t) bkp * N, sizeof(uint8_t));
   plu_draw *dr = (plu_draw *) R_alloc(bk, sizeof(plu_draw));
 
   for (int b0 = 0; b0 < B; b0 += bk) {

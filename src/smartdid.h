@@ -21,9 +21,16 @@ static inline int sd_thread_id(void)
 #endif
 }
 
+/* Inline even where the compiler would not by itself (hot inner loops). */
+#if defined(__GNUC__)
+#define SD_INLINE static inline __attribute__((always_inline))
+#else
+#define SD_INLINE static inline
+#endif
+
 /* a'b with eight independent sums (the adds overlap instead of waiting on
  * each other), in a fixed order: the same result on any thread. */
-static inline double sd_dot(const double *restrict a, const double *restrict b, int n)
+SD_INLINE double sd_dot(const double *restrict a, const double *restrict b, int n)
 {
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
   int i = 0;
