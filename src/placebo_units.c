@@ -76,30 +76,40 @@ static plu_layout plu_make_layout(int P, int p)
 static inline int plu_se(const plu_layout *L, int k) { return L->oK + k * (L->p + 1); }
 static inline int plu_sx(const plu_layout *L, int k) { return plu_se(L, k) + 1; }
 
-/* The per-unit sums, unit by unit (rows of unit u: urows[ustart[u]..]).
+/* The per-unit sums, unit by unit (rows of unit u: urows[ustart[u]..]):
+ * the unit's rows of e and x~ are gathered into a small buffer (columns of
+ * T values) so that Xe and A are short dot products.
  * after[t * P + k]: period t is at or after candidate k. */
 static void plu_unit_sums(const plu_model *md, const plu_layout *L,
                           const int *ustart, const int *urows,
                           const unsigned char *after, double *Z, int nt)
 {
-  int n = md->n, p = md->p, P = L->P, m = L->m;
+  int n = md->n, p = md->p, P = L->P, m = L->m, T = md->T;
   const double *X = md->X, *e = md->e;
+  double *buf = (double *) R_alloc((size_t) nt * T * (p + 1), sizeof(double));
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int u = 0; u < md->N; u++) {
-    double *z = Z + (size_t) u * m;
+    double *z = Z + (size_t) u * m, *eb = buf + (size_t) sd_thread_id() * T * (p + 1);
+    double *xb = eb + T;   /* column j at xb + j * T */
+    int len = ustart[u + 1] - ustart[u];
     memset(z, 0, sizeof(double) * m);
-    for (int r = ustart[u]; r < ustart[u + 1]; r++) {
-      int i = urows[r];
+    for (int r = 0; r < len; r++) {
+      int i = urows[ustart[u] + r];
+      eb[r] = e[i];
+      for (int j = 0; j < p; j++) xb[(size_t) j * T + r] = X[i + (size_t) j * n];
       const unsigned char *af = after + (size_t) md->time0[i] * P;
-      double ei = e[i];
-      for (int k = 0; k < P; k++) if (af[k]) z[plu_se(L, k)] += ei;
-      double *a = z + L->oA;
-      for (int j = 0; j < p; j++) {
-        double xj = X[i + (size_t) j * n];
-        z[L->oXe + j] += xj * ei;
-        for (int k = 0; k < P; k++) if (af[k]) z[plu_sx(L, k) + j] += xj;
-        for (int l = j; l < p; l++) *a++ += xj * X[i + (size_t) l * n];
+      for (int k = 0; k < P; k++) {
+        if (!af[k]) continue;
+        double *sk = z + plu_se(L, k);
+        sk[0] += eb[r];
+        for (int j = 0; j < p; j++) sk[1 + j] += xb[(size_t) j * T + r];
       }
+    }
+    double *a = z + L->oA;
+    for (int j = 0; j < p; j++) {
+      const double *xj = xb + (size_t) j * T;
+      z[L->oXe + j] = sd_dot(xj, eb, len);
+      for (int l = j; l < p; l++) *a++ = sd_dot(xj, xb + (size_t) l * T, len);
     }
   }
 }
