@@ -341,7 +341,7 @@ placebo_model <- function(base, frame, nthreads, panel = NULL) {
   yd <- D$y
   Xd <- D$X
   if (ncol(Xd) > 0L) {
-    ols <- .Call(C_sd_ols, Xd, yd, w, 1e-10)
+    ols <- .Call(C_sd_ols_meat, Xd, yd, w, 1e-10, NULL, 1L, as.integer(nthreads))
     if (!all(ols$keep)) Xd <- Xd[, ols$keep, drop = FALSE]
     Q <- ols$bread[ols$keep, ols$keep, drop = FALSE]
     e <- ols$residuals

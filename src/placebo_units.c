@@ -39,7 +39,7 @@
 #define PLU_MAX_BLOCK 32
 #define PLU_BLOCK_BYTES 67108864.0   /* membership codes of a block: 64 MB */
 #define PLU_GROUP 8                  /* draws handled together (a byte of flags) */
-#define PLU_CHUNK 1024               /* units per partial sum of M (fixed) */
+#define PLU_CHUNK 1024               /* units per partial sum (fixed: reproducible) */
 
 /* Index of the lowest set bit of a nonzero byte. */
 static inline int plu_low_bit(unsigned int x)
@@ -152,29 +152,25 @@ static void plu_members(const int *au, const int *ap, int na, const int *kof,
   }
 }
 
-/* The coefficient's sums of the draws lo..hi-1 (whole groups), unit by unit
- * so that Z streams through memory: per draw e'd (de) and X~'d (cv, p;
- * stride p + 1). */
+/* The coefficient's sums of a block's nb draws over the units u0..u1-1,
+ * unit by unit so that Z streams through memory: per draw e'd (de) and X~'d
+ * (cv), p + 1 doubles a draw: de then cv. */
 static void plu_coef_sums(const plu_model *md, const plu_layout *L,
-                          const double *Z, const plu_members_t *mb, int lo,
-                          int hi, double *de, double *cv)
+                          const double *Z, const plu_members_t *mb, int u0,
+                          int u1, int nb, double *part)
 {
-  int N = md->N, p = md->p, m = L->m;
-  for (int b = lo; b < hi; b++) {
-    memset(cv + (size_t) b * (p + 1), 0, sizeof(double) * p);
-    de[b] = 0;
-  }
-  for (int u = 0; u < N; u++) {
+  int p = md->p, m = L->m;
+  memset(part, 0, sizeof(double) * nb * (p + 1));
+  for (int u = u0; u < u1; u++) {
     const uint8_t *Ku = mb->K + (size_t) u * mb->ks;
     const unsigned char *fu = mb->flag + (size_t) u * mb->ng;
     const double *zu = Z + (size_t) u * m;
-    for (int g = lo / PLU_GROUP; g * PLU_GROUP < hi; g++) {
+    for (int g = 0; g * PLU_GROUP < nb; g++) {
       for (unsigned int f = fu[g]; f; f &= f - 1) {
         int b = g * PLU_GROUP + plu_low_bit(f);
         const double *z = zu + plu_se(L, Ku[b]);
-        double *c = cv + (size_t) b * (p + 1);
-        de[b] += z[0];
-        for (int l = 0; l < p; l++) c[l] += z[1 + l];
+        double *c = part + (size_t) b * (p + 1);
+        for (int l = 0; l <= p; l++) c[l] += z[l];
       }
     }
   }
@@ -237,7 +233,7 @@ static void plu_draw_finish(const plu_model *md, const plu_layout *L,
 
 /* The correction of draw b's cluster sum for a unit it treats from candidate
  * k: Se_i(k) - beta [td2_k - 2 gamma'SX_i(k)]. */
-static inline double plu_delta(const plu_layout *L, const double *z, int k,
+SD_INLINE double plu_delta(const plu_layout *L, const double *z, int k,
                                const double *gam, double beta, double td2k)
 {
   return z[plu_se(L, k)] - beta * (td2k - 2 * sd_dot(gam, z + plu_sx(L, k), L->p));
@@ -374,22 +370,23 @@ static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
     for (int l = 0; l < j; l++) M[(size_t) j * m + l] = M[(size_t) l * m + j];
 }
 
-/* The corrections sum_i delta_i (2 c_i + delta_i) of the draws lo..hi-1 of
- * a block (alphaT: the draws' alphas one after the other, m each), unit by
- * unit: a unit's sums stay in cache for all the draws that treat it. */
+/* The corrections sum_i delta_i (2 c_i + delta_i) of a block's nb draws over
+ * the units u0..u1-1 (alphaT: the draws' alphas one after the other, m
+ * each), unit by unit: a unit's sums stay in cache for all the draws that
+ * treat it. */
 static void plu_corr_units(const plu_model *md, const plu_layout *L,
                            const double *Z, const plu_members_t *mb,
                            const double *alphaT, const double *kappa,
                            const double *gam, const double *td2,
-                           const plu_draw *dr, int lo, int hi, double *corr)
+                           const plu_draw *dr, int u0, int u1, int nb, double *corr)
 {
-  int N = md->N, p = md->p, P = L->P, m = L->m;
-  for (int b = lo; b < hi; b++) corr[b] = 0;
-  for (int u = 0; u < N; u++) {
+  int p = md->p, P = L->P, m = L->m;
+  memset(corr, 0, sizeof(double) * nb);
+  for (int u = u0; u < u1; u++) {
     const uint8_t *Ku = mb->K + (size_t) u * mb->ks;
     const unsigned char *fu = mb->flag + (size_t) u * mb->ng;
     const double *z = Z + (size_t) u * m;
-    for (int g = lo / PLU_GROUP; g * PLU_GROUP < hi; g++) {
+    for (int g = 0; g * PLU_GROUP < nb; g++) {
       for (unsigned int f = fu[g]; f; f &= f - 1) {
         int b = g * PLU_GROUP + plu_low_bit(f);
         if (!dr[b].ok) continue;
@@ -477,12 +474,9 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   if (bk > B) bk = B;
   int bkp = (bk + PLU_GROUP - 1) / PLU_GROUP * PLU_GROUP;   /* padded stride */
   int ng = bkp / PLU_GROUP;
-  if (nt > ng) nt = ng;
   double *wt = (double *) R_alloc((size_t) bk * T, sizeof(double));
   double *nk = (double *) R_alloc((size_t) bk * (P + 1), sizeof(double));
   double *gam = (double *) R_alloc((size_t) bk * (p + 1), sizeof(double));
-  double *cv = (double *) R_alloc((size_t) bk * (p + 1), sizeof(double));
-  double *de = (double *) R_alloc(bk, sizeof(double));
   double *td2 = (double *) R_alloc((size_t) bk * (P + 1), sizeof(double));
   double *alpha = (double *) R_alloc((size_t) bkp * m, sizeof(double));
   double *kappa = (double *) R_alloc(bkp, sizeof(double));
@@ -498,49 +492,80 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   mb.K = (uint8_t *) R_alloc((size_t) bkp * N, sizeof(uint8_t));
   plu_draw *dr = (plu_draw *) R_alloc(bk, sizeof(plu_draw));
 
+  /* fixed chunks of units for the passes over Z: partial sums per chunk,
+   * added in chunk order, so that results do not depend on the threads */
+  int nch = (N + PLU_CHUNK - 1) / PLU_CHUNK;
+  double *cpart = (double *) R_alloc((size_t) nch * bk * (p + 1), sizeof(double));
+  double *rpart = by_unit ? (double *) R_alloc((size_t) nch * bk, sizeof(double)) : NULL;
+  double *csum = (double *) R_alloc((size_t) bk * (p + 1), sizeof(double));
+  int ngb_max = (bk + PLU_GROUP - 1) / PLU_GROUP;
+  int ntm = nt < ngb_max ? nt : ngb_max;   /* threads for work by groups of draws */
+
   for (int b0 = 0; b0 < B; b0 += bk) {
     R_CheckUserInterrupt();
-    int nb = B - b0 < bk ? B - b0 : bk;
+    int nb = B - b0 < bk ? B - b0 : bk, ngb = (nb + PLU_GROUP - 1) / PLU_GROUP;
     memset(mb.flag, 0, (size_t) ng * N);
-    /* Each thread takes a contiguous range of whole groups of draws, and
-     * goes through all units in order for them. */
-#pragma omp parallel num_threads(nt)
-    {
-      int th = sd_thread_id(), ntt = nt;
-#ifdef _OPENMP
-      ntt = omp_get_num_threads();
-#endif
-      int ngb = (nb + PLU_GROUP - 1) / PLU_GROUP;
-      int lo = (int) ((long long) ngb * th / ntt) * PLU_GROUP;
-      int hi = (int) ((long long) ngb * (th + 1) / ntt) * PLU_GROUP;
-      if (hi > nb) hi = nb;
-      for (int b = lo; b < hi; b++) {
+    /* membership: whole groups of draws per thread (a flag byte each) */
+#pragma omp parallel for num_threads(ntm) schedule(static)
+    for (int g = 0; g < ngb; g++) {
+      for (int b = g * PLU_GROUP; b < nb && b < (g + 1) * PLU_GROUP; b++) {
         size_t col = (size_t) (b0 + b) * na;
         plu_members(au + col, ap + col, na, kof, kmax, N, &mb, b, P,
                     nk + (size_t) b * (P + 1));
       }
-      if (lo < hi) plu_coef_sums(md, &L, Z, &mb, lo, hi, de, cv);
-      for (int b = lo; b < hi; b++) {
-        plu_draw_finish(md, &L, cnt, after, nk + (size_t) b * (P + 1), de[b],
-                        cv + (size_t) b * (p + 1), wt + (size_t) b * T,
-                        gam + (size_t) b * (p + 1), clustered ? alpha + b : NULL,
-                        bkp, kappa + b, td2 + (size_t) b * (P + 1), dr + b);
-        if (S) memset(S + (size_t) b * md->G, 0, sizeof(double) * md->G);
+    }
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+    for (int c = 0; c < nch; c++) {
+      int u1 = (c + 1) * PLU_CHUNK < N ? (c + 1) * PLU_CHUNK : N;
+      plu_coef_sums(md, &L, Z, &mb, c * PLU_CHUNK, u1, nb,
+                    cpart + (size_t) c * bk * (p + 1));
+    }
+    memset(csum, 0, sizeof(double) * nb * (p + 1));
+    for (int c = 0; c < nch; c++) {
+      const double *cp = cpart + (size_t) c * bk * (p + 1);
+      for (size_t i = 0; i < (size_t) nb * (p + 1); i++) csum[i] += cp[i];
+    }
+    for (int b = 0; b < nb; b++) {
+      const double *cs = csum + (size_t) b * (p + 1);
+      plu_draw_finish(md, &L, cnt, after, nk + (size_t) b * (P + 1), cs[0], cs + 1,
+                      wt + (size_t) b * T, gam + (size_t) b * (p + 1),
+                      clustered ? alpha + b : NULL, bkp, kappa + b,
+                      td2 + (size_t) b * (P + 1), dr + b);
+      if (S) memset(S + (size_t) b * md->G, 0, sizeof(double) * md->G);
+    }
+    if (S) {
+      /* coarse clusters: whole groups of draws per thread, all units */
+#pragma omp parallel num_threads(ntm)
+      {
+        int th = sd_thread_id(), ntt = ntm;
+#ifdef _OPENMP
+        ntt = omp_get_num_threads();
+#endif
+        int lo = (int) ((long long) ngb * th / ntt) * PLU_GROUP;
+        int hi = (int) ((long long) ngb * (th + 1) / ntt) * PLU_GROUP;
+        if (hi > nb) hi = nb;
+        if (lo < hi)
+          plu_scores(md, &L, Z, &mb, alpha, kappa, gam, td2, dr, bkp, lo, hi, S);
       }
-      if (lo < hi && S)
-        plu_scores(md, &L, Z, &mb, alpha, kappa, gam, td2, dr, bkp, lo, hi, S);
-      if (lo < hi && by_unit) {
-        for (int b = lo; b < hi; b++)
-          for (int j = 0; j < m; j++) alphaT[(size_t) b * m + j] = alpha[(size_t) j * bkp + b];
-        plu_corr_units(md, &L, Z, &mb, alphaT, kappa, gam, td2, dr, lo, hi, meat);
-        /* meat = sum_i c_i^2 + the corrections */
-        for (int b = lo; b < hi; b++) {
-          if (!dr[b].ok) continue;
-          const double *ab = alphaT + (size_t) b * m;
-          double q = 0, mu = kappa[b] + sd_dot(zbar, ab, m);
-          for (int j = 0; j < m; j++) q += ab[j] * sd_dot(M + (size_t) j * m, ab, m);
-          meat[b] += q + N * mu * mu;
-        }
+    }
+    if (by_unit) {
+      for (int b = 0; b < nb; b++)
+        for (int j = 0; j < m; j++) alphaT[(size_t) b * m + j] = alpha[(size_t) j * bkp + b];
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+      for (int c = 0; c < nch; c++) {
+        int u1 = (c + 1) * PLU_CHUNK < N ? (c + 1) * PLU_CHUNK : N;
+        plu_corr_units(md, &L, Z, &mb, alphaT, kappa, gam, td2, dr, c * PLU_CHUNK,
+                       u1, nb, rpart + (size_t) c * bk);
+      }
+      /* meat = sum_i c_i^2 (the quadratic form) + the corrections */
+      for (int b = 0; b < nb; b++) {
+        meat[b] = 0;
+        if (!dr[b].ok) continue;
+        for (int c = 0; c < nch; c++) meat[b] += rpart[(size_t) c * bk + b];
+        const double *ab = alphaT + (size_t) b * m;
+        double q = 0, mu = kappa[b] + sd_dot(zbar, ab, m);
+        for (int j = 0; j < m; j++) q += ab[j] * sd_dot(M + (size_t) j * m, ab, m);
+        meat[b] += q + N * mu * mu;
       }
     }
     for (int b = 0; b < nb; b++) {
