@@ -152,6 +152,12 @@ static void plu_members(const int *au, const int *ap, int na, const int *kof,
   }
 }
 
+/* c += z (n values); restrict lets the compiler use vector adds. */
+SD_INLINE void plu_axpy1(double *restrict c, const double *restrict z, int n)
+{
+  for (int l = 0; l < n; l++) c[l] += z[l];
+}
+
 /* The coefficient's sums of a block's nb draws over the units u0..u1-1,
  * unit by unit so that Z streams through memory: per draw e'd (de) and X~'d
  * (cv), p + 1 doubles a draw: de then cv. */
@@ -168,9 +174,7 @@ static void plu_coef_sums(const plu_model *md, const plu_layout *L,
     for (int g = 0; g * PLU_GROUP < nb; g++) {
       for (unsigned int f = fu[g]; f; f &= f - 1) {
         int b = g * PLU_GROUP + plu_low_bit(f);
-        const double *z = zu + plu_se(L, Ku[b]);
-        double *c = part + (size_t) b * (p + 1);
-        for (int l = 0; l <= p; l++) c[l] += z[l];
+        plu_axpy1(part + (size_t) b * (p + 1), zu + plu_se(L, Ku[b]), p + 1);
       }
     }
   }

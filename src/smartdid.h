@@ -44,7 +44,20 @@ SD_INLINE double sd_dot(const double *restrict a, const double *restrict b, int 
     s6 += a[i + 6] * b[i + 6];
     s7 += a[i + 7] * b[i + 7];
   }
-  for (; i < n; i++) s0 += a[i] * b[i];
+  /* the tail in independent sums too: short vectors are all tail */
+  if (i + 3 < n) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+    i += 4;
+  }
+  if (i + 1 < n) {
+    s4 += a[i] * b[i];
+    s5 += a[i + 1] * b[i + 1];
+    i += 2;
+  }
+  if (i < n) s6 += a[i] * b[i];
   return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
 
