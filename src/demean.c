@@ -310,36 +310,10 @@ int sd_demean_columns(const sd_fe *fe, double *x, int ncol, double tol,
   return sd_demean_ptrs(fe, cols, ncol, tol, maxit, nthreads);
 }
 
-/* Fill an sd_fe from R objects (list of 1-based integer codes, levels). */
-void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
-{
-  int k = Rf_length(fes);
-  fe->n = n;
-  fe->k = k;
-  const int **code = (const int **) R_alloc(k, sizeof(int *));
-  int *lev = (int *) R_alloc(k, sizeof(int));
-  for (int f = 0; f < k; f++) {
-    SEXP cf = VECTOR_ELT(fes, f);
-    if (TYPEOF(cf) != INTSXP || XLENGTH(cf) != n)
-      Rf_error("fixed effect %d must be an integer vector of length %d", f + 1, n);
-    lev[f] = INTEGER(nlev)[f];
-    const int *src = INTEGER(cf);
-    int *c0 = (int *) R_alloc(n, sizeof(int));
-    for (int i = 0; i < n; i++) {
-      if (src[i] < 1 || src[i] > lev[f])
-        Rf_error("fixed effect %d has a code outside 1..%d", f + 1, lev[f]);
-      c0[i] = src[i] - 1;
-    }
-    code[f] = c0;
-  }
-  fe->code = code;
-  fe->nlev = lev;
-  fe->w = Rf_isNull(w) ? NULL : REAL(w);
-  fe->base = 0;
-}
-
-/* The same with R's 1-based codes read in place (checked, not copied). */
-static void fe_from_r_1based(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
+/* Fill an sd_fe from R objects (a list of 1-based integer codes and their
+ * numbers of levels), checking every code: with base 0 as 0-based copies,
+ * with base 1 reading R's codes in place (no copy). */
+static void fe_fill(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe, int base)
 {
   int k = Rf_length(fes);
   fe->n = n;
@@ -354,13 +328,25 @@ static void fe_from_r_1based(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
     const int *src = INTEGER(cf);
     int bad = 0, L = lev[f];
     for (int i = 0; i < n; i++) bad |= src[i] < 1 || src[i] > L;
-    if (bad) Rf_error("fixed effect %d has a code outside 1..%d", f + 1, lev[f]);
-    code[f] = src;
+    if (bad) Rf_error("fixed effect %d has a code outside 1..%d", f + 1, L);
+    if (base == 1) {
+      code[f] = src;
+    } else {
+      int *c0 = (int *) R_alloc(n, sizeof(int));
+      for (int i = 0; i < n; i++) c0[i] = src[i] - 1;
+      code[f] = c0;
+    }
   }
   fe->code = code;
   fe->nlev = lev;
   fe->w = Rf_isNull(w) ? NULL : REAL(w);
-  fe->base = 1;
+  fe->base = base;
+}
+
+/* 0-based copies of the codes (the contract of the other C files). */
+void sd_fe_from_r(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe)
+{
+  fe_fill(fes, nlev, w, n, fe, 0);
 }
 
 static void check_fes(SEXP fes, SEXP nlev)
@@ -425,7 +411,7 @@ static int demean_sources(const sd_src *src, double *const *cols, int total,
   if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
     Rf_error("'w' must be NULL or a double vector of length %d", n);
   sd_fe fe;
-  fe_from_r_1based(fes, nlev, w, n, &fe);
+  fe_fill(fes, nlev, w, n, &fe, 1);   /* R's codes in place */
   int nt = sd_nthreads(nthreads, (int) fmin((double) n * total, 2e9));
   return demean_core(&fe, src, cols, total, Rf_asReal(tol), Rf_asInteger(maxit),
                      nt, ss);

@@ -17,6 +17,31 @@ static void totals(const int *code, int nlev, const double *w, int n,
   else   for (int i = 0; i < n; i++) tot[code[i]] += 1.0;
 }
 
+
+/* x[i] = src[i] - (A[ia[i]] + B[ib[i]]) for i < n (x may be src: each
+ * element is read before it is written); returns the sum of squares of the
+ * results, in four independent sums. */
+static double sub_two_ss(double *x, const double *src, const double *A,
+                         const int *ia, const double *B, const int *ib, int n)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 3 < n; i += 4) {
+    double v0 = src[i] - (A[ia[i]] + B[ib[i]]);
+    double v1 = src[i + 1] - (A[ia[i + 1]] + B[ib[i + 1]]);
+    double v2 = src[i + 2] - (A[ia[i + 2]] + B[ib[i + 2]]);
+    double v3 = src[i + 3] - (A[ia[i + 3]] + B[ib[i + 3]]);
+    x[i] = v0; x[i + 1] = v1; x[i + 2] = v2; x[i + 3] = v3;
+    s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+  }
+  for (; i < n; i++) {
+    double v = src[i] - (A[ia[i]] + B[ib[i]]);
+    x[i] = v;
+    s0 += v * v;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
 /* ---- balanced two-way closed form -------------------------------------- */
 
 /* 0: not a balanced two-way panel without weights; 1: balanced; 2 and 3:
@@ -134,25 +159,11 @@ void sd_balanced_column(const sd_fe *fe, double *x, const double *src,
   double gm = tot / n;
   for (int g = 0; g < N; g++) su[g] /= fe->nlev[1];
   for (int t = 0; t < T; t++) st[t] = st[t] / fe->nlev[0] - gm;   /* fold the grand mean */
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int i = 0;
-  for (; i + 3 < n; i += 4) {
-    double v0 = src[i] - (su[a[i]] + st[b[i]]);
-    double v1 = src[i + 1] - (su[a[i + 1]] + st[b[i + 1]]);
-    double v2 = src[i + 2] - (su[a[i + 2]] + st[b[i + 2]]);
-    double v3 = src[i + 3] - (su[a[i + 3]] + st[b[i + 3]]);
-    x[i] = v0; x[i + 1] = v1; x[i + 2] = v2; x[i + 3] = v3;
-    s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
-  }
-  for (; i < n; i++) {
-    double v = src[i] - (su[a[i]] + st[b[i]]);
-    x[i] = v;
-    s0 += v * v;
-  }
+  double after = sub_two_ss(x, src, su, a, st, b, n);
   if (ss) {
     double m = m0 + m1, q = q0 + q1, r = n < 2 ? 0 : q - m * m / n;
     ss[0] = r > 0 ? r : 0;
-    ss[1] = (s0 + s1) + (s2 + s3);
+    ss[1] = after;
   }
 }
 
@@ -285,21 +296,7 @@ void sd_twoway_column(const sd_fe *fe, const sd_twoway *tw, double *x,
       s += tw->pw[k] * gam[tw->pt[k]];
     a[g] -= s * tw->invWu[g];
   }
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int i = 0;
-  for (; i + 3 < n; i += 4) {
-    double v0 = x[i] - (a[cu[i]] + gam[ct[i]]);
-    double v1 = x[i + 1] - (a[cu[i + 1]] + gam[ct[i + 1]]);
-    double v2 = x[i + 2] - (a[cu[i + 2]] + gam[ct[i + 2]]);
-    double v3 = x[i + 3] - (a[cu[i + 3]] + gam[ct[i + 3]]);
-    x[i] = v0; x[i + 1] = v1; x[i + 2] = v2; x[i + 3] = v3;
-    s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
-  }
-  for (; i < n; i++) {
-    double v = x[i] - (a[cu[i]] + gam[ct[i]]);
-    x[i] = v;
-    s0 += v * v;
-  }
-  if (ss_after) *ss_after = (s0 + s1) + (s2 + s3);
+  double after = sub_two_ss(x, x, a, cu, gam, ct, n);
+  if (ss_after) *ss_after = after;
 }
 
