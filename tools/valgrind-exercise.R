@@ -69,6 +69,17 @@ invisible(lapply(ms, function(m) { balance(m); matched_data(m) }))
 if (exists("placebo", ns)) {
   pl <- get("placebo", ns)(fits[[1]], draws = 20, seed = 1)
   pl2 <- get("placebo", ns)(fits[[7]], draws = 10, seed = 1)
+  # the unit-sums paths (coarse clusters, iid), the row closed form (hc1),
+  # the other types of draws and a progress callback
+  pl3 <- get("placebo", ns)(f(cluster = "region"), draws = 10, seed = 2)
+  pl4 <- get("placebo", ns)(fits[[5]], draws = 10, seed = 3)
+  pl5 <- get("placebo", ns)(fits[[4]], draws = 10, seed = 4)
+  pl6 <- get("placebo", ns)(fits[[1]], draws = 10, type = "unit", seed = 5)
+  pl7 <- get("placebo", ns)(fits[[1]], draws = 10, type = "time", seed = 6)
+  old <- options(smartdid.progress_work = 0)
+  invisible(utils::capture.output(
+    pl8 <- get("placebo", ns)(fits[[1]], draws = 40, seed = 7, progress = TRUE)))
+  options(old)
   note(grep("placebo", routines, value = TRUE))
 }
 # the heterogeneity-robust event studies, when merged
