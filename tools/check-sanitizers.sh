@@ -36,7 +36,10 @@ mkdir -p "$work/lib"
 R_MAKEVARS_USER="$work/Makevars" R CMD INSTALL --no-test-load \
   --library="$work/lib" "$work/$tarball" >"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; exit 1; }
-nm -D "$work/lib/smartdid/libs/smartdid.so" | grep -q "__asan_" ||
+# (nm's output to a file first: with pipefail, `nm | grep -q` fails whenever
+# grep stops reading before nm has written everything)
+nm -D "$work/lib/smartdid/libs/smartdid.so" >"$work/symbols.txt" 2>&1
+grep -q "__asan_" "$work/symbols.txt" ||
   { echo "the sanitizer flags did not reach the compiler"; cat "$work/install.log"; exit 1; }
 
 cp -r tests/testthat "$work/tests"
