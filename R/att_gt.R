@@ -84,10 +84,7 @@ att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
                    base_period = c("varying", "universal"), anticipation = 0,
                    bootstrap = TRUE, biters = 999, level = 0.95, seed = NULL,
                    multiplier = c("mammen", "rademacher"), ...) {
-  if (...length() > 0L) {
-    sd_stop("unknown argument(s) to att_gt(): ",
-            paste0("'", names(list(...)), "'", collapse = ", "))
-  }
+  check_no_dots("att_gt()", ...)
   check_fit(fit)
   control <- match.arg(control)
   base_period <- match.arg(base_period)

@@ -173,10 +173,7 @@ es_robust_note <- function(estimator, info) {
 # The two-way fixed-effects event study: the fit's model with relative-time
 # dummies in place of the treatment dummy, through the same engine.
 es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
-  if (...length() > 0L) {
-    sd_stop("unknown argument(s) to event_study(estimator = \"twfe\"): ",
-            paste0("'", names(list(...)), "'", collapse = ", "))
-  }
+  check_no_dots("event_study(estimator = \"twfe\")", ...)
   a <- fit$args
   data <- fit$data
   tm <- es_timing(fit, switchers)

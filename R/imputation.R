@@ -29,10 +29,7 @@
 # `pretrends`). Its coefficients are the rows with rel_time < 0.
 
 es_imputation <- function(fit, leads = NULL, lags = NULL, level = 0.95, ...) {
-  if (...length() > 0L) {
-    sd_stop("unknown argument(s) to the imputation estimator: ",
-            paste0("'", names(list(...)), "'", collapse = ", "))
-  }
+  check_no_dots("the imputation estimator", ...)
   check_level(level)
   sd_require(fit, "the imputation estimator")
   st <- sd_staggered(fit, "the imputation estimator")

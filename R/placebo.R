@@ -117,11 +117,7 @@
 placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
                     seed = NULL, years = NULL, keep_assignments = FALSE,
                     nthreads = smartdid_threads(), progress = interactive(), ...) {
-  if (...length() > 0L) {
-    nm <- names(list(...))
-    sd_stop("unknown argument(s) to placebo(): ",
-            if (is.null(nm)) "unnamed" else paste0("'", nm, "'", collapse = ", "))
-  }
+  check_no_dots("placebo()", ...)
   cl <- match.call()
   check_fit(fit)
   draws <- check_count(draws, "draws", min = 1)

@@ -116,11 +116,7 @@ psm <- function(data, treat, covariates, id, time, method = "nearest", ratio = 1
                 caliper = NULL, replace = FALSE, link = "logit",
                 level = c("obs", "unit"), by = NULL, discard = "none",
                 order = "largest", distance = "score", baseline = NULL, ...) {
-  if (...length() > 0L) {
-    nm <- names(list(...))
-    sd_stop("unknown argument(s) to psm(): ",
-            if (is.null(nm)) "unnamed values" else paste0("'", nm, "'", collapse = ", "))
-  }
+  check_no_dots("psm()", ...)
   cl <- match.call()
   check_data(data)
   level <- psm_choice(level, c("obs", "unit"), "level")

@@ -58,10 +58,7 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
                      cluster = id, vcov = "cluster", weights = NULL, fe = NULL,
                      subset = NULL, ssc = ssc_rules(), singletons = TRUE,
                      nthreads = smartdid_threads(), ...) {
-  if (...length() > 0L) {
-    sd_stop("unknown argument(s) to smartdid(): ",
-            paste0("'", names(list(...)), "'", collapse = ", "))
-  }
+  check_no_dots("smartdid()", ...)
   cl <- match.call()
   check_data(data)
   check_string(id, "id")

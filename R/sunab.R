@@ -27,10 +27,7 @@
 # regression itself always has every relative period.
 es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
                      control = c("auto", "never", "last"), ...) {
-  if (...length() > 0L) {
-    sd_stop("unknown argument(s) to the Sun-Abraham estimator: ",
-            paste0("'", names(list(...)), "'", collapse = ", "))
-  }
+  check_no_dots("the Sun-Abraham estimator", ...)
   check_level(level)
   control <- match.arg(control)
   st <- sd_staggered(fit, "the Sun-Abraham estimator")

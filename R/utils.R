@@ -3,6 +3,15 @@
 
 sd_stop <- function(...) stop(paste0(...), call. = FALSE)
 
+# An error naming the arguments a function's `...` caught (misspelt or
+# unknown ones); `what` names the function, as in "smartdid()".
+check_no_dots <- function(what, ...) {
+  if (...length() == 0L) return(invisible())
+  nm <- names(list(...)) %||% rep("", ...length())
+  shown <- ifelse(nzchar(nm), paste0("'", nm, "'"), "an unnamed value")
+  sd_stop("unknown argument(s) to ", what, ": ", paste(shown, collapse = ", "))
+}
+
 check_data <- function(data, arg = "data") {
   if (!is.data.frame(data)) {
     sd_stop("'", arg, "' must be a data frame (or data.table or tibble), not ",

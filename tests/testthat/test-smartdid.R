@@ -130,3 +130,10 @@ test_that("non-syntactic column names work and offsets are refused", {
   expect_error(smartdid(y ~ x1 + offset(x2), data = d, id = "unit", time = "year",
                         treat = "D"), "offset")
 })
+
+test_that("arguments caught by ... are named in one error", {
+  expect_silent(check_no_dots("f()"))
+  expect_error(check_no_dots("f()", 1, b = 2),
+               "unknown argument\\(s\\) to f\\(\\): an unnamed value, 'b'$")
+  expect_error(check_no_dots("g()", bogus = 1), "to g\\(\\): 'bogus'$")
+})
