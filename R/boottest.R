@@ -31,7 +31,9 @@
 #' so), as Stata's boottest and fwildclusterboot do.
 #'
 #' **p-values** count draws strictly beyond the statistic (as
-#' fwildclusterboot): `"symmetric"` `mean(|t*| > |t|)`, `"equal-tailed"`
+#' fwildclusterboot; draws within a relative 1e-9 of it are ties, so that
+#' the draws equal to it in exact arithmetic, such as the identity draw under
+#' enumeration, are not counted by rounding): `"symmetric"` `mean(|t*| > |t|)`, `"equal-tailed"`
 #' `2 min(mean(t* > t), mean(t* < t))`, `">"` `mean(t* > t)` (alternative
 #' `R beta > r`), `"<"` `mean(t* < t)`. Draws with a non-positive bootstrap
 #' variance (possible with two-way clustering) are left out and counted.
@@ -43,6 +45,7 @@
 #' `r` (its numerator is linear and its variance quadratic in `r`), so each
 #' evaluation of the p-value function costs O(B), not a new bootstrap. With
 #' `p_type = ">"` the interval is `[low, Inf)`, with `"<"` `(-Inf, high]`.
+#' [bt_pvalue_function()] evaluates the p-value function anywhere.
 #'
 #' **Clustering.** `cluster` defaults to the fit's clustering; with two
 #' columns the variance is two-way (`V1 + V2 - V12`, the fit's rules), and
@@ -84,8 +87,8 @@
 #'   statistics), `B`, `type`, `enumerated`, `impose_null`, `cluster`,
 #'   `n_clusters`, `bootcluster`, `n_bootclusters`, `p.value_t` (the
 #'   clustered t test's p-value, for comparison), `df`, `n_invalid`,
-#'   `pvalue_function` (a data frame: `value`, `p.value`), `param` (the
-#'   weights), `nobs`, `seed`, `call`. Methods: `print()`, `generics::tidy()`,
+#'   `draws` (what the p-value function needs, with `conf_int = TRUE`),
+#'   `param` (the weights), `nobs`, `seed`, `call`. Methods: `print()`, `generics::tidy()`,
 #'   `plot()` (the p-value function with the interval), `autoplot()`.
 #' @references Roodman, D., MacKinnon, J. G., Nielsen, M. O. and Webb, M. D.
 #'   (2019). Fast and wild: bootstrap inference in Stata using boottest.
@@ -226,7 +229,7 @@ bt_test <- function(model, Rm, cl, opt, fit) {
   dr <- bt_draws(parts, plan, opt)
   bd <- bt_boot_parts(dr, opt$impose_null)
   delta0 <- est - opt$r
-  cnt <- .Call(C_sd_boottest_count, bd$num, bd$cross, delta0, sd0)
+  cnt <- bt_count(bd, delta0, sd0)
   se <- sqrt(fac$factor) * sd0
   t_boot <- (bd$num[, 1] + delta0 * bd$num[, 2]) /
     sqrt(fac$factor * (bd$cross[, 1] + delta0 * (2 * bd$cross[, 2] +
@@ -244,13 +247,13 @@ bt_test <- function(model, Rm, cl, opt, fit) {
     p.value_t = if (is.finite(fac$df)) 2 * stats::pt(-abs(stat), fac$df)
                 else 2 * stats::pnorm(-abs(stat)),
     df = fac$df, n_invalid = plan$B - cnt[1, 4], nobs = model$n,
-    n_dummies = model$n_dummies, pvalue_function = NULL
+    n_dummies = model$n_dummies,
+    draws = if (opt$conf_int) list(num = bd$num, cross = bd$cross, sd0 = sd0)
   )
   if (opt$conf_int) {
     ci <- bt_confint(bd, est, sd0, se, opt)
-    out$conf.low <- ci$bounds[1]
-    out$conf.high <- ci$bounds[2]
-    out$pvalue_function <- ci$curve
+    out$conf.low <- ci[1]
+    out$conf.high <- ci[2]
   }
   class(out) <- "smartdid_boottest"
   out

@@ -99,12 +99,7 @@ plot.smartdid_boottest <- function(x, main = "Wild bootstrap p-value function",
   invisible(pf)
 }
 
-bt_curve <- function(x) {
-  if (is.null(x$pvalue_function)) {
-    sd_stop("'x' has no p-value function; rerun boottest() with conf_int = TRUE")
-  }
-  x$pvalue_function
-}
+bt_curve <- function(x) bt_pvalue_function(x)
 
 #' @rdname plot.smartdid_boottest
 #' @param object A [boottest()] result.

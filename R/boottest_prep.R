@@ -187,8 +187,26 @@ bt_parts <- function(model, Rm, U, cl) {
       Mt[j, , ] <- t(bt_sums(X, wz[, j], cd$code, cd$G) %*% model$Q)
       cv[j, ] <- bt_sums(Z[, j], wu[, col(j)], cell, length(lev))
     }
-    dims[[d]] <- list(cd$G, as.integer(lev %/% b$G), as.integer(lev %% b$G),
-                      cv, Mt, cl$signs[d])
+    cc <- as.integer(lev %/% b$G)
+    hh <- as.integer(lev %% b$G)
+    # dense (every c x h entry, the M part folded in) when that is cheaper
+    # per draw than the low-rank form and small
+    dense <- cd$G * b$G <= k * (cd$G + b$G) + length(lev) && cd$G * b$G <= 1e6
+    if (dense) {
+      full <- matrix(0, m, cd$G * b$G)
+      pos <- cc * b$G + hh + 1L
+      full[, pos] <- cv
+      for (j in seq_len(m)) {
+        P <- crossprod(matrix(Mt[j, , ], k, cd$G),
+                       S[(j - 1) * k + seq_len(k), , drop = FALSE])
+        full[j, ] <- full[j, ] - as.vector(t(P))
+      }
+      cv <- full
+      cc <- rep(seq_len(cd$G) - 1L, each = b$G)
+      hh <- rep(seq_len(b$G) - 1L, cd$G)
+      Mt <- numeric(0)
+    }
+    dims[[d]] <- list(cd$G, cc, hh, cv, Mt, cl$signs[d], dense)
   }
   list(A = A, S = S, dims = dims)
 }

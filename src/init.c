@@ -21,7 +21,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_placebo",      (DL_FUNC) &sd_placebo,     14},
   {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 5},
   {"sd_boottest_draws", (DL_FUNC) &sd_boottest_draws, 7},
-  {"sd_boottest_count", (DL_FUNC) &sd_boottest_count, 4},
+  {"sd_boottest_count", (DL_FUNC) &sd_boottest_count, 5},
   {"sd_boottest_sums", (DL_FUNC) &sd_boottest_sums, 4},
   {NULL, NULL, 0}
 };
