@@ -32,8 +32,10 @@
 #'
 #' **p-values** count draws strictly beyond the statistic (as
 #' fwildclusterboot; draws within a relative 1e-9 of it are ties, so that
-#' the draws equal to it in exact arithmetic, such as the identity draw under
-#' enumeration, are not counted by rounding): `"symmetric"` `mean(|t*| > |t|)`, `"equal-tailed"`
+#' the draws equal to it in exact arithmetic are not counted by rounding:
+#' under WCR a draw that gives every cluster the same weight `c` has
+#' `t* = sign(c) t`, as do the identity draw and its mirror under
+#' enumeration): `"symmetric"` `mean(|t*| > |t|)`, `"equal-tailed"`
 #' `2 min(mean(t* > t), mean(t* < t))`, `">"` `mean(t* > t)` (alternative
 #' `R beta > r`), `"<"` `mean(t* < t)`. Draws with a non-positive bootstrap
 #' variance (possible with two-way clustering) are left out and counted.
@@ -131,7 +133,7 @@ boottest.smartdid <- function(x, param, B = 9999,
   cl <- bt_clusters(x, cluster, bootcluster)
   model <- bt_model(x, cl$boot$code, opt$nthreads)
   Rv <- bt_param(param, names(x$coefficients), ncol(model$X))
-  out <- bt_test(model, matrix(Rv, 1L), cl, opt, x)
+  out <- bt_test(model, matrix(Rv, 1L), cl, opt, bt_factor(x, cl, model$n))
   out$param <- Rv[seq_len(model$p)][Rv[seq_len(model$p)] != 0]
   names(out$param) <- names(x$coefficients)[Rv[seq_len(model$p)] != 0]
   out$seed <- seed
@@ -184,9 +186,9 @@ bt_param <- function(param, coef_names, k) {
 }
 
 # Rademacher enumeration when 2^G <= B.
-bt_plan <- function(opt, G) {
+bt_plan <- function(opt, G, quiet = FALSE) {
   if (opt$type == "rademacher" && G <= 30L && 2^G <= opt$B) {
-    message("boottest(): 2^", G, " = ", 2^G, " <= B: enumerating all ", 2^G,
+    if (!quiet) message("boottest(): 2^", G, " = ", 2^G, " <= B: enumerating all ", 2^G,
             " Rademacher sign vectors (deterministic; B = ", 2^G, ")")
     return(list(B = as.integer(2^G), code = 0L, enumerated = TRUE))
   }
@@ -203,16 +205,18 @@ bt_draws <- function(parts, plan, opt) {
     on.exit(close(bar))
     tick <- function(done) utils::setTxtProgressBar(bar, done)
   }
+  # threads only for blocks of draws worth several milliseconds
+  ctrl <- c(opt$nthreads, getOption("smartdid.boottest_min_work", 2e7))
   run <- function() .Call(C_sd_boottest_draws, parts$A, parts$S, parts$dims,
-                          plan$B, plan$code, opt$nthreads, tick)
+                          plan$B, plan$code, as.double(ctrl), tick)
   if (plan$enumerated) run() else with_seed(opt$seed, run())
 }
 
-# One hypothesis (Rm: 1 x k): t, the draws, p-value, interval.
-bt_test <- function(model, Rm, cl, opt, fit) {
-  plan <- bt_plan(opt, cl$boot$G)
+# One hypothesis (Rm: 1 x k): t, the draws, p-value, interval. `fac`: the
+# small-sample factor and degrees of freedom (bt_factor()).
+bt_test <- function(model, Rm, cl, opt, fac, quiet = FALSE) {
+  plan <- bt_plan(opt, cl$boot$G, quiet)
   est <- drop(Rm %*% model$beta)
-  fac <- bt_factor(fit, cl, model$n)
   V0 <- drop(bt_rawvar(model, Rm, model$u, cl))
   sd0 <- sqrt(V0)
   if (!is.finite(sd0) || sd0 <= 0) {
@@ -231,9 +235,7 @@ bt_test <- function(model, Rm, cl, opt, fit) {
   delta0 <- est - opt$r
   cnt <- bt_count(bd, delta0, sd0)
   se <- sqrt(fac$factor) * sd0
-  t_boot <- (bd$num[, 1] + delta0 * bd$num[, 2]) /
-    sqrt(fac$factor * (bd$cross[, 1] + delta0 * (2 * bd$cross[, 2] +
-                                                    delta0 * bd$cross[, 3])))
+  t_boot <- bt_tstat(bd, delta0, fac$factor)
   stat <- delta0 / se
   out <- list(
     estimate = est, null = opt$r, statistic = stat, std.error = se,
@@ -257,6 +259,15 @@ bt_test <- function(model, Rm, cl, opt, fit) {
   }
   class(out) <- "smartdid_boottest"
   out
+}
+
+# The draws' t at the tested difference delta (NaN for a non-positive
+# bootstrap variance, possible with two-way clustering).
+bt_tstat <- function(bd, delta, factor) {
+  den <- bd$cross[, 1] + delta * (2 * bd$cross[, 2] + delta * bd$cross[, 3])
+  t <- (bd$num[, 1] + delta * bd$num[, 2]) / sqrt(factor * pmax(den, 0))
+  t[!(den > 0)] <- NaN
+  t
 }
 
 # num = [n0 n1], cross = [d0 d1 d2] in the tested difference delta (zeros

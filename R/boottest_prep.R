@@ -13,17 +13,22 @@
 
 # The design on the fit's sample: list(X = partialled-out regressors
 # (the fit's coefficients first, then dummies of the non-nested fixed
-# effects), u = residuals, Q = (X'WX)^-1, beta, w, n).
-bt_model <- function(fit, boot, nthreads) {
+# effects), u = residuals, Q = (X'WX)^-1, beta, w, n). For a model other
+# than the fit itself (an event study's regression), `obs` are its rows of
+# the fit's data, `extra` its regressors in place of the treatment (a named
+# list of columns on those rows) and `coef_names` its coefficients.
+bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
+                     coef_names = names(fit$coefficients)) {
   a <- fit$args
   data <- fit$data
-  obs <- fit$obs
   spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
                   a$fe, a$ssc)
   sp <- sd_subpanel(fit, obs)
-  d <- build_treatment(data, a$time, a$treat, a$cohort)$d[obs]
+  d <- if (is.null(extra)) build_treatment(data, a$time, a$treat, a$cohort)$d[obs]
+       else rep(0, length(obs))
   panel <- c(list(obs = obs, d = d, treat_name = fit$treat_name), sp)
   design <- sd_design(data, panel, spec, gather = FALSE)
+  X0 <- if (is.null(extra)) design$X else c(extra, design$X[-1L])
   nested <- fe_nested(sp$fe, sp$fe_nlev, list(boot))
   absorb <- sp$fe[nested]
   nlev <- sp$fe_nlev[nested]
@@ -32,7 +37,7 @@ bt_model <- function(fit, boot, nthreads) {
     nlev <- 1L
   }
   dums <- bt_dummies(sp$fe[!nested], sp$fe_nlev[!nested])
-  X <- c(design$X[names(fit$coefficients)], dums)
+  X <- c(X0[coef_names], dums)
   D <- .Call(C_sd_demean_yx, design$y, X, absorb, as.integer(nlev), sp$weights,
              1e-13, 100000L, as.integer(nthreads), NULL)
   if (!D$converged) {
@@ -41,7 +46,7 @@ bt_model <- function(fit, boot, nthreads) {
   }
   ols <- .Call(C_sd_ols_meat, D$X, D$y, sp$weights, 1e-10, NULL, 1L,
                as.integer(nthreads))
-  p <- length(fit$coefficients)
+  p <- length(coef_names)
   if (!all(ols$keep[seq_len(p)])) {
     sd_stop("the fit's regressors became collinear when the fixed effects not ",
             "nested in 'bootcluster' were added as dummies; choose another ",
@@ -49,7 +54,7 @@ bt_model <- function(fit, boot, nthreads) {
   }
   keep <- ols$keep
   X <- D$X[, keep, drop = FALSE]
-  colnames(X) <- c(names(fit$coefficients), rep("", sum(keep) - p))
+  colnames(X) <- c(coef_names, rep("", sum(keep) - p))
   list(X = X, u = ols$residuals, Q = ols$bread[keep, keep, drop = FALSE],
        beta = ols$coefficients[keep], w = sp$weights, n = length(obs), p = p,
        sp = sp, n_dummies = sum(keep) - p)
@@ -68,11 +73,11 @@ bt_dummies <- function(fe, nlev) {
 
 # Integer codes of one or more columns on the fit's sample (their
 # intersection when several), with the levels' labels.
-bt_codes <- function(fit, vars, arg) {
+bt_codes <- function(fit, vars, arg, obs = fit$obs) {
   data <- fit$data
   check_column(data, vars, arg)
   codes <- lapply(vars, function(v) {
-    x <- data[[v]][fit$obs]
+    x <- data[[v]][obs]
     if (anyNA(x)) {
       sd_stop("'", arg, "' column '", v, "' has missing values in the fit's ",
               "sample; refit with cluster = \"", v, "\" to drop those rows")
@@ -96,7 +101,7 @@ bt_intersect <- function(codes) {
 
 # The clusterings of the variance (one, or three with signs for two-way)
 # and the bootstrap clustering.
-bt_clusters <- function(fit, cluster, bootcluster) {
+bt_clusters <- function(fit, cluster, bootcluster, obs = fit$obs) {
   cluster <- cluster %||% fit$vcov_info$cluster
   if (is.null(cluster)) {
     sd_stop("'cluster' is needed: the fit's variance is not clustered; name ",
@@ -105,10 +110,10 @@ bt_clusters <- function(fit, cluster, bootcluster) {
   if (!is.character(cluster) || !length(cluster) %in% 1:2 || anyNA(cluster)) {
     sd_stop("'cluster' must name one or two columns of the fit's data")
   }
-  dims <- lapply(cluster, function(v) bt_codes(fit, v, "cluster"))
+  dims <- lapply(cluster, function(v) bt_codes(fit, v, "cluster", obs))
   signs <- 1
   if (length(cluster) == 2L) {
-    both <- bt_codes(fit, cluster, "cluster")
+    both <- bt_codes(fit, cluster, "cluster", obs)
     dims <- c(dims, list(both))
     signs <- c(1, 1, -1)
   }
@@ -122,7 +127,7 @@ bt_clusters <- function(fit, cluster, bootcluster) {
       sd_stop("'bootcluster' must be NULL (the intersection of the 'cluster' ",
               "columns), \"min\" or column names of the fit's data")
     }
-    bt_codes(fit, bootcluster, "bootcluster")
+    bt_codes(fit, bootcluster, "bootcluster", obs)
   }
   G <- vapply(dims[seq_along(cluster)], `[[`, 1L, "G")
   if (min(G) < 2L) sd_stop("'cluster' must have at least two clusters in the fit's sample")
@@ -132,16 +137,18 @@ bt_clusters <- function(fit, cluster, bootcluster) {
 
 # The small-sample factor and the t distribution's degrees of freedom of the
 # fit's rules for these clusters (the fit's own when the clusters are its).
-bt_factor <- function(fit, cl, n) {
-  vi <- fit$vcov_info
+# `model`: the regression tested (the fit, or an event study's model with
+# the fit's variance rules).
+bt_factor <- function(fit, cl, n, model = fit) {
+  vi <- model$vcov_info
   G <- min(cl$G)
   if (identical(vi$type, "cluster") && identical(vi$cluster, cl$cluster)) {
-    return(list(factor = vi$factor, df = fit$df_t))
+    return(list(factor = vi$factor, df = model$df_t))
   }
   ssc <- fit$args$ssc %||% ssc_rules()
-  sp <- sd_subpanel(fit, fit$obs)
+  sp <- sd_subpanel(fit, model$obs)
   codes <- lapply(cl$dims[seq_along(cl$cluster)], `[[`, "code")
-  K <- ssc_K(length(fit$coefficients), sp$fe, sp$fe_nlev, codes, ssc)
+  K <- ssc_K(length(model$coefficients), sp$fe, sp$fe_nlev, codes, ssc)
   fac <- (if (ssc$adj) (n - 1) / (n - K) else 1) *
     (if (ssc$cluster_adj) G / (G - 1) else 1)
   df <- switch(ssc$t_df, normal = Inf, residual = n - K, cluster = G - 1)

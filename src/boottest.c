@@ -36,7 +36,6 @@
 
 #define BT_BLOCK 8192   /* draws whose weights are drawn at once */
 #define BT_SUB 128      /* draws per kernel call (vector length) */
-#define BT_MIN_PAR 2e7  /* work (multiply-adds) of a block worth two threads */
 
 typedef struct {
   int Gc, ncell;
@@ -302,9 +301,12 @@ static bt_dim *bt_dims(SEXP dims, int m, int k, int Gb, int *Gcmax)
   return out;
 }
 
-/* .Call entry: list(num = B x m, cross = B x m (m+1) / 2). */
+/* .Call entry: list(num = B x m, cross = B x m (m+1) / 2). ctrl: the
+ * threads asked for and the work (multiply-adds) of a block of draws below
+ * which one thread is used (a parallel region costs a time slice whenever
+ * another process holds a core). */
 SEXP sd_boottest_draws(SEXP A, SEXP S, SEXP dims, SEXP Bs, SEXP type,
-                       SEXP nthreads, SEXP tick)
+                       SEXP ctrl, SEXP tick)
 {
   if (!Rf_isReal(A) || !Rf_isMatrix(A) || !Rf_isReal(S) || !Rf_isMatrix(S))
     Rf_error("'A' and 'S' must be double matrices");
@@ -337,10 +339,12 @@ SEXP sd_boottest_draws(SEXP A, SEXP S, SEXP dims, SEXP Bs, SEXP type,
     cstart[d] = cs;
   }
   double per_draw = (double) Gb * m * (k + 1) + (double) Gcmax * nd * m * (k + m);
-  /* threads only for blocks of several milliseconds: a parallel region
-   * costs a time slice whenever another process holds a core */
-  int nt = per_draw * bk >= BT_MIN_PAR ?
+  if (!Rf_isReal(ctrl) || Rf_length(ctrl) != 2)
+    Rf_error("'ctrl' must be c(threads, minimum work for threads)");
+  SEXP nthreads = PROTECT(Rf_ScalarInteger((int) REAL(ctrl)[0]));
+  int nt = per_draw * bk >= REAL(ctrl)[1] ?
     sd_nthreads(nthreads, (int) fmin(per_draw * bk, 2e9)) : 1;
+  UNPROTECT(1);
   if (nt > bk / BT_SUB) nt = bk / BT_SUB > 0 ? bk / BT_SUB : 1;
   /* V: bk draws x Gb, rows padded to a multiple of BT_W (bt_dense12 reads
    * whole groups of draws; the padding rows are zero and never stored) */
