@@ -62,8 +62,8 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
   g_all <- sort(unique(e$group))
   pg_grp <- vapply(g_all, function(g) mean(x$unit_cohort == g), 1)
   pg <- pg_grp[match(e$group, g_all)]
-  rel <- e$time - e$group
-  post <- ok & e$group <= e$time & e$time <= e$group + max_e
+  rel <- clock_rel(x$clock, e$time, e$group)   # event time on the one clock
+  post <- ok & rel >= 0 & rel <= max_e
   # a weighted average of cells `which` with estimated group-share weights
   wavg <- function(which) {
     w <- pg[which] / sum(pg[which])
@@ -225,13 +225,13 @@ plot.smartdid_att_agg <- function(x, main = NULL, xlab = NULL,
   invisible(e)
 }
 
-# The Callaway-Sant'Anna event study in the common event-study form (see
-# sd_es_result()): dynamic aggregation by event time e in [-leads, lags], the
-# simple ATT overall, the covariance of the event-time estimates from their
-# influence functions. Analytic standard errors and pointwise normal
-# intervals by default; with bootstrap = TRUE, multiplier-bootstrap standard
-# errors and a simultaneous band over the reported event times. `...` goes to
-# att_gt() (covariates, base_period, anticipation, biters, seed, ...).
+# The Callaway-Sant'Anna event study (event_study(estimator = "cs")):
+# dynamic aggregation by event time e in [-leads, lags], the simple ATT
+# overall, the covariance of the event-time estimates from their influence
+# functions. Analytic standard errors and pointwise normal intervals by
+# default; with bootstrap = TRUE, multiplier-bootstrap standard errors and a
+# simultaneous band over the reported event times. `...` goes to att_gt()
+# (covariates, base_period, anticipation, biters, seed, ...).
 es_cs <- function(fit, control = c("never", "notyet"), leads = NULL, lags = NULL,
                   level = 0.95, bootstrap = FALSE, ...) {
   control <- match.arg(control)
@@ -243,21 +243,39 @@ es_cs <- function(fit, control = c("never", "notyet"), leads = NULL, lags = NULL
   simple <- att_aggregate(at, "simple")
   e <- dyn$estimates
   k <- nrow(e)
-  S <- dyn$psi[, seq_len(k), drop = FALSE]
+  S <- dyn$psi[, seq_len(k), drop = FALSE] / at$n_units
   if (length(unique(at$cluster)) < at$n_units) S <- rowsum(S, at$cluster)
-  V <- crossprod(S) / at$n_units^2
-  out <- sd_es_result(e$rel_time, e$estimate, e$std.error, V,
-                      simple$overall$estimate, simple$overall$std.error, level,
-                      at$nobs, "cs",
-                      info = list(control = control, covariates = at$params$covariates,
-                                  base_period = at$params$base_period,
-                                  anticipation = at$params$anticipation,
-                                  n_units = at$n_units, overall = "simple ATT",
-                                  bootstrap = bootstrap, crit = dyn$crit,
-                                  dynamic_overall = dyn$overall, att_gt = at))
-  if (bootstrap) {
-    out$estimates$conf.low <- e$conf.low
-    out$estimates$conf.high <- e$conf.high
-  }
-  out
+  V <- crossprod(S)
+  es_build(e$rel_time, e$estimate, e$std.error, V, simple$overall, "cs", at$nobs,
+           fit, level, crit = if (bootstrap) dyn$crit,
+           influence = list(psi = S, ids = rownames(S) %||% seq_len(nrow(S)),
+                            factor = 1),
+           overall_weights = cs_overall_weights(at, e$rel_time),
+           info = list(control = control, covariates = at$params$covariates,
+                       base_period = at$params$base_period,
+                       anticipation = at$params$anticipation,
+                       n_units = at$n_units, overall_label = "simple ATT",
+                       outcome = fit$outcome, bootstrap = bootstrap, crit = dyn$crit,
+                       dynamic_overall = dyn$overall, att_gt = at,
+                       clock = es_clock_info(fit, at$clock),
+                       note = paste0("Callaway-Sant'Anna: ", control, "-treated ",
+                                     "comparisons, ", at$params$base_period,
+                                     " base period; std. errors from influence ",
+                                     "functions (normal)")))
+}
+
+# The simple ATT as a combination of the event-time rows: each post-period
+# event time weighted by the group shares of its cells (NULL when the rows
+# leave out a post-period event time).
+cs_overall_weights <- function(at, rel_rows) {
+  e <- at$estimates
+  rel <- clock_rel(at$clock, e$time, e$group)
+  post <- !is.na(e$estimate) & rel >= 0
+  pg <- vapply(e$group[post], function(g) mean(at$unit_cohort == g), 1)
+  s_e <- tapply(pg, rel[post], sum)
+  ks <- as.numeric(names(s_e))
+  if (!all(ks %in% rel_rows)) return(NULL)
+  w <- numeric(length(rel_rows))
+  w[match(ks, rel_rows)] <- s_e / sum(s_e)
+  w
 }

@@ -151,6 +151,7 @@ att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
   structure(list(estimates = est, psi = psi, crit = unname(crit),
                  se_analytic = cs_se(psi, pan$cluster), cluster = pan$cluster,
                  unit_cohort = pan$cohort, n_units = N, nobs = N * pan$n_periods,
+                 clock = pan$clock,
                  dropped_units = pan$dropped,
                  params = list(control = control, covariates = covariates,
                                base_period = base_period,
@@ -208,7 +209,7 @@ cs_panel <- function(fit, control, anticipation) {
   }
   list(Y = Y, X = X[, seq_len(k), , drop = FALSE], cohort = cohort,
        periods = periods, n_units = N, n_periods = Tn,
-       cluster = cs_cluster(fit, st, keep_u), dropped = dropped)
+       cluster = cs_cluster(fit, st, keep_u), dropped = dropped, clock = st$clock)
 }
 
 # Cluster codes per unit: the fit's cluster variable when it is constant

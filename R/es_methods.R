@@ -78,15 +78,6 @@ glance.smartdid_es <- function(x, ...) {
     df = x$df, stringsAsFactors = FALSE)
 }
 
-es_estimator_label <- function(estimator) {
-  switch(estimator,
-         twfe = "two-way fixed effects",
-         cs = "Callaway-Sant'Anna",
-         sunab = "Sun-Abraham",
-         imputation = "imputation (Borusyak-Jaravel-Spiess)",
-         estimator)
-}
-
 p_eq <- function(p) {
   f <- format_p(p)
   paste0("p ", ifelse(startsWith(f, "<"), f, paste("=", f)))
@@ -121,6 +112,10 @@ format.smartdid_es <- function(x, digits = 4, ...) {
     }
   }
   if (!is.null(inf$vcov_text)) out <- c(out, paste0("Std. errors: ", inf$vcov_text))
+  ck <- inf$clock
+  if (!is.null(ck) && (!identical(ck$spacing, 1) || ck$gaps > 0L)) {
+    out <- c(out, paste0("Relative time: periods of the panel's calendar (", ck$text, ")"))
+  }
   if (!is.null(inf$note)) out <- c(out, inf$note)
   e <- x$estimates
   fmt <- function(v) ifelse(is.na(v), "", formatC(v, format = "f", digits = digits))
@@ -151,11 +146,7 @@ format.smartdid_es <- function(x, digits = 4, ...) {
     out <- c(out, "Pre-trend test: no pre-period coefficient estimated")
   }
   o <- x$overall
-  what <- if (x$estimator == "twfe") {
-    paste0("mean of ", o$n_periods %||% "the", " post-period coefficients")
-  } else {
-    inf$overall_label %||% "overall effect"
-  }
+  what <- inf$overall_label %||% "overall effect"
   out <- c(out, paste0("Overall (", what, "): ", fmt(o$estimate), " (std. error ",
                        fmt(o$std.error), "), t = ",
                        formatC(o$statistic, format = "f", digits = 2),
