@@ -105,6 +105,13 @@ clock_rel <- function(clock, time, cohort) {
   out
 }
 
+# The length of one period in units of a fit's time column (1 for columns
+# counted in positions, where period values are not added to).
+clock_step <- function(fit) {
+  sp <- sd_clock(fit$data[[fit$args$time]][fit$obs])$spacing
+  if (is.na(sp)) 1 else sp
+}
+
 # A description of the clock for printing and es$info$clock.
 clock_text <- function(clock) {
   if (clock$unit == "position") {

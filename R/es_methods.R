@@ -50,11 +50,8 @@ tidy.smartdid_es <- function(x, conf.int = TRUE, conf.level = x$level, ...) {
 }
 
 es_limits <- function(tab, df, level) {
-  q <- stats::qt(1 - (1 - level) / 2, df)
-  lo <- tab$estimate - q * tab$std.error
-  hi <- tab$estimate + q * tab$std.error
-  lo[tab$reference] <- hi[tab$reference] <- 0
-  data.frame(conf.low = lo, conf.high = hi)
+  sd_infer(tab$estimate, tab$std.error, level, df,
+           reference = tab$reference)[c("conf.low", "conf.high")]
 }
 
 #' @rdname tidy.smartdid_es

@@ -88,11 +88,8 @@ es_build <- function(rel_time, estimate, std.error, vcov, overall, estimator, no
                      crit = NULL, extra = NULL) {
   rel_time <- as.numeric(rel_time)
   est <- cbind(data.frame(rel_time = rel_time),
-               sd_infer(as.double(estimate), as.double(std.error), level, df))
-  if (!is.null(crit)) {
-    est$conf.low <- est$estimate - crit * est$std.error
-    est$conf.high <- est$estimate + crit * est$std.error
-  }
+               sd_infer(as.double(estimate), as.double(std.error), level, df,
+                        crit = crit))
   if (!is.null(extra)) est <- cbind(est, extra)
   est$reference <- FALSE
   ref <- setdiff(ref, rel_time)

@@ -54,7 +54,7 @@
 #'   the contract are in `R/estimators.R`): `"twfe"`, the two-way
 #'   fixed-effects regression on relative-time dummies; or a heterogeneity-robust estimator for
 #'   staggered adoption: `"cs"` (Callaway and Sant'Anna, see [att_gt()];
-#'   pass `control = "notyet"` for not-yet-treated comparisons), `"sunab"`
+#'   pass `comparison = "notyet"` for not-yet-treated comparisons), `"sunab"`
 #'   (Sun and Abraham's interaction-weighted estimator) or `"imputation"`
 #'   (Borusyak, Jaravel and Spiess). The robust estimators report relative
 #'   times `-leads` to `lags` without binning (`ref`, `bin` and `switchers`
@@ -65,8 +65,10 @@
 #' @param switchers `"drop"` or `"first"`: what to do with units whose
 #'   treatment switches off (see Details).
 #' @param ... Passed to the estimator: for `"cs"`, arguments of [att_gt()]
-#'   such as `control`, `covariates`, `base_period` or `bootstrap`; none are
-#'   used by `"twfe"`.
+#'   such as `comparison` (`"never"` or `"notyet"`), `adjust`, `base_period`
+#'   or `bootstrap`; for `"sunab"`, `comparison` (`"auto"`, `"never"` or
+#'   `"last"`); none are used by `"twfe"`. The older name `control` of
+#'   `comparison` still works, with a message.
 #' @return An object of class `smartdid_es` (see [new_event_study()]):
 #'   `estimates` (one row per relative time, the reference rows with
 #'   estimate 0 and `NA` standard error), `overall`, `pretest`, `vcov`,
@@ -158,13 +160,9 @@ es_fill_stats <- function(estimates, df = Inf, level = 0.95) {
   check_es_columns(estimates, c("estimate", "std.error"))
   b <- estimates$estimate
   se <- estimates$std.error
-  q <- stats::qt(1 - (1 - level) / 2, df)
-  estimates$statistic <- b / se
-  estimates$p.value <- 2 * stats::pt(-abs(b / se), df)
-  estimates$conf.low <- b - q * se
-  estimates$conf.high <- b + q * se
-  ref <- !is.na(b) & b == 0 & is.na(se)
-  estimates$conf.low[ref] <- estimates$conf.high[ref] <- 0
+  inf <- sd_infer(b, se, level, df, reference = !is.na(b) & b == 0 & is.na(se))
+  estimates[c("statistic", "p.value", "conf.low", "conf.high")] <-
+    inf[c("statistic", "p.value", "conf.low", "conf.high")]
   estimates
 }
 

@@ -166,17 +166,6 @@ sd_fit_matrix <- function(y, X, sp, fit) {
        nobs = n, factor = v$factor, dropped = setdiff(colnames(X), names(b)))
 }
 
-# Inference columns for estimates with standard errors: normal (df = Inf) or
-# Student t.
-sd_infer <- function(est, se, level, df = Inf) {
-  stat <- est / se
-  q <- if (is.finite(df)) stats::qt(1 - (1 - level) / 2, df) else
-    stats::qnorm(1 - (1 - level) / 2)
-  p <- if (is.finite(df)) 2 * stats::pt(-abs(stat), df) else 2 * stats::pnorm(-abs(stat))
-  data.frame(estimate = est, std.error = se, statistic = stat, p.value = p,
-             conf.low = est - q * se, conf.high = est + q * se)
-}
-
 # Leads and lags arguments: NULL for all available, else whole numbers >= 0.
 sd_window <- function(rel, leads, lags) {
   if (!is.null(leads)) check_count(leads, "leads")

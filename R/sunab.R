@@ -17,7 +17,7 @@
 # Details that match fixest::sunab(cohort, period) with its defaults:
 # - always-treated units (treated in every period of the sample) are dropped;
 # - cohorts adopting after the last period count as never treated;
-# - without never-treated units, control = "last" makes the last cohort the
+# - without never-treated units, comparison = "last" makes the last cohort the
 #   comparison and drops the periods from its adoption on (Sun and Abraham's
 #   recommendation; fixest needs that subsample and ref.c = the last cohort);
 # - interaction dummies absorbed by the fixed effects or collinear are dropped
@@ -26,10 +26,12 @@
 # Relative periods e in [-leads, lags] are reported (all by default); the
 # regression itself always has every relative period.
 es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
-                     control = c("auto", "never", "last"), ...) {
+                     comparison = c("auto", "never", "last"), ..., control = NULL) {
   check_no_dots("the Sun-Abraham estimator", ...)
   check_level(level)
-  control <- match.arg(control)
+  control <- sd_renamed(comparison, control, "comparison", "control",
+                        "event_study(estimator = \"sunab\")", !missing(comparison))
+  control <- sd_match_arg(control, c("auto", "never", "last"), "comparison")
   st <- sd_staggered(fit, "the Sun-Abraham estimator")
   sa <- sunab_sample(st, control)
   rows <- sa$keep
@@ -81,7 +83,7 @@ sunab_sample <- function(st, control) {
   never <- any(is.infinite(st$unit_cohort))
   if (control == "auto") control <- if (never) "never" else "last"
   if (control == "never" && !never) {
-    sd_stop("there are no never-treated units; use control = \"last\" to ",
+    sd_stop("there are no never-treated units; use comparison = \"last\" to ",
             "compare with the last cohort to adopt")
   }
   keep <- !st$always[st$unit]
