@@ -259,6 +259,8 @@ format.smartdid_boottest_es <- function(x, digits = 4, ...) {
            "band.low", "band.high")
   shown <- tab
   shown[num] <- lapply(tab[num], fmt_num, digits = digits)
+  op <- options(width = 200)
+  on.exit(options(op))
   lines <- utils::capture.output(print(shown[c("term", num)], row.names = FALSE))
   c(paste0("Wild bootstrap for an event study (", x$estimator, ")"),
     paste0("  ", x$method, ", ", x$type, " weights, ",
