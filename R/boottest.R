@@ -131,7 +131,7 @@ boottest.smartdid <- function(x, param, B = 9999,
   opt <- bt_check_args(B, type, impose_null, level, conf_int, seed, r, p_type,
                        tol, nthreads, progress)
   cl <- bt_clusters(x, cluster, bootcluster)
-  model <- bt_model(x, cl$boot$code, opt$nthreads)
+  model <- bt_model(x, cl$boot$code, opt$nthreads, fe_sums = bt_dense_ok(cl))
   Rv <- bt_param(param, names(x$coefficients), ncol(model$X))
   out <- bt_test(model, matrix(Rv, 1L), cl, opt, bt_factor(x, cl, model$n))
   out$param <- Rv[seq_len(model$p)][Rv[seq_len(model$p)] != 0]

@@ -101,7 +101,7 @@ bt_es_wild <- function(x, est, param, cluster, bootcluster, opt, joint, band) {
   cl <- bt_clusters(fit, cluster %||% reg$vcov_info$cluster, bootcluster, obs = reg$obs)
   ds <- bt_es_design(x)
   model <- bt_model(fit, cl$boot$code, opt$nthreads, obs = reg$obs, extra = ds$extra,
-                    coef_names = ds$terms)
+                    coef_names = ds$terms, fe_sums = bt_dense_ok(cl))
   fac <- bt_factor(fit, cl, model$n, model = reg)
   k <- ncol(model$X)
   rows <- function(terms) {

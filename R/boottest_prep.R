@@ -13,12 +13,13 @@
 
 # The design on the fit's sample: list(X = partialled-out regressors
 # (the fit's coefficients first, then dummies of the non-nested fixed
-# effects), u = residuals, Q = (X'WX)^-1, beta, w, n). For a model other
+# effects), u = residuals, Q = (X'WX)^-1, beta, w, n). `fe_sums`: allow
+# the period-sums correction (needs the dense form: Gc x Gb entries). For a model other
 # than the fit itself (an event study's regression), `obs` are its rows of
 # the fit's data, `extra` its regressors in place of the treatment (a named
 # list of columns on those rows) and `coef_names` its coefficients.
 bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
-                     coef_names = names(fit$coefficients)) {
+                     coef_names = names(fit$coefficients), fe_sums = TRUE) {
   a <- fit$args
   data <- fit$data
   spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
@@ -30,13 +31,18 @@ bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
   design <- sd_design(data, panel, spec, gather = FALSE)
   X0 <- if (is.null(extra)) design$X else c(extra, design$X[-1L])
   nested <- fe_nested(sp$fe, sp$fe_nlev, list(boot))
-  absorb <- sp$fe[nested]
-  nlev <- sp$fe_nlev[nested]
+  # the usual case, one fixed effect nested in the bootstrap clusters (units)
+  # and one not (periods): absorb both and correct each draw with period
+  # sums (bt_cross_fe()) instead of period dummies
+  cross <- fe_sums && length(nested) == 2L && sum(nested) == 1L &&
+    getOption("smartdid.boottest_fe_sums", TRUE)
+  absorb <- if (cross) sp$fe else sp$fe[nested]
+  nlev <- if (cross) sp$fe_nlev else sp$fe_nlev[nested]
   if (!length(absorb)) {               # nothing nested: absorb the constant
     absorb <- list(rep(1L, length(obs)))
     nlev <- 1L
   }
-  dums <- bt_dummies(sp$fe[!nested], sp$fe_nlev[!nested])
+  dums <- if (cross) list() else bt_dummies(sp$fe[!nested], sp$fe_nlev[!nested])
   X <- c(X0[coef_names], dums)
   D <- .Call(C_sd_demean_yx, design$y, X, absorb, as.integer(nlev), sp$weights,
              1e-13, 100000L, as.integer(nthreads), NULL)
@@ -57,7 +63,29 @@ bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
   colnames(X) <- c(coef_names, rep("", sum(keep) - p))
   list(X = X, u = ols$residuals, Q = ols$bread[keep, keep, drop = FALSE],
        beta = ols$coefficients[keep], w = sp$weights, n = length(obs), p = p,
-       sp = sp, n_dummies = sum(keep) - p)
+       sp = sp, n_dummies = sum(keep) - p,
+       cross = if (cross) bt_cross_setup(sp$fe[[which(nested)]], sp$fe[[which(!nested)]],
+                                         sp$fe_nlev[which(!nested)], sp$weights))
+}
+
+# The crossing fixed effect (periods t, levels 1..T) when the nested one
+# (units) and it are both absorbed. A draw's residuals are M_FE(v * u), and
+# v * u (v constant within units, u summing to zero within them) projects on
+# the fixed effects only through the unit-demeaned period dummies T~:
+# P(v * u) = T~ A^+ T'W (v * u), A = T~'W T~ = diag(W_t) - sum_u W_ut W_ut' / W_u.
+# The score of cluster c then loses R Q Y_c A^+ U_h v_h for each bootstrap
+# cluster h, with Y_c the period sums of w x~ over c (x~ sums to zero
+# within units, so X~_c'W T~_c = Y_c) and U_h the period sums of w u over h.
+bt_cross_setup <- function(unit, per, T, w) {
+  Nu <- max(unit)
+  Wut <- matrix(bt_sums(matrix(1, length(unit), 1L), w, (unit - 1L) * T + per, Nu * T),
+                Nu, T, byrow = TRUE)                 # units x periods, weights
+  Wu <- rowSums(Wut)
+  A <- diag(colSums(Wut), T) - crossprod(Wut / sqrt(Wu))
+  e <- eigen(A, symmetric = TRUE)
+  pos <- e$values > max(e$values) * 1e-10
+  Ainv <- e$vectors[, pos, drop = FALSE] %*% (t(e$vectors[, pos, drop = FALSE]) / e$values[pos])
+  list(per = as.integer(per), T = T, Ainv = Ainv)
 }
 
 # Dummy columns (one level of each fixed effect left out) as a named list.
@@ -155,6 +183,9 @@ bt_factor <- function(fit, cl, n, model = fit) {
   list(factor = fac, df = df)
 }
 
+# Can every clustering be stored densely (clusters x bootstrap clusters)?
+bt_dense_ok <- function(cl) all(vapply(cl$dims, `[[`, 1L, "G") * as.double(cl$boot$G) <= 1e6)
+
 # Sums over groups: G x k, row g = sum_{i in g} X_i v_i.
 bt_sums <- function(X, v, code, G) {
   if (!is.matrix(X)) X <- matrix(X)
@@ -169,7 +200,11 @@ bt_parts <- function(model, Rm, U, cl) {
   m <- nrow(Rm)
   k <- ncol(X)
   QR <- model$Q %*% t(Rm)                           # k x m
-  Z <- X %*% QR                                     # n x m: X Q R'
+  # rows of Rm that repeat (an interval's base and slope rows) share Z and M
+  first <- match(bt_row_keys(Rm), bt_row_keys(Rm))
+  Z <- matrix(0, nrow(X), m)                        # n x m: X Q R'
+  for (j in unique(first)) Z[, j] <- X %*% QR[, j]
+  for (j in which(first != seq_len(m))) Z[, j] <- Z[, first[j]]
   b <- cl$boot
   A <- matrix(0, m, b$G)
   S <- matrix(0, k * m, b$G)
@@ -191,14 +226,17 @@ bt_parts <- function(model, Rm, U, cl) {
     cv <- matrix(0, m, length(lev))
     wz <- if (is.null(w)) Z else Z * w
     for (j in seq_len(m)) {
-      Mt[j, , ] <- t(bt_sums(X, wz[, j], cd$code, cd$G) %*% model$Q)
+      Mt[j, , ] <- if (first[j] == j) t(bt_sums(X, wz[, j], cd$code, cd$G) %*% model$Q)
+                   else Mt[first[j], , ]
       cv[j, ] <- bt_sums(Z[, j], wu[, col(j)], cell, length(lev))
     }
     cc <- as.integer(lev %/% b$G)
     hh <- as.integer(lev %% b$G)
     # dense (every c x h entry, the M part folded in) when that is cheaper
     # per draw than the low-rank form and small
-    dense <- cd$G * b$G <= k * (cd$G + b$G) + length(lev) && cd$G * b$G <= 1e6
+    dense <- (cd$G * b$G <= k * (cd$G + b$G) + length(lev) || !is.null(model$cross)) &&
+      cd$G * b$G <= 1e6
+    if (!dense && !is.null(model$cross)) stop("internal: bt_model(fe_sums) too large")
     if (dense) {
       full <- matrix(0, m, cd$G * b$G)
       pos <- cc * b$G + hh + 1L
@@ -208,6 +246,7 @@ bt_parts <- function(model, Rm, U, cl) {
                        S[(j - 1) * k + seq_len(k), , drop = FALSE])
         full[j, ] <- full[j, ] - as.vector(t(P))
       }
+      if (!is.null(model$cross)) full <- full - bt_cross_term(model, QR, wu, col, cd, b, m)
       cv <- full
       cc <- rep(seq_len(cd$G) - 1L, each = b$G)
       hh <- rep(seq_len(b$G) - 1L, cd$G)
@@ -217,6 +256,29 @@ bt_parts <- function(model, Rm, U, cl) {
   }
   list(A = A, S = S, dims = dims)
 }
+
+# The crossing fixed effect's correction of bt_cross_setup(), m x (Gc Gb)
+# in the dense layout (entry c * Gb + h).
+bt_cross_term <- function(model, QR, wu, col, cd, b, m) {
+  cr <- model$cross
+  X <- model$X
+  k <- ncol(X)
+  T <- cr$T
+  ct <- (cd$code - 1L) * T + cr$per                  # cluster x period cell
+  Y <- bt_sums(X, model$w, ct, cd$G * T)             # (Gc T) x k, rows c-major
+  out <- matrix(0, m, cd$G * b$G)
+  ht <- (b$code - 1L) * T + cr$per
+  for (j in seq_len(m)) {
+    U <- matrix(bt_sums(wu[, col(j)], NULL, ht, b$G * T), T, b$G)  # T x Gb
+    YQ <- matrix(Y %*% QR[, j], T, cd$G)                           # T x Gc
+    E <- crossprod(YQ, cr$Ainv %*% U)                               # Gc x Gb
+    out[j, ] <- as.vector(t(E))
+  }
+  out
+}
+
+# Identical rows of a matrix get identical keys.
+bt_row_keys <- function(M) apply(M, 1L, function(r) paste(format(r, digits = 17), collapse = ","))
 
 # The raw (unscaled) clustered variance of R beta with residuals u, from the
 # cluster sums of the scores.
