@@ -17,8 +17,8 @@
 #'   `"se"` (standard error).
 #' @param stars Add significance stars (`*` p < 0.10, `**` p < 0.05, `***` p < 0.01).
 #' @param row_label A function turning relative periods into row labels
-#'   (by default the periods, the binned end points of a TWFE event study
-#'   shown as bins such as "<= -8"), such as `function(k) paste0("Admico", ifelse(k < 0, "_", ""), abs(k))`
+#'   (by default the periods, the first period of a binned TWFE event study,
+#'   which pools all earlier ones, shown as a bin such as "<= -8"), such as `function(k) paste0("Admico", ifelse(k < 0, "_", ""), abs(k))`
 #'   for the study's variable names.
 #' @param ref `"show"` the reference period(s) (marked "ref.") or `"omit"`
 #'   them.
@@ -85,22 +85,22 @@ es_table <- function(..., format = c("text", "markdown", "latex", "html"), digit
   out
 }
 
-# Row labels of relative periods; binned end points of a TWFE event study
-# are bins ("<= -8", ">= 8": every period beyond pooled into that dummy).
-es_rel_label <- function(es, k) {
-  lab <- as.character(k)
-  info <- es$info
-  if (isTRUE(info$bin) && !is.null(info$leads) && !is.null(info$lags)) {
-    lab[k <= -info$leads] <- paste(sym("le"), k[k <= -info$leads])
-    lab[k >= info$lags & info$lags > 0] <- paste(sym("ge"), k[k >= info$lags & info$lags > 0])
-  }
-  lab
-}
-
 #' @export
 print.smartdid_es_table <- function(x, ...) {
   cat(unclass(x), sep = "\n")
   invisible(x)
+}
+
+# Row labels of relative periods; the first period of a binned TWFE event
+# study pools every earlier period, so it is labelled as a bin ("<= -8").
+es_rel_label <- function(es, k) {
+  lab <- as.character(k)
+  info <- es$info
+  if (isTRUE(info$bin) && !is.null(info$leads)) {
+    lo <- k <= -info$leads
+    lab[lo] <- paste(sym("le"), k[lo])
+  }
+  lab
 }
 
 # The body: two lines per relative period, one column per event study.

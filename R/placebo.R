@@ -508,13 +508,13 @@ fmt_perm_p <- function(p) {
   formatC(p, format = "f", digits = max(3L, ceiling(-log10(p)) + 1L))
 }
 
-# How it was computed: "= (1 + 0) / (1 + 500), below 1/500: no draw ...".
+# How it was computed: "= (1 + 0) / (1 + 500): no draw reached ...".
 perm_p_text <- function(share, B) {
   if (is.na(share) || !B) return("")
   count <- round(share * B)
-  paste0("= (1 + ", count, ") / (1 + ", B, "), the ", count, " of ", B, " draws with ",
-         "|estimate| >= |observed| plus the observed assignment",
-         if (count == 0) paste0("; no draw reached it (p < 1/", B, ")") else "")
+  paste0("= (1 + ", count, ") / (1 + ", B, ")",
+         if (count == 0) paste0(": no draw reached |observed|, so p < 1/", B)
+         else paste0(": ", count, " draws with |estimate| >= |observed|, plus the observed one"))
 }
 
 fmt_periods <- function(p) {

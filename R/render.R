@@ -109,19 +109,27 @@ with_marks <- function(x, n, format) {
 # `group` (equal neighbours are one spanning heading), each NULL or one per
 # data column; `stat_row` marks rows of parenthesised statistics, `rule` rows
 # with a rule above them; `align` "c" or "r" for the data columns; `split`
-# FALSE keeps a wide LaTeX block whole (shrunk to the line width instead).
+# FALSE keeps a wide LaTeX block whole (shrunk to the line width instead);
+# `markable` rows hold numbers that may carry marks (aligned in LaTeX by
+# invisible marks): by default the rows above the first rule that are not
+# statistics, and rows with marks.
 tab_block <- function(lead, cells, marks = NULL, lead_head = NULL, num = NULL,
                       title = NULL, group = NULL, stat_row = NULL, rule = NULL,
-                      align = "c", panel = NULL, split = TRUE) {
+                      align = "c", panel = NULL, split = TRUE, markable = NULL) {
   lead <- as.matrix(lead)
   cells <- as.matrix(cells)
   cells[is.na(cells)] <- ""
   n <- nrow(cells)
   if (is.null(marks)) marks <- matrix(0L, n, ncol(cells))
+  stat_row <- stat_row %||% rep(FALSE, n)
+  rule <- rule %||% rep(FALSE, n)
+  if (is.null(markable)) {
+    markable <- (!stat_row & cumsum(rule) == 0L) | apply(marks > 0L, 1L, any)
+  }
   list(lead = lead, cells = cells, marks = marks,
        lead_head = lead_head %||% rep("", ncol(lead)), num = num, title = title,
-       group = group, stat_row = stat_row %||% rep(FALSE, n),
-       rule = rule %||% rep(FALSE, n), align = align, panel = panel, split = split)
+       group = group, stat_row = stat_row, rule = rule, align = align, panel = panel,
+       split = split, markable = markable)
 }
 
 # The data columns `j` of a block (a panel of a wide table).
@@ -256,7 +264,7 @@ text_block <- function(b) {
 
 render_text <- function(blocks, notes, caption, width) {
   wfun <- function(b) max(nchar(text_block(b), type = "width"))
-  out <- if (!is.null(caption)) caption
+  out <- if (!is.null(caption)) strwrap(caption, width)
   for (i in seq_along(blocks)) {
     for (p in split_panels(blocks[[i]], wfun, width)) {
       out <- c(out, if (length(out)) "", text_block(p))
@@ -300,7 +308,7 @@ latex_block <- function(b) {
   for (j in seq_len(k)) {
     S <- max(c(0L, b$marks[, j]))
     gap <- S - b$marks[, j]
-    pad <- gap > 0L & nzchar(b$cells[, j]) & S > 0L
+    pad <- gap > 0L & nzchar(b$cells[, j]) & S > 0L & b$markable
     body[pad, j] <- paste0(body[pad, j], "\\phantom{$^{", strrep("*", gap[pad]), "}$}")
   }
   out <- c(paste0("\\begin{tabular}{", strrep("l", nl), strrep(b$align, k), "}"), "\\toprule")

@@ -173,12 +173,12 @@ rep_by <- function(fit, r, col) {
 # Writes a heterogeneity table (one column per group, a spanning heading per
 # grouping variable) and summarises it.
 rep_het_table <- function(st, item, title, hets) {
-  names(hets) <- rep_lab(st, names(hets))
-  rep_did(st, item, title, hets, titles = NULL, keep = hets[[1]]$term)
+  shown <- stats::setNames(hets, rep_lab(st, names(hets)))
+  rep_did(st, item, title, shown, titles = NULL, keep = hets[[1]]$term)
   rep_summary(hets, paste(vapply(seq_along(hets), function(j) {
     g <- hets[[j]]$groups
-    paste0(names(hets)[j], ": ", paste(rep_lab(st, g$group), rep_num(g$estimate, 3),
-                                       collapse = ", "))
+    paste0(names(shown)[j], ": ", paste(rep_lab(st, g$group), rep_num(g$estimate, 3),
+                                        collapse = ", "))
   }, ""), collapse = "; "))
 }
 
