@@ -1,0 +1,138 @@
+# The one table renderer: escaping in every format, number formats, panels,
+# and the LaTeX of every table of replicate_study() compiled in a plain
+# article (no overfull box).
+
+awkward <- "a_b & 50% #1 $x$ {y} ~z^2 <w> |v| \\q `c` *s* [l]"
+
+test_that("escaping: LaTeX, Markdown and HTML special characters", {
+  tex <- smartdid:::esc_latex(awkward)
+  expect_identical(tex, paste0("a\\_b \\& 50\\% \\#1 \\$x\\$ \\{y\\} \\textasciitilde{}z",
+                               "\\textasciicircum{}2 $<$w$>$ $|$v$|$ \\textbackslash{}q ",
+                               "`c` *s* [l]"))
+  md <- smartdid:::esc_markdown(awkward)
+  expect_identical(md, paste0("a\\_b & 50% \\#1 $x$ {y} ~z^2 \\<w\\> \\|v\\| \\\\q ",
+                              "\\`c\\` \\*s\\* \\[l\\]"))
+  html <- smartdid:::esc_html("a < b & \"c\" > d")
+  expect_identical(html, "a &lt; b &amp; &quot;c&quot; &gt; d")
+  expect_identical(smartdid:::esc_latex(c("x", NA)), c("x", ""))
+  expect_identical(smartdid:::esc_latex("\u2264 -8 \u00d7"), "$\\leq$ -8 $\\times$")
+})
+
+test_that("every table function escapes row labels, titles and notes in every format", {
+  d <- sim_panel(40, 10, seed = 3)
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  es <- event_study(fit, leads = 3, lags = 3)
+  lab <- function(k) paste0("Admico", ifelse(k < 0, "_", ""), abs(k))
+  for (fmt in c("latex", "markdown", "html")) {
+    dt <- did_table(`A_1 & <b>` = fit, format = fmt, labels = c(D = "D_x | 100%"))
+    et <- es_table(`E_1 & <b>` = es, format = fmt, row_label = lab)
+    raw <- c(dt, et)
+    if (fmt == "latex") {
+      expect_true(any(grepl("D\\_x $|$ 100\\%", dt, fixed = TRUE)))
+      expect_true(any(grepl("A\\_1 \\& $<$b$>$", dt, fixed = TRUE)))
+      expect_true(any(grepl("^Admico\\\\_3 &", et)))
+      expect_false(any(grepl("Admico_3", et, fixed = TRUE)))
+      expect_true(any(grepl("E\\_1 \\& $<$b$>$", et, fixed = TRUE)))
+    } else if (fmt == "markdown") {
+      expect_true(any(grepl("D\\_x \\| 100%", dt, fixed = TRUE)))
+      expect_true(any(grepl("^\\| Admico\\\\_3 \\|", et)))
+      expect_true(any(grepl("E\\_1 & \\<b\\>", et, fixed = TRUE)))
+      # stars are literal, not emphasis
+      expect_false(any(grepl("[^\\\\]\\*", sub("^\\* p.*", "", gsub("\\\\\\*", "", raw)))))
+    } else {
+      expect_true(any(grepl("A_1 &amp; &lt;b&gt;", dt, fixed = TRUE)))
+      expect_true(any(grepl("E_1 &amp; &lt;b&gt;", et, fixed = TRUE)))
+      expect_false(any(grepl("<b>", raw, fixed = TRUE)))
+    }
+  }
+  b <- balance(psm(transform(d[d$year == 2001, ], t = as.numeric(unit <= 15)), "t",
+                   "x1", id = "unit", time = "year"))
+  bt <- format_balance(b, "latex", labels = c(x1 = "Wage_1 & co"))
+  expect_true(any(grepl("Wage\\_1 \\& co", bt, fixed = TRUE)))
+  expect_true(any(grepl("Rubin's B", format_balance(b, "markdown"))))
+})
+
+test_that("one number format: thousands separators, no negative zero", {
+  expect_identical(smartdid:::fmt_cell(c(3978, -0.00001, NA, 1234567.891), 2),
+                   c("3,978.00", "0.00", "", "1,234,567.89"))
+  expect_identical(smartdid:::fmt_count(c(3978, 25, NA)), c("3,978", "25", ""))
+})
+
+test_that("text tables wider than the console split into panels within the width", {
+  d <- sim_panel(40, 10, seed = 3)
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  fits <- rep(list(fit), 9)
+  names(fits) <- paste("Specification", 1:9)
+  tab <- do.call(did_table, fits)
+  expect_true(all(nchar(tab) <= getOption("width")))
+  expect_true(any(grepl("^Panel B: \\(", tab)))
+  # every column appears once (the panel titles name their first and last)
+  body <- tab[!startsWith(tab, "Panel")]
+  for (j in 1:9) expect_identical(sum(grepl(paste0("(", j, ")"), body, fixed = TRUE)), 1L)
+  tex <- do.call(did_table, c(fits, list(format = "latex")))
+  expect_true(any(grepl("Panel B", tex, fixed = TRUE)))
+})
+
+test_that("no top-level name is defined twice in R/", {
+  dir <- test_path("..", "..", "R")
+  skip_if_not(dir.exists(dir), "package sources not available")
+  defs <- unlist(lapply(list.files(dir, "\\.R$", full.names = TRUE), function(f) {
+    ex <- parse(f, keep.source = FALSE)
+    unlist(lapply(ex, function(e) {
+      if (is.call(e) && as.character(e[[1]]) %in% c("<-", "=") && is.name(e[[2]])) {
+        as.character(e[[2]])
+      }
+    }))
+  }))
+  expect_identical(defs[duplicated(defs)], character())
+})
+
+# pdflatex on one file in a plain article; returns the log lines.
+compile_tex <- function(path, dir) {
+  doc <- file.path(dir, "doc.tex")
+  writeLines(c("\\documentclass{article}", "\\usepackage{booktabs}",
+               "\\usepackage{graphicx}", "\\begin{document}",
+               paste0("\\input{", normalizePath(path, winslash = "/"), "}"),
+               "\\end{document}"), doc)
+  owd <- setwd(dir)
+  on.exit(setwd(owd))
+  status <- system2(Sys.which("pdflatex"),
+                    c("-interaction=nonstopmode", "-halt-on-error", "doc.tex"),
+                    stdout = FALSE, stderr = FALSE)
+  structure(readLines(file.path(dir, "doc.log"), warn = FALSE), status = status)
+}
+
+test_that("every LaTeX table of replicate_study() compiles in an article and fits", {
+  skip_if(!nzchar(Sys.which("pdflatex")), "pdflatex not available")
+  res <- rep_result()
+  tex <- res$files$path[res$files$format == "tex"]
+  expect_length(tex, 9L)
+  d <- fit <- NULL
+  d <- sim_panel(40, 10, seed = 3)
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  wide <- tempfile(fileext = ".tex")
+  fits <- rep(list(fit), 10)
+  do.call(did_table, c(fits, list(format = "latex", file = wide)))
+  for (f in c(tex, wide)) {
+    dir <- tempfile()
+    dir.create(dir)
+    log <- compile_tex(f, dir)
+    expect_identical(attr(log, "status"), 0L, label = basename(f))
+    bad <- grep("Overfull|Float too large|Undefined control", log, value = TRUE)
+    expect_identical(bad, character(), label = paste("LaTeX warnings of", basename(f)))
+    unlink(dir, recursive = TRUE)
+  }
+})
+
+test_that("no internal variable name in any file replicate_study() writes", {
+  res <- rep_result()
+  internal <- c("_unit_mean", "_group", "Human_capital", "Green_patent", "Gdp_pc",
+                "Env_reg", "tier2plus", "\\bDigital\\b", "central_city", "pilot_year")
+  for (f in res$files$path[res$files$format %in% c("txt", "tex", "md")]) {
+    txt <- readLines(f, warn = FALSE, encoding = "UTF-8")
+    for (pat in internal) {
+      expect_false(any(grepl(pat, txt, perl = TRUE)),
+                   label = paste0("'", pat, "' in ", basename(f)))
+    }
+  }
+})
