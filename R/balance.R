@@ -184,7 +184,9 @@ format_balance <- function(b, format = c("text", "markdown", "latex", "html"), d
   blocks <- list(bal_block(b, digits, labels))
   sm <- attr(b, "summary")
   if (summary && !is.null(sm)) blocks[[2]] <- bal_summary_block(sm)
-  lines <- render_table(blocks, bal_notes(summary && !is.null(sm)), format, caption = caption)
+  notes <- bal_notes(summary && !is.null(sm))
+  lines <- with_spec(render_table(blocks, notes, format, caption = caption), blocks, notes,
+                     caption, format)
   class(lines) <- "smartdid_balance_lines"
   if (!is.null(file)) {
     writeLines(lines, file, useBytes = TRUE)
@@ -194,10 +196,7 @@ format_balance <- function(b, format = c("text", "markdown", "latex", "html"), d
 }
 
 #' @export
-print.smartdid_balance_lines <- function(x, ...) {
-  cat(x, sep = "\n")
-  invisible(x)
-}
+print.smartdid_balance_lines <- function(x, ...) print_table(x)
 
 #' @export
 print.smartdid_balance <- function(x, digits = 4, ...) {

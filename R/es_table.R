@@ -77,7 +77,8 @@ es_table <- function(..., format = c("text", "markdown", "latex", "html"), digit
                      " (all periods up to it pooled into the omitted base)", "."),
             if (stars) stars_note())
   lines <- render_table(list(block), note, format, caption = caption)
-  out <- structure(lines, class = c("smartdid_es_table", "character"), format = format)
+  out <- structure(with_spec(lines, list(block), note, caption, format),
+                   class = c("smartdid_es_table", "character"))
   if (!is.null(file)) {
     writeLines(lines, file, useBytes = TRUE)
     return(invisible(out))
@@ -86,10 +87,7 @@ es_table <- function(..., format = c("text", "markdown", "latex", "html"), digit
 }
 
 #' @export
-print.smartdid_es_table <- function(x, ...) {
-  cat(unclass(x), sep = "\n")
-  invisible(x)
-}
+print.smartdid_es_table <- function(x, ...) print_table(x)
 
 # Row labels of relative periods; the first period of a binned TWFE event
 # study pools every earlier period, so it is labelled as a bin ("<= -8").

@@ -459,3 +459,65 @@ render_html <- function(blocks, notes, caption) {
   }
   out
 }
+
+# ---- printing and knitr ------------------------------------------------------
+
+# Keeps the description of a table on its lines: print() lays a text table
+# out again at the console's width, and knitr shows it as a Markdown table.
+with_spec <- function(lines, blocks, notes, caption, format) {
+  attr(lines, "spec") <- list(blocks = blocks, notes = notes, caption = caption)
+  attr(lines, "format") <- format
+  lines
+}
+
+print_table <- function(x) {
+  spec <- attr(x, "spec")
+  lines <- if (!is.null(spec) && identical(attr(x, "format"), "text")) {
+    render_table(spec$blocks, spec$notes, "text", spec$caption)
+  } else {
+    as.character(unclass(x))
+  }
+  cat(lines, sep = "\n")
+  invisible(x)
+}
+
+# In R Markdown a text table becomes a real (pipe) table; tables asked for
+# in another format are shown as their source.
+knit_table <- function(x, ...) {
+  spec <- attr(x, "spec")
+  if (is.null(spec) || !identical(attr(x, "format"), "text")) {
+    return(knitr::normal_print(x))
+  }
+  md <- render_table(spec$blocks, spec$notes, "markdown", spec$caption)
+  knitr::asis_output(paste(c("", md, ""), collapse = "\n"))
+}
+
+#' Tables in R Markdown
+#'
+#' In an R Markdown document, a table from [did_table()], [es_table()] or
+#' [format_balance()] made in the (default) text format, and a [balance()]
+#' table, are shown as Markdown tables (real tables in HTML, PDF or Word
+#' output) instead of console text. Tables made in another format are shown
+#' as their source. Called by knitr; not for direct use.
+#'
+#' @param x A table.
+#' @param ... Not used.
+#' @return A `knit_asis` object.
+#' @name knit_print.did_table
+#' @keywords internal
+#' @exportS3Method knitr::knit_print
+knit_print.did_table <- function(x, ...) knit_table(x, ...)
+
+#' @rdname knit_print.did_table
+#' @exportS3Method knitr::knit_print
+knit_print.smartdid_es_table <- function(x, ...) knit_table(x, ...)
+
+#' @rdname knit_print.did_table
+#' @exportS3Method knitr::knit_print
+knit_print.smartdid_balance_lines <- function(x, ...) knit_table(x, ...)
+
+#' @rdname knit_print.did_table
+#' @exportS3Method knitr::knit_print
+knit_print.smartdid_balance <- function(x, ...) {
+  knit_table(format_balance(x, "text", summary = !is.null(attr(x, "summary"))), ...)
+}

@@ -117,25 +117,27 @@ did_table <- function(..., format = c("text", "latex", "markdown", "html"),
                      num = h$num, title = h$title, group = h$group,
                      stat_row = grepl("_stat$", grid$kind),
                      rule = seq_along(grid$label) == stats_start)
-  out <- render_table(list(block), notes, format, caption = caption)
-  out <- structure(out, class = "did_table", format = format,
+  out <- with_spec(render_table(list(block), notes, format, caption = caption),
+                   list(block), notes, caption, format)
+  out <- structure(out, class = "did_table",
                    numbers = tab_numbers(cols, rows, constant))
   if (!is.null(file)) {
     check_string(file, "file")
-    writeLines(unclass(out), file)
+    writeLines(unclass(out), file, useBytes = TRUE)
     return(invisible(out))
   }
   out
 }
 
 #' @export
-print.did_table <- function(x, ...) {
-  cat(unclass(x), sep = "\n")
-  invisible(x)
-}
+print.did_table <- function(x, ...) print_table(x)
 
 #' @export
-format.did_table <- function(x, ...) as.character(unclass(x))
+format.did_table <- function(x, ...) {
+  out <- unclass(x)
+  attributes(out) <- NULL
+  out
+}
 
 # One column per fit: what the table needs from it. The columns of a
 # heterogeneity() result share a spanning heading (the grouping variable).

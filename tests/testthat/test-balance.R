@@ -167,7 +167,7 @@ test_that("format_balance(): text, Markdown and LaTeX layouts", {
   f <- tempfile(fileext = ".tex")
   on.exit(unlink(f))
   out <- format_balance(b, "latex", file = f)
-  expect_identical(readLines(f), unclass(out))
+  expect_identical(readLines(f), as.character(unclass(out)))
   td <- tidy(b)
   expect_identical(class(td), "data.frame")
   expect_null(attr(td, "summary"))
