@@ -2,6 +2,12 @@
 # and the LaTeX of every table of replicate_study() compiled in a plain
 # article (no overfull box).
 
+withr_width <- function(w, expr) {
+  op <- options(width = w)
+  on.exit(options(op))
+  expr
+}
+
 awkward <- "a_b & 50% #1 $x$ {y} ~z^2 <w> |v| \\q `c` *s* [l]"
 
 test_that("escaping: LaTeX, Markdown and HTML special characters", {
@@ -79,7 +85,8 @@ test_that("no top-level name is defined twice in R/", {
   defs <- unlist(lapply(list.files(dir, "\\.R$", full.names = TRUE), function(f) {
     ex <- parse(f, keep.source = FALSE)
     unlist(lapply(ex, function(e) {
-      if (is.call(e) && as.character(e[[1]]) %in% c("<-", "=") && is.name(e[[2]])) {
+      if (is.call(e) && is.name(e[[1]]) && as.character(e[[1]]) %in% c("<-", "=") &&
+          is.name(e[[2]])) {
         as.character(e[[2]])
       }
     }))
@@ -87,12 +94,12 @@ test_that("no top-level name is defined twice in R/", {
   expect_identical(defs[duplicated(defs)], character())
 })
 
-# pdflatex on one file in a plain article; returns the log lines.
-compile_tex <- function(path, dir) {
+# pdflatex on files \input one per page of a plain article; the log lines.
+compile_tex <- function(paths, dir) {
   doc <- file.path(dir, "doc.tex")
+  inputs <- paste0("\\input{", normalizePath(paths, winslash = "/"), "}\\clearpage")
   writeLines(c("\\documentclass{article}", "\\usepackage{booktabs}",
-               "\\usepackage{graphicx}", "\\begin{document}",
-               paste0("\\input{", normalizePath(path, winslash = "/"), "}"),
+               "\\usepackage{graphicx}", "\\begin{document}", inputs,
                "\\end{document}"), doc)
   owd <- setwd(dir)
   on.exit(setwd(owd))
@@ -107,21 +114,19 @@ test_that("every LaTeX table of replicate_study() compiles in an article and fit
   res <- rep_result()
   tex <- res$files$path[res$files$format == "tex"]
   expect_length(tex, 9L)
-  d <- fit <- NULL
   d <- sim_panel(40, 10, seed = 3)
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
   wide <- tempfile(fileext = ".tex")
-  fits <- rep(list(fit), 10)
-  do.call(did_table, c(fits, list(format = "latex", file = wide)))
-  for (f in c(tex, wide)) {
-    dir <- tempfile()
-    dir.create(dir)
-    log <- compile_tex(f, dir)
-    expect_identical(attr(log, "status"), 0L, label = basename(f))
-    bad <- grep("Overfull|Float too large|Undefined control", log, value = TRUE)
-    expect_identical(bad, character(), label = paste("LaTeX warnings of", basename(f)))
-    unlink(dir, recursive = TRUE)
-  }
+  do.call(did_table, c(rep(list(fit), 10), list(format = "latex", file = wide)))
+  dir <- tempfile()
+  dir.create(dir)
+  on.exit(unlink(dir, recursive = TRUE))
+  log <- compile_tex(c(tex, wide), dir)
+  expect_identical(attr(log, "status"), 0L)
+  # one page per table: every file was set
+  expect_true(any(grepl("Output written on doc.pdf \\(10 pages", log)))
+  bad <- grep("Overfull|Float too large|Undefined control", log, value = TRUE)
+  expect_identical(bad, character())
 })
 
 test_that("no internal variable name in any file replicate_study() writes", {
@@ -135,4 +140,23 @@ test_that("no internal variable name in any file replicate_study() writes", {
                    label = paste0("'", pat, "' in ", basename(f)))
     }
   }
+})
+
+test_that("knitr shows text tables as Markdown tables; print() re-lays at the width", {
+  skip_if_not_installed("knitr")
+  d <- sim_panel(40, 10, seed = 3)
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  tab <- did_table(A = fit, B = fit)
+  k <- knitr::knit_print(tab)
+  expect_s3_class(k, "knit_asis")
+  expect_match(k, "| (1) A | (2) B |", fixed = TRUE)
+  expect_match(k, "|:---|:---:|:---:|", fixed = TRUE)
+  # a table asked for in LaTeX stays LaTeX source
+  expect_false(inherits(knitr::knit_print(did_table(fit, format = "latex")), "knit_asis"))
+  b <- balance(psm(transform(d[d$year == 2001, ], t = as.numeric(unit <= 15)), "t",
+                   "x1", id = "unit", time = "year"))
+  expect_match(knitr::knit_print(b), "| Variable | Sample |", fixed = TRUE)
+  wide <- do.call(did_table, rep(list(fit), 8))
+  narrow <- capture.output(withr_width(40, print(wide)))
+  expect_true(all(nchar(narrow) <= 40))
 })
