@@ -70,10 +70,13 @@ tex_math <- function(x) {
 }
 
 # Text to Markdown (GitHub and pandoc): the characters that start markup.
+# Brackets stay: a bracket is a link only when "(" follows it, and pandoc
+# reads "\\[" as the start of display mathematics.
 esc_markdown <- function(x) {
   x <- as.character(x)
   x[is.na(x)] <- ""
-  gsub("([\\\\`*_|<>\\[\\]#])", "\\\\\\1", x, perl = TRUE)
+  x <- gsub("([\\\\`*_|<>#])", "\\\\\\1", x, perl = TRUE)
+  gsub("](", "]\\(", x, fixed = TRUE)
 }
 
 esc_html <- function(x) {

@@ -17,7 +17,8 @@ test_that("escaping: LaTeX, Markdown and HTML special characters", {
                                "`c` *s* [l]"))
   md <- smartdid:::esc_markdown(awkward)
   expect_identical(md, paste0("a\\_b & 50% \\#1 $x$ {y} ~z^2 \\<w\\> \\|v\\| \\\\q ",
-                              "\\`c\\` \\*s\\* \\[l\\]"))
+                              "\\`c\\` \\*s\\* [l]"))
+  expect_identical(smartdid:::esc_markdown("[a](b)"), "[a]\\(b)")
   html <- smartdid:::esc_html("a < b & \"c\" > d")
   expect_identical(html, "a &lt; b &amp; &quot;c&quot; &gt; d")
   expect_identical(smartdid:::esc_latex(c("x", NA)), c("x", ""))
