@@ -10,7 +10,8 @@
 #' @param ... Event studies from [event_study()]; names, if given, label
 #'   them in the legend.
 #' @param level Confidence level of the intervals (default: each study's).
-#' @param main,xlab,ylab Title and axis labels.
+#' @param main,xlab,ylab Title and axis labels (`ylab` names the confidence
+#'   level by default).
 #' @param col,pch Colours and symbols, one per event study (recycled).
 #' @param dodge Horizontal shift between estimators, in periods.
 #' @param legend `"above"` (the default: in the top margin, never over the
@@ -33,7 +34,7 @@
 #' @export
 plot_event_studies <- function(..., level = NULL, main = "Event studies compared",
                                xlab = "Periods relative to adoption",
-                               ylab = "Estimate and confidence interval",
+                               ylab = NULL,
                                col = c("black", "firebrick", "steelblue", "darkgreen"),
                                pch = c(19, 17, 15, 18), dodge = 0.12,
                                legend = "above", truth = NULL) {
@@ -42,6 +43,10 @@ plot_event_studies <- function(..., level = NULL, main = "Event studies compared
     sd_stop("'dodge' must be a number, such as 0.12")
   }
   pd <- es_plot_data(..., level = level)
+  es_check_clocks(list(...))
+  lev <- level %||% unique(vapply(list(...), function(e) e$level, 1))
+  ylab <- ylab %||% paste("Estimate and", if (length(lev) == 1L) ci_words(lev) else
+    "confidence interval")
   labs <- unique(pd$estimator)
   k <- match(pd$estimator, labs)
   pd$x <- pd$rel_time + (k - (length(labs) + 1) / 2) * dodge
@@ -75,10 +80,13 @@ plot_event_studies <- function(..., level = NULL, main = "Event studies compared
     if (above) do.call(legend_above, lg) else do.call(graphics::legend, c(list(legend, bty = "n"), lg))
   }
   if (!is.null(tr)) {
-    pd <- rbind(pd, data.frame(estimator = "truth", rel_time = tr$rel_time,
-                               estimate = tr$estimate, std.error = NA_real_,
-                               conf.low = NA_real_, conf.high = NA_real_, reference = FALSE,
-                               x = tr$rel_time, stringsAsFactors = FALSE))
+    add <- pd[rep(NA_integer_, nrow(tr)), , drop = FALSE]
+    add$estimator <- "truth"
+    add$rel_time <- add$x <- tr$rel_time
+    add$estimate <- tr$estimate
+    add$reference <- FALSE
+    pd <- rbind(pd, add)
+    rownames(pd) <- NULL
   }
   invisible(pd)
 }
@@ -96,4 +104,21 @@ es_truth <- function(truth) {
             "c(`0` = -0.1, `1` = -0.2), or a data frame with 'rel_time' and 'estimate'")
   }
   data.frame(rel_time = rt, estimate = unname(as.numeric(truth)))
+}
+
+# Event studies drawn on one axis must count relative time in periods of the
+# same length (R/clock.R); fits of differently spaced panels do not.
+es_check_clocks <- function(studies) {
+  sp <- vapply(studies, function(es) {
+    s <- es$info$clock$spacing
+    if (is.null(s)) NA_real_ else s
+  }, 1)
+  sp <- unique(sp[!is.na(sp)])
+  if (length(sp) > 1L) {
+    warning("the event studies count relative time in periods of different ",
+            "lengths (spacing ", paste(format(sp), collapse = " and "), "); ",
+            "one period on the x axis does not mean the same for all of them",
+            call. = FALSE)
+  }
+  invisible(sp)
 }
