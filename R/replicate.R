@@ -321,8 +321,11 @@ rep_write_table <- function(st, item, title, make) {
     lines[[ext[j]]] <- as.character(make(unname(st$formats[j])))
     writeLines(lines[[ext[j]]], paths[j], useBytes = TRUE)
   }
+  md <- lines[["md"]]
+  # the index has the title as a heading already: drop the caption line
+  if (length(md) > 1L && startsWith(md[1], "**") && !nzchar(md[2])) md <- md[-(1:2)]
   rep_register(st, item, title, "table", ext, paths,
-               show = lines[["md"]] %||% c("```", lines[[1]], "```"))
+               show = md %||% c("```", lines[[1]], "```"))
 }
 
 # Draws one figure into a PNG file (a PDF when PNG is not available).
