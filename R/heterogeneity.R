@@ -228,7 +228,7 @@ print.smartdid_heterogeneity <- function(x, digits = 4, ...) {
   cat("Model: ", x$model, if (x$model == "mechanism") paste0(" (moderator ", x$moderator, ")"),
       "; term: ", x$term, "\n\n", sep = "")
   g <- x$groups
-  tab <- data.frame(group = g$group, units = g$units, nobs = g$nobs,
+  tab <- data.frame(group = g$group, units = fmt_count(g$units), nobs = fmt_count(g$nobs),
                     estimate = fmt_num(g$estimate, digits),
                     std.error = fmt_num(g$std.error, digits),
                     statistic = fmt_num(g$statistic, 2),
