@@ -70,7 +70,10 @@ autoplot.smartdid_es <- function(object, ..., level = NULL, truth = NULL, dodge 
   if (length(more) && !nzchar(nms[1])) nms[1] <- object$estimator
   names(all) <- nms
   pd <- do.call(es_plot_data, c(all, list(level = level)))
-  pd$label <- es_rel_label(object, pd$rel_time)
+  # the first period is a bin only if every overlaid study binned it
+  binned <- all(vapply(all, function(e) isTRUE(e$info$bin), TRUE))
+  axis_lab <- function(k) if (binned) es_rel_label(object, k) else as.character(k)
+  pd$label <- axis_lab(pd$rel_time)
   lev <- level %||% object$level
   labs <- unique(pd$estimator)
   pd$estimator <- factor(pd$estimator, levels = labs)
@@ -88,7 +91,7 @@ autoplot.smartdid_es <- function(object, ..., level = NULL, truth = NULL, dodge 
                            width = 0.15) +
     ggplot2::geom_point(ggplot2::aes(shape = .data$reference), size = 2) +
     ggplot2::scale_shape_manual(values = c(`FALSE` = 19, `TRUE` = 1), guide = "none") +
-    ggplot2::scale_x_continuous(breaks = brk, labels = es_rel_label(object, brk)) +
+    ggplot2::scale_x_continuous(breaks = brk, labels = axis_lab(brk)) +
     ggplot2::labs(x = "Periods relative to adoption",
                   y = paste("Estimate and", ci_words(lev)), colour = NULL) +
     ggplot2::theme_bw() +
