@@ -49,7 +49,11 @@ es_table <- function(..., format = c("text", "markdown", "latex", "html"), digit
   check_flag(stars, "stars")
   digits <- check_count(digits, "digits")
   if (!is.null(caption)) check_string(caption, "caption")
-  if (is.null(row_label)) row_label <- function(k) es_rel_label(ess[[1]], k)
+  if (is.null(row_label)) {
+    # the first period is a bin only if every study binned it
+    binned <- all(vapply(ess, function(e) isTRUE(e$info$bin), TRUE))
+    row_label <- function(k) if (binned) es_rel_label(ess[[1]], k) else as.character(k)
+  }
   if (!is.function(row_label)) sd_stop("'row_label' must be a function of the relative periods")
   heads <- names(ess) %||% rep("", length(ess))
   heads[!nzchar(heads)] <- paste0("(", seq_along(ess), ")")[!nzchar(heads)]

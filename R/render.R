@@ -425,7 +425,7 @@ html_block <- function(b, notes, caption) {
   row <- function(lead, cells, tag = "td") {
     paste0("<tr>", paste(td(lead, tag, "left"), collapse = ""), paste(cells, collapse = ""), "</tr>")
   }
-  out <- c("<table class=\"smartdid-table\" style=\"border-collapse:collapse\">",
+  out <- c("<table class=\"smartdid-table\" style=\"border-collapse:collapse;border-bottom:2px solid\">",
            if (!is.null(caption)) paste0("<caption>", esc_html(caption), "</caption>"),
            "<thead style=\"border-top:2px solid;border-bottom:1px solid\">")
   if (!is.null(b$group)) {
