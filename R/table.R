@@ -42,7 +42,7 @@
 #'   column titles, the grouping variables and groups of [heterogeneity()]
 #'   results (headings and the note), and the rows `"Constant"`,
 #'   `"Controls"`, `"Obs"`, `"Adj. R2"`, `"Within R2"`.
-#' @param caption Optional caption (LaTeX `\caption`, HTML `<caption>`, a
+#' @param caption Optional caption (the LaTeX float's caption, an HTML `<caption>`, a
 #'   first line in text and Markdown).
 #' @param titles Column titles (one per column); by default the names given
 #'   in `...` or the outcome.
