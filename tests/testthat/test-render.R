@@ -161,3 +161,23 @@ test_that("knitr shows text tables as Markdown tables; print() re-lays at the wi
   narrow <- capture.output(withr_width(40, print(wide)))
   expect_true(all(nchar(narrow) <= 40))
 })
+
+test_that("replication files: one number format, Table 2 explains its marks", {
+  res <- rep_result()
+  files <- res$files[res$files$format %in% c("txt", "tex", "md"), ]
+  for (f in files$path) {
+    txt <- readLines(f, warn = FALSE, encoding = "UTF-8")
+    obs <- grep("^\\|? ?Obs\\b", txt, value = TRUE)
+    # counts of 1,000 or more carry a thousands separator
+    expect_false(any(grepl("(^|[ |&])[0-9]{4,}([ |\\\\]|$)", obs)), label = basename(f))
+  }
+  for (f in files$path[files$item == "table2_balance"]) {
+    txt <- paste(readLines(f, warn = FALSE), collapse = " ")
+    expect_match(txt, "Rubin's B", fixed = TRUE)
+    expect_match(txt, "Rubin's R", fixed = TRUE)
+    expect_true(grepl("marks a ratio outside", txt, fixed = TRUE))
+  }
+  t1 <- readLines(files$path[files$item == "table1_event_study" & files$format == "txt"])
+  i <- grep("^Overall effect", t1)
+  expect_match(t1[i + 1L], "^ +\\(-?[0-9.]+\\)$")
+})
