@@ -119,13 +119,17 @@ test_that("every LaTeX table of replicate_study() compiles in an article and fit
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
   wide <- tempfile(fileext = ".tex")
   do.call(did_table, c(rep(list(fit), 10), list(format = "latex", file = wide)))
+  # the example of es_table()'s help page: labels with underscores
+  adm <- tempfile(fileext = ".tex")
+  es_table(event_study(fit, leads = 3, lags = 3), format = "latex", file = adm,
+           row_label = function(k) paste0("Admico", ifelse(k < 0, "_", ""), abs(k)))
   dir <- tempfile()
   dir.create(dir)
   on.exit(unlink(dir, recursive = TRUE))
-  log <- compile_tex(c(tex, wide), dir)
+  log <- compile_tex(c(tex, wide, adm), dir)
   expect_identical(attr(log, "status"), 0L)
   # one page per table: every file was set
-  expect_true(any(grepl("Output written on doc.pdf \\(10 pages", log)))
+  expect_true(any(grepl("Output written on doc.pdf \\(11 pages", log)))
   bad <- grep("Overfull|Float too large|Undefined control", log, value = TRUE)
   expect_identical(bad, character())
 })
