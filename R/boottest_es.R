@@ -30,7 +30,10 @@
 #'   bootstrap runs on its regression (`es$model`); for estimators whose
 #'   contract carries influence functions (Callaway-Sant'Anna, imputation) it
 #'   is the multiplier bootstrap of the influence functions with Rademacher
-#'   or Webb weights (the null is not imposed there). The result has class
+#'   or Webb weights (the null is not imposed there); the Sun-Abraham
+#'   estimator provides neither in the event-study contract and gives an
+#'   error (bootstrap its regression's combination with `boottest()` on a
+#'   fit). The result has class
 #'   `smartdid_boottest_es`: `estimates` (one row per coefficient: term,
 #'   rel_time, estimate, std.error, statistic, p.value, conf.low, conf.high,
 #'   band.low, band.high), `joint` (the pre-period Wald test: statistic,
