@@ -217,18 +217,18 @@ bt_draws <- function(parts, plan, opt) {
 bt_test <- function(model, Rm, cl, opt, fac, quiet = FALSE) {
   plan <- bt_plan(opt, cl$boot$G, quiet)
   est <- drop(Rm %*% model$beta)
-  V0 <- drop(bt_rawvar(model, Rm, model$u, cl))
+  z <- model$X %*% (model$Q %*% t(Rm))             # X Q R', computed once
+  V0 <- drop(bt_rawvar(model, Rm, model$u, cl, z))
   sd0 <- sqrt(V0)
   if (!is.finite(sd0) || sd0 <= 0) {
     sd_stop("the clustered variance of the tested combination is not ",
             "positive; boottest() cannot form its t statistic")
   }
   if (opt$impose_null) {
-    z <- drop(model$X %*% (model$Q %*% t(Rm)))
     rho <- drop(Rm %*% model$Q %*% t(Rm))
-    parts <- bt_parts(model, rbind(Rm, Rm), cbind(model$u, z / rho), cl)
+    parts <- bt_parts(model, rbind(Rm, Rm), cbind(model$u, z / rho), cl, cbind(z, z))
   } else {
-    parts <- bt_parts(model, Rm, matrix(model$u), cl)
+    parts <- bt_parts(model, Rm, matrix(model$u), cl, z)
   }
   dr <- bt_draws(parts, plan, opt)
   bd <- bt_boot_parts(dr, opt$impose_null)

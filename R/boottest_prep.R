@@ -193,8 +193,8 @@ bt_sums <- function(X, v, code, G) {
 }
 
 # The inputs of the C draws for the rows of Rm (m x k) with residuals U
-# (n x m, column j for row j; or n x 1 for all rows): list(A, S, dims) as src/boottest.c reads them.
-bt_parts <- function(model, Rm, U, cl) {
+# (n x m, column j for row j; or n x 1 for all rows), Z = X Q R' if known: list(A, S, dims) as src/boottest.c reads them.
+bt_parts <- function(model, Rm, U, cl, Z = NULL) {
   X <- model$X
   w <- model$w
   m <- nrow(Rm)
@@ -202,9 +202,11 @@ bt_parts <- function(model, Rm, U, cl) {
   QR <- model$Q %*% t(Rm)                           # k x m
   # rows of Rm that repeat (an interval's base and slope rows) share Z and M
   first <- match(bt_row_keys(Rm), bt_row_keys(Rm))
-  Z <- matrix(0, nrow(X), m)                        # n x m: X Q R'
-  for (j in unique(first)) Z[, j] <- X %*% QR[, j]
-  for (j in which(first != seq_len(m))) Z[, j] <- Z[, first[j]]
+  if (is.null(Z)) {                                 # n x m: X Q R'
+    Z <- matrix(0, nrow(X), m)
+    for (j in unique(first)) Z[, j] <- X %*% QR[, j]
+    for (j in which(first != seq_len(m))) Z[, j] <- Z[, first[j]]
+  }
   b <- cl$boot
   A <- matrix(0, m, b$G)
   S <- matrix(0, k * m, b$G)
@@ -215,6 +217,7 @@ bt_parts <- function(model, Rm, U, cl) {
     S[(j - 1) * k + seq_len(k), ] <- t(Sj)
     A[j, ] <- Sj %*% QR[, j]
   }
+  wz <- if (is.null(w)) Z else Z * w
   dims <- vector("list", length(cl$dims))
   for (d in seq_along(cl$dims)) {
     cd <- cl$dims[[d]]
@@ -224,7 +227,6 @@ bt_parts <- function(model, Rm, U, cl) {
     cell <- as.vector(cell)
     Mt <- array(0, c(m, k, cd$G))
     cv <- matrix(0, m, length(lev))
-    wz <- if (is.null(w)) Z else Z * w
     for (j in seq_len(m)) {
       Mt[j, , ] <- if (first[j] == j) t(bt_sums(X, wz[, j], cd$code, cd$G) %*% model$Q)
                    else Mt[first[j], , ]
@@ -282,9 +284,8 @@ bt_row_keys <- function(M) apply(M, 1L, function(r) paste(format(r, digits = 17)
 
 # The raw (unscaled) clustered variance of R beta with residuals u, from the
 # cluster sums of the scores.
-bt_rawvar <- function(model, Rm, u, cl) {
+bt_rawvar <- function(model, Rm, u, cl, z = model$X %*% (model$Q %*% t(Rm))) {
   w <- model$w
-  z <- model$X %*% (model$Q %*% t(Rm))
   wu <- if (is.null(w)) u else u * w
   V <- matrix(0, nrow(Rm), nrow(Rm))
   for (d in seq_along(cl$dims)) {
