@@ -20,19 +20,6 @@
 #include <sys/mman.h>
 #endif
 
-int sd_nthreads(SEXP nthreads, int work)
-{
-  int nt = Rf_asInteger(nthreads);
-  if (nt == NA_INTEGER || nt < 1 || work < 100000) return 1;  /* too small to share */
-#ifdef _OPENMP
-  int procs = omp_get_num_procs();
-  if (nt > procs) nt = procs;
-#else
-  nt = 1;
-#endif
-  return nt;
-}
-
 /* Ask the kernel to back a large fresh block with huge pages (Linux with
  * transparent huge pages in "madvise" mode): writing a fresh n x p result
  * otherwise costs one page fault per 4 kB, which at millions of rows takes
@@ -263,10 +250,7 @@ static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
     return 0;
   }
   size_t len = 2 * (size_t) n + maxlev;
-  int interruptible = 1;
-#ifdef _OPENMP
-  interruptible = !omp_in_parallel();   /* callers inside a parallel region */
-#endif
+  int interruptible = !sd_in_parallel();   /* callers inside a parallel region */
   if (nthreads == 1) {
     double *scr = (double *) R_alloc(len, sizeof(double));
     for (int j = 0; j < ncol; j++) {

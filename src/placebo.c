@@ -252,16 +252,18 @@ static void pl_block(const pl_model *m, const double *D, const pl_closed *cf,
   if (m->vtype != 0) {
 #pragma omp parallel num_threads(nt)
     {
-      int th = sd_thread_id();
+      /* the team OpenMP gave, which may be smaller than nt (a thread
+       * limit, dynamic adjustment): every draw belongs to one of them */
+      int th = sd_thread_id(), team = sd_team_size();
       double *buf = bufs + (size_t) th * PL_CHUNK;
-      for (int b = th; b < nb; b += nt) {
+      for (int b = th; b < nb; b += team) {
         double *wb = ws + (size_t) b * per;
         wb[2 * p + RE] = 0;
         memset(wb + 2 * p + 4, 0, sizeof(double) * m->Gsum);
       }
       for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
         int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
-        for (int b = th; b < nb; b += nt) {
+        for (int b = th; b < nb; b += team) {
           double *wb = ws + (size_t) b * per, *t = wb + 2 * p;
           if (t[OK] == 0) continue;
           pl_meat_chunk(m, D + (size_t) b * n, cf ? cf + b : NULL, wb + p, t[BETA],

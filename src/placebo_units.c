@@ -541,10 +541,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
       /* coarse clusters: whole groups of draws per thread, all units */
 #pragma omp parallel num_threads(ntm)
       {
-        int th = sd_thread_id(), ntt = ntm;
-#ifdef _OPENMP
-        ntt = omp_get_num_threads();
-#endif
+        int th = sd_thread_id(), ntt = sd_team_size();
         int lo = (int) ((long long) ngb * th / ntt) * PLU_GROUP;
         int hi = (int) ((long long) ngb * (th + 1) / ntt) * PLU_GROUP;
         if (hi > nb) hi = nb;

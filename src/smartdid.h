@@ -7,19 +7,7 @@
 #include <Rinternals.h>
 #include <R_ext/Rdynload.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-/* The calling thread's number inside a parallel region (0 without OpenMP). */
-static inline int sd_thread_id(void)
-{
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
+#include "threads.h"
 
 /* Inline even where the compiler would not by itself (hot inner loops). */
 #if defined(__GNUC__)
@@ -138,8 +126,5 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
                 SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
                 SEXP ctrl, SEXP nthreads, SEXP tick);
 SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP cand, SEXP mt);
-
-/* helpers */
-int sd_nthreads(SEXP nthreads, int work);
 
 #endif
