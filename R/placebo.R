@@ -90,7 +90,10 @@
 #'     \item{`observed`}{the fit's estimate.}
 #'     \item{`p.value`, `p.value_plus1`}{randomization p-values, see below.}
 #'     \item{`significant`}{shares of draws with a p-value below 0.10, 0.05,
-#'       0.01.}
+#'       0.01, over the draws with a p-value.}
+#'     \item{`n_no_se`}{draws with an estimate but no standard error (their
+#'       variance is NaN, as after an overflow): `NA` std. error and
+#'       p-value, left out of `significant`, reported by `print()`.}
 #'     \item{`type`, `n_draws`, `n_valid`, `treated_units`, `unmoved`,
 #'       `years`, `nobs`, `vcov_info`, `df`}{what was drawn and how.}
 #'     \item{`assignments`}{with `keep_assignments = TRUE`, a data frame
@@ -146,20 +149,19 @@ placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
   se <- res$std.error
   stat <- est / se
   pv <- 2 * stats::pt(-abs(stat), base$df_t)
-  ok <- !is.na(est)
   observed <- unname(fit$coefficients[fit$treat_name])
-  count <- sum(abs(est[ok]) >= abs(observed))
+  sh <- placebo_shares(est, se, pv, observed)
   out <- list(
     draws = data.frame(draw = seq_len(draws), estimate = est, std.error = se,
                        statistic = stat, p.value = pv),
     observed = observed,
-    p.value = if (any(ok)) count / sum(ok) else NA_real_,
-    p.value_plus1 = (1 + count) / (1 + sum(ok)),
-    significant = c(`10%` = mean(pv[ok] < 0.10), `5%` = mean(pv[ok] < 0.05),
-                    `1%` = mean(pv[ok] < 0.01)),
+    p.value = sh$p.value,
+    p.value_plus1 = sh$p.value_plus1,
+    significant = sh$significant,
     type = type,
     n_draws = draws,
-    n_valid = sum(ok),
+    n_valid = sh$n_valid,
+    n_no_se = sh$n_no_se,
     treated_units = nrow(asg$unit),
     n_units = length(frame$units),
     unmoved = asg$unmoved,
@@ -178,6 +180,21 @@ placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
   )
   class(out) <- "smartdid_placebo"
   out
+}
+
+# The randomization p-values over the draws with an estimate, and the shares
+# of significant draws over those with a p-value: a draw whose variance is
+# NaN (its std. error NA) is left out of the shares and counted (n_no_se),
+# never taken as significant.
+placebo_shares <- function(est, se, pv, observed) {
+  ok <- !is.na(est)
+  count <- sum(abs(est[ok]) >= abs(observed))
+  okp <- ok & !is.na(pv)
+  share <- function(a) if (any(okp)) mean(pv[okp] < a) else NA_real_
+  list(p.value = if (any(ok)) count / sum(ok) else NA_real_,
+       p.value_plus1 = (1 + count) / (1 + sum(ok)),
+       significant = c(`10%` = share(0.10), `5%` = share(0.05), `1%` = share(0.01)),
+       n_valid = sum(ok), n_no_se = sum(ok & is.na(se)))
 }
 
 check_placebo_type <- function(type) {
@@ -479,7 +496,10 @@ format.smartdid_placebo <- function(x, digits = 4, ...) {
   c(paste0("Placebo test (randomization inference), type \"", x$type, "\": ",
            format(x$n_draws, big.mark = ","), " draws",
            if (x$n_valid < x$n_draws) paste0(" (", x$n_draws - x$n_valid,
-                                             " not estimable)") else ""),
+                                             " not estimable)") else "",
+           if (isTRUE(x$n_no_se > 0L)) paste0("; ", x$n_no_se, " without a ",
+                                              "std. error (NaN variance), left ",
+                                              "out of the shares significant")),
     paste0("Each draw: ", what),
     paste0("Sample: ", format(x$nobs, big.mark = ","), " observations; std. errors ",
            format_vcov_info(fake)),

@@ -292,7 +292,7 @@ static void pl_block(const pl_model *m, const double *D, const pl_closed *cf,
       }
       v = m->scale * meat / (rr * rr);
     }
-    se[b] = sqrt(v > 0 ? v : 0);
+    se[b] = pl_se_of(v);
   }
 }
 

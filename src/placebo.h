@@ -3,6 +3,8 @@
 #ifndef SMARTDID_PLACEBO_H
 #define SMARTDID_PLACEBO_H
 
+#include <math.h>
+
 /* A balanced, unweighted two-way panel's absorbed model, for the draws
  * aggregated by unit (placebo_units.c). */
 typedef struct {
@@ -22,6 +24,16 @@ typedef struct {
   int G;                /* clusters */
   int block;            /* draws per block (0: chosen) */
 } plu_model;
+
+/* A draw's standard error from its variance v: NA when v is NaN (an
+ * overflow, an undefined meat): never 0, which would make the draw count as
+ * significant. A negative v (rounding, or a two-way clustered meat) gives 0,
+ * as sqrt(pmax(v, 0)) does for a fit. */
+static inline double pl_se_of(double v)
+{
+  if (ISNAN(v)) return NA_REAL;
+  return sqrt(v > 0 ? v : 0);
+}
 
 int pl_fwl(const double *Q, const double *xe, int p, const double *c, double dd,
            double de, double n1, double n, double *gam, double *beta,

@@ -419,7 +419,7 @@ static void plu_result(const plu_model *md, const plu_draw *dr, double meat,
     v = md->scale * uu / rr;
   }
   *est = beta;
-  *se = sqrt(v > 0 ? v : 0);
+  *se = pl_se_of(v);
 }
 
 /* Candidate adoption periods: the distinct period codes of ap (codes

@@ -477,3 +477,36 @@ test_that("unit sums stay exact with most units treated and controls tied to tim
   pl <- placebo(fit, draws = 5, seed = 11, keep_assignments = TRUE)
   expect_draws_match(pl, fit, d, draws = c(1, 5))
 })
+
+test_that("a NaN variance gives an NA std. error, never 0 or significant", {
+  # an outcome of 1e160: e'e overflows, the iid variance of every draw is
+  # NaN (main read it as SE 0, so every draw was "significant")
+  d <- sim_panel(40, 10, seed = 41)
+  d$y <- d$y * 1e160
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D",
+                  vcov = "iid")
+  pl <- placebo(fit, draws = 20, seed = 1)
+  expect_false(any(pl$draws$std.error == 0, na.rm = TRUE))
+  expect_false(isTRUE(all(pl$significant == 1)))
+  # the C routine itself: a NaN small-sample factor makes every variance NaN,
+  # on both paths
+  frame <- placebo_frame(fit)
+  asg <- with_seed(2, placebo_assign(frame, "mixed", 10L, NULL))
+  model <- placebo_model(update(fit, data = sim_panel(40, 10, seed = 41)), frame, 1L)
+  model$vc[[2]] <- NaN
+  for (units in c(TRUE, FALSE)) {
+    old <- options(smartdid.placebo_units = units)
+    r <- placebo_run(model, asg$unit, asg$per, 1L, FALSE)
+    options(old)
+    expect_true(all(is.finite(r$estimate)))
+    expect_true(all(is.na(r$std.error)))
+  }
+  # NA std. errors are left out of the shares and counted, in print too
+  sh <- placebo_shares(c(1, 2, NA, 4), c(1, NA, NA, 1), c(0.01, NA, NA, 0.5), 1.5)
+  expect_equal(sh$n_valid, 3L)
+  expect_equal(sh$n_no_se, 1L)
+  expect_equal(unname(sh$significant), c(0.5, 0.5, 0))
+  expect_equal(sh$p.value, 2 / 3)
+  pl$n_no_se <- 3L
+  expect_output(print(pl), "3 without a std. error")
+})
