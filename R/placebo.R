@@ -349,8 +349,8 @@ placebo_model <- function(base, frame, nthreads, panel = NULL) {
   design <- sd_design(data, panel, spec, gather = TRUE)
   ctrl <- design$X[setdiff(names(base$coefficients), base$treat_name)]
   w <- panel$weights
-  D <- .Call(C_sd_demean_yx, design$y, ctrl, panel$fe, panel$fe_nlev, w,
-             1e-13, 100000L, as.integer(nthreads), design$rows)
+  D <- sd_absorb_yx(design$y, ctrl, panel$fe, panel$fe_nlev, w, nthreads,
+                    design$rows, "placebo()")
   yd <- D$y
   Xd <- D$X
   if (ncol(Xd) > 0L) {
@@ -413,14 +413,12 @@ placebo_run <- function(model, aunit, aper, nthreads, progress) {
   }
   r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
              model$w, model$unit, model$tcode, aunit, aper, model$vc,
-             c(1e-13, 100000, getOption("smartdid.placebo_block", 0),
+             c(sd_demean_control()$tol, sd_demean_control()$maxit,
+               getOption("smartdid.placebo_block", 0),
                getOption("smartdid.placebo_min_work", 2e5),
                isTRUE(getOption("smartdid.placebo_units", TRUE))),
              as.integer(nthreads), tick)
-  if (!r$converged) {
-    warning("the fixed effects were not absorbed to full precision in some ",
-            "draws; results may be inaccurate", call. = FALSE)
-  }
+  sd_warn_converged(r$converged, "placebo() (some draws)")
   list(estimate = r$estimate, std.error = r$std.error, converged = r$converged)
 }
 

@@ -223,17 +223,12 @@ sd_design <- function(data, panel, spec, gather = FALSE) {
 
 # Demean, solve, and compute the variance: the C engine's one entry in R.
 sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
-                        rows = NULL) {
+                        rows = NULL, caller = "smartdid()") {
   w <- panel$weights
   # the outcome and the regressors are demeaned with one shared setup but
   # returned apart, so that the regressor matrix reaches the solver as it is;
   # with `rows`, whole columns are read at those rows
-  D <- .Call(C_sd_demean_yx, y, X, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
-             as.integer(nthreads), rows)
-  if (!D$converged) {
-    warning("the fixed effects were not absorbed to full precision; results ",
-            "may be inaccurate", call. = FALSE)
-  }
+  D <- sd_absorb_yx(y, X, panel$fe, panel$fe_nlev, w, nthreads, rows, caller)
   # the C results carry no attributes to change: changing those of a large
   # object here could cost a copy of it
   yd <- D$y
@@ -267,7 +262,8 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
   # y on the sample, for the weighted total sum of squares
   if (!is.null(rows) && !is.null(w)) y <- as.double(y[rows])
   list(coefficients = b, V = v$V, vinfo = v, residuals = ols$residuals,
-       yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y)
+       yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y,
+       converged = D$converged)
 }
 
 weighted_ss <- function(x, w) {
@@ -304,6 +300,7 @@ sd_build_fit <- function(est, design, panel, spec) {
     treat_name = panel$treat_name,
     controls = setdiff(names(design$X), panel$treat_name),
     collinear = est$collinear,
+    converged = est$converged,
     fe_names = panel$fe_names,
     fe_nlev = stats::setNames(panel$fe_nlev, panel$fe_names),
     obs = panel$obs,

@@ -70,15 +70,24 @@ static void sweep_all(const sd_fe *fe, double *const *tot, double *x, double *su
 /* Returns iterations used, or -1 without convergence.
  * scratch: 2n + max(nlev) doubles. With `interruptible` (only on the main
  * thread, outside parallel regions) the user may interrupt every 16
- * iterations; all scratch memory is R_alloc'ed, so the jump leaks nothing. */
+ * iterations; all scratch memory is R_alloc'ed, so the jump leaks nothing.
+ *
+ * Convergence is judged on the scale of what the iterations remove, not on
+ * the input's level: one sweep first takes out every group mean (and so any
+ * level, such as 1e9 + noise), and the change of an iteration is compared
+ * with tol times the largest value left after it. Judged on the input
+ * (1e9), a change of 1e-4 would pass for converged while the data vary by
+ * about 1. */
 static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
                      int maxit, double *scratch, int interruptible)
 {
   int n = fe->n;
   double *x1 = scratch, *x2 = scratch + n, *sum = scratch + 2 * n;
+  sweep_all(fe, tot, x, sum);
   double scale = 0;
   for (int i = 0; i < n; i++) if (fabs(x[i]) > scale) scale = fabs(x[i]);
   if (scale == 0) return 0;
+  if (!(scale < HUGE_VAL)) return 0;   /* NaN or Inf: nothing to iterate on */
   double thr = tol * scale;
   for (int it = 1; it <= maxit; it++) {
     if (interruptible && it % 16 == 0) R_CheckUserInterrupt();
