@@ -46,3 +46,22 @@ sd_absorb_yx <- function(y, X, fe, nlev, w = NULL, nthreads = 1L, rows = NULL,
   sd_warn_converged(D$converged, caller)
   D
 }
+
+# x * 2^k, exact, in two steps so that 2^k itself never overflows or
+# underflows (k may reach about +-1075 for subnormal or huge data).
+sd_pow2 <- function(x, k) x * 2^(k %/% 2L) * 2^(k - k %/% 2L)
+
+# Equilibrate the outcome y, the regressors X (a named list of columns, read
+# at `rows` by the engine) and the weights w: columns of extreme magnitude
+# are multiplied by a power of two that brings them near 1 (exact), others
+# are left as they are. Returns the scaled y, X, w and the exponents (ey,
+# ex named as X, ew) that sd_unscale_coef() undoes.
+sd_equilibrate <- function(y, X, w = NULL, rows = NULL) {
+  ex <- .Call(C_sd_scale_exponents, c(list(y), X), rows)
+  ew <- if (is.null(w)) 0L else .Call(C_sd_scale_exponents, list(w), NULL)
+  if (ex[1L] != 0L) y <- sd_pow2(as.double(y), ex[1L])
+  for (j in which(ex[-1L] != 0L)) X[[j]] <- sd_pow2(as.double(X[[j]]), ex[j + 1L])
+  if (ew != 0L) w <- sd_pow2(w, ew)
+  list(y = y, X = X, w = w, ey = ex[1L], ex = stats::setNames(ex[-1L], names(X)),
+       ew = ew, any = any(ex != 0L) || ew != 0L)
+}

@@ -348,8 +348,11 @@ placebo_model <- function(base, frame, nthreads, panel = NULL) {
   # whole columns, read at the sample's rows by the engine (no copies in R)
   design <- sd_design(data, panel, spec, gather = TRUE)
   ctrl <- design$X[setdiff(names(base$coefficients), base$treat_name)]
-  w <- panel$weights
-  D <- sd_absorb_yx(design$y, ctrl, panel$fe, panel$fe_nlev, w, nthreads,
+  # extreme magnitudes scaled by powers of two (exact); only the outcome's
+  # scale reaches the draws' estimates, undone in placebo_run()
+  eq <- sd_equilibrate(design$y, ctrl, panel$weights, design$rows)
+  w <- eq$w
+  D <- sd_absorb_yx(eq$y, eq$X, panel$fe, panel$fe_nlev, w, nthreads,
                     design$rows, "placebo()")
   yd <- D$y
   Xd <- D$X
@@ -366,7 +369,7 @@ placebo_model <- function(base, frame, nthreads, panel = NULL) {
        unit = panel$fe[[1]], unit_map = match(frame$units, panel$unit_levels),
        tcode = if (identical(panel$time_levels, frame$periods)) panel$fe[[2]]
                else match(panel$time_levels, frame$periods)[panel$fe[[2]]],
-       vc = placebo_vc(base, panel, length(e)))
+       vc = placebo_vc(base, panel, length(e)), y_exp = eq$ey)
 }
 
 # The parts of sd_panel() the draws need, on the fit's sample (already
@@ -419,7 +422,9 @@ placebo_run <- function(model, aunit, aper, nthreads, progress) {
                isTRUE(getOption("smartdid.placebo_units", TRUE))),
              as.integer(nthreads), tick)
   sd_warn_converged(r$converged, "placebo() (some draws)")
-  list(estimate = r$estimate, std.error = r$std.error, converged = r$converged)
+  ey <- model$y_exp %||% 0L
+  list(estimate = sd_pow2(r$estimate, -ey), std.error = sd_pow2(r$std.error, -ey),
+       converged = r$converged)
 }
 
 placebo_assignments <- function(asg, frame) {

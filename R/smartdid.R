@@ -224,7 +224,13 @@ sd_design <- function(data, panel, spec, gather = FALSE) {
 # Demean, solve, and compute the variance: the C engine's one entry in R.
 sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
                         rows = NULL, caller = "smartdid()") {
-  w <- panel$weights
+  # columns (and weights) of extreme magnitude are scaled by powers of two
+  # before the cross products and scaled back below (exact)
+  eq <- sd_equilibrate(y, X, panel$weights, rows)
+  y0 <- y
+  y <- eq$y
+  X <- eq$X
+  w <- eq$w
   # the outcome and the regressors are demeaned with one shared setup but
   # returned apart, so that the regressor matrix reaches the solver as it is;
   # with `rows`, whole columns are read at those rows
@@ -259,9 +265,21 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
                panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc,
                meat1 = if (!is.null(cl1)) ols$meat[ols$keep, ols$keep, drop = FALSE])
   dimnames(v$V) <- list(names(b), names(b))
+  e <- ols$residuals
+  if (eq$any) {
+    k <- eq$ex[names(b)] - eq$ey
+    b <- sd_pow2(b, k)
+    v$V <- sd_pow2(sd_pow2(v$V, k), rep(k, each = length(k)))
+    if (eq$ey != 0L) {
+      e <- sd_pow2(e, -eq$ey)
+      yd <- sd_pow2(yd, -eq$ey)
+      ss_y <- sd_pow2(ss_y, -2L * eq$ey)
+    }
+  }
   # y on the sample, for the weighted total sum of squares
-  if (!is.null(rows) && !is.null(w)) y <- as.double(y[rows])
-  list(coefficients = b, V = v$V, vinfo = v, residuals = ols$residuals,
+  y <- y0
+  if (!is.null(rows) && !is.null(panel$weights)) y <- as.double(y[rows])
+  list(coefficients = b, V = v$V, vinfo = v, residuals = e,
        yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y,
        converged = D$converged)
 }

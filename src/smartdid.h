@@ -119,6 +119,8 @@ SEXP sd_panel_fast(SEXP unit, SEXP period, SEXP roles, SEXP d);
 /* match.c */
 SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
                  SEXP replace, SEXP caliper);
+/* scale.c */
+SEXP sd_scale_exponents(SEXP cols, SEXP rows);
 /* bootstrap.c */
 SEXP sd_mboot(SEXP psi, SEXP biters, SEXP type);
 /* placebo.c */

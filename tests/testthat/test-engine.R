@@ -66,3 +66,64 @@ test_that("R code calls the demeaning only through the wrapper", {
   }, ls(ns, all.names = TRUE))
   expect_setequal(uses, c("sd_absorb", "sd_absorb_yx"))
 })
+
+test_that("results do not depend on the scale of a column or of the weights", {
+  set.seed(2)
+  d <- expand.grid(year = 2001:2010, unit = 1:40)
+  d$D <- as.numeric(d$unit <= 16 & d$year >= 2004 + d$unit %% 3)
+  d$x <- stats::rnorm(nrow(d))
+  d$z <- stats::rnorm(nrow(d))
+  d$w <- stats::runif(nrow(d), 0.5, 2)
+  d$y <- 0.8 * d$D + 0.5 * d$x - 0.3 * d$z + stats::rnorm(nrow(d))
+  rel <- function(a, b) max(abs(a - b) / abs(b))
+  fit <- function(data, ...) smartdid(y ~ x + z, data = data, id = "unit",
+                                      time = "year", treat = "D", ...)
+  for (wt in list(NULL, "w")) {
+    base <- fit(d, weights = wt)
+    se0 <- sqrt(diag(vcov(base)))
+    # main: 1e-160 gave an infinite coefficient and a NaN SE, 1e300 and
+    # 1e-300 declared x collinear and moved the treatment's estimate
+    for (s in c(1e150, 1e-150, 1e-160, 1e300, 1e-300)) {
+      e <- d
+      e$x <- e$x * s
+      f <- fit(e, weights = wt)
+      b <- coef(f)
+      b["x"] <- b["x"] * s
+      expect_lt(rel(b, coef(base)), 1e-8)
+      se <- sqrt(diag(vcov(f)))
+      # the variance of x's coefficient (1/s^2) may lie outside the doubles
+      expect_lt(rel(se[c("D", "z")], se0[c("D", "z")]), 1e-8)
+      if (abs(log10(s)) <= 150) expect_lt(rel(se[["x"]] * s, se0[["x"]]), 1e-8)
+    }
+    for (s in c(1e150, 1e-150)) {
+      e <- d
+      e$y <- e$y * s
+      f <- fit(e, weights = wt)
+      expect_lt(rel(coef(f) / s, coef(base)), 1e-8)
+      expect_lt(rel(sqrt(diag(vcov(f))) / s, se0), 1e-8)
+    }
+  }
+  # weights: main gave SE 0 with 1e-300 and NaN with 1e300
+  base <- fit(d, weights = "w")
+  pb <- placebo(base, draws = 8, seed = 1, nthreads = 1)
+  for (s in c(1e150, 1e-150, 1e300, 1e-300)) {
+    e <- d
+    e$w <- e$w * s
+    f <- fit(e, weights = "w")
+    expect_lt(rel(coef(f), coef(base)), 1e-8)
+    expect_lt(rel(sqrt(diag(vcov(f))), sqrt(diag(vcov(base)))), 1e-8)
+    p <- placebo(f, draws = 8, seed = 1, nthreads = 1)
+    expect_lt(rel(p$draws$std.error, pb$draws$std.error), 1e-8)
+  }
+  # placebo draws with an outcome and a control of extreme scale
+  e <- d
+  e$y <- e$y * 1e-300
+  e$x <- e$x * 1e300
+  p <- placebo(fit(e, weights = "w"), draws = 8, seed = 1, nthreads = 1)
+  expect_lt(rel(p$draws$estimate * 1e300, pb$draws$estimate), 1e-8)
+  expect_lt(rel(p$draws$std.error * 1e300, pb$draws$std.error), 1e-8)
+  # ordinary data are not touched
+  eq <- sd_equilibrate(d$y, list(x = d$x, D = d$D), d$w)
+  expect_false(eq$any)
+  expect_identical(eq$y, d$y)
+})
