@@ -424,7 +424,7 @@ placebo_run <- function(model, aunit, aper, nthreads, progress) {
   sd_warn_converged(r$converged, "placebo() (some draws)")
   ey <- model$y_exp %||% 0L
   list(estimate = sd_pow2(r$estimate, -ey), std.error = sd_pow2(r$std.error, -ey),
-       converged = r$converged)
+       treated_rows = r$treated_rows, converged = r$converged)
 }
 
 placebo_assignments <- function(asg, frame) {

@@ -332,7 +332,17 @@ static void fe_fill(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe, int base)
   }
   fe->code = code;
   fe->nlev = lev;
-  fe->w = Rf_isNull(w) ? NULL : REAL(w);
+  fe->w = NULL;
+  if (!Rf_isNull(w)) {
+    /* the group totals and the exact solves rely on weights >= 0 */
+    if (!Rf_isReal(w) || XLENGTH(w) != n)
+      Rf_error("'w' must be NULL or a double vector of length %d", n);
+    const double *wv = REAL(w);
+    for (int i = 0; i < n; i++)
+      if (!(wv[i] >= 0 && wv[i] < HUGE_VAL))
+        Rf_error("weights must be finite and >= 0 (row %d has %g)", i + 1, wv[i]);
+    fe->w = wv;
+  }
   fe->base = base;
 }
 

@@ -53,22 +53,26 @@ typedef struct {
 
 /* One draw's closed-form pieces (see pl_model). */
 typedef struct {
-  const int *gu;        /* pseudo adoption period per unit, INT_MAX if none */
+  const long long *gu;  /* pseudo adoption period per unit, PL_NONE if none */
   const double *du, *dt;
   double dbar;
 } pl_closed;
+
+/* "Not pseudo-treated": above every int period code, INT_MAX included (an
+ * int sentinel would collide with a period coded INT_MAX). */
+#define PL_NONE LLONG_MAX
 
 /* ---- kernels (no R API) ------------------------------------------------ */
 
 /* Pseudo-treatment of one draw: d_i = 1 when the row's unit has a pseudo
  * adoption period g and the row's period is >= g. Only the rows of the
  * pseudo-treated units are visited (ustart/urows: the rows of each unit).
- * gu: N ints, all INT_MAX on entry and on return (if a unit is listed twice,
+ * gu: N values, all PL_NONE on entry and on return (if a unit is listed twice,
  * its last period counts). idx receives the treated rows. Returns their
  * number. */
 static int pl_build(int n, int N, const int *ustart, const int *urows,
                     const int *tcode, const int *au, const int *ap, int m,
-                    int *gu, double *d, int *idx)
+                    long long *gu, double *d, int *idx)
 {
   memset(d, 0, sizeof(double) * n);
   for (int k = 0; k < m; k++) {
@@ -79,13 +83,13 @@ static int pl_build(int n, int N, const int *ustart, const int *urows,
    * order and the later gathers over them stream instead of jumping */
   int n1 = 0;
   for (int u = 0; u < N; u++) {
-    if (gu[u] == INT_MAX) continue;
-    int g = gu[u];
+    if (gu[u] == PL_NONE) continue;
+    long long g = gu[u];
     for (int r = ustart[u]; r < ustart[u + 1]; r++) {
       int i = urows[r];
       if (tcode[i] >= g) { d[i] = 1; idx[n1++] = i; }
     }
-    gu[u] = INT_MAX;
+    gu[u] = PL_NONE;
   }
   return n1;
 }
@@ -330,11 +334,11 @@ static int *pl_closed_setup(pl_model *m, const sd_fe *fe, const int *un,
  * number of treated rows. */
 static int pl_closed_draw(const pl_model *m, const int *ustart, const int *urows,
                           const int *tv, const int *au, const int *ap, int na,
-                          int *gu, double *du, double *dt, pl_closed *cf,
+                          long long *gu, double *du, double *dt, pl_closed *cf,
                           double *dv, int *idx)
 {
   int N = m->N, T = m->T;
-  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  for (int u = 0; u < N; u++) gu[u] = PL_NONE;
   for (int k = 0; k < na; k++) {   /* the last period given to a unit counts */
     int u = au[k];
     if (u >= 1 && u <= N && ap[k] != NA_INTEGER) gu[u - 1] = ap[k];
@@ -343,7 +347,7 @@ static int pl_closed_draw(const pl_model *m, const int *ustart, const int *urows
   memset(dt, 0, sizeof(double) * T);
   double cells = 0;
   for (int u = 0; u < N; u++) {
-    if (gu[u] == INT_MAX) continue;
+    if (gu[u] == PL_NONE) continue;
     int nu = 0;
     for (int t = 0; t < T; t++) if (tv[t] >= gu[u]) { nu++; dt[t] += 1; }
     du[u] = (double) nu / T;
@@ -353,7 +357,7 @@ static int pl_closed_draw(const pl_model *m, const int *ustart, const int *urows
   double dbar = cells / ((double) N * T);
   int n1 = 0;
   for (int u = 0; u < N; u++) {
-    if (gu[u] == INT_MAX) continue;
+    if (gu[u] == PL_NONE) continue;
     for (int r = ustart[u]; r < ustart[u + 1]; r++) {
       int i = urows[r];
       if (m->tval[i] >= gu[u]) {
@@ -418,17 +422,17 @@ static void pl_run_rows(const pl_model *mdp, const sd_fe *fe, const int *tv,
   if (nt > bk) nt = bk;
   size_t wslen = (size_t) bk * (2 * (size_t) p + 4 + md.Gsum) + (size_t) nt * PL_CHUNK;
   double *D = (double *) R_alloc((size_t) n * bk, sizeof(double));
-  int *gu = (int *) R_alloc(N, sizeof(int));
-  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  long long *gu = (long long *) R_alloc(N, sizeof(long long));
+  for (int u = 0; u < N; u++) gu[u] = PL_NONE;
   double *ws = (double *) R_alloc(wslen, sizeof(double));
   int *n1 = (int *) R_alloc(bk, sizeof(int));
   int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
 
-  int *GU = NULL;
+  long long *GU = NULL;
   double *DU = NULL, *DT = NULL;
   pl_closed *cfs = NULL;
   if (tv) {
-    GU = (int *) R_alloc((size_t) bk * N, sizeof(int));
+    GU = (long long *) R_alloc((size_t) bk * N, sizeof(long long));
     DU = (double *) R_alloc((size_t) bk * N, sizeof(double));
     DT = (double *) R_alloc((size_t) bk * md.T, sizeof(double));
     cfs = (pl_closed *) R_alloc(bk, sizeof(pl_closed));

@@ -133,21 +133,26 @@ typedef struct {
 
 /* Fill draw b's membership (its flags are clear on entry; the last period
  * listed for a unit counts) and the number of units treated from each
- * candidate (nk, P). */
+ * candidate (nk, P). Codes as the row path reads them: at or below the
+ * first period (negative ones included) the unit is treated throughout
+ * (code lo), above the last one (hi) it is treated nowhere, as if not drawn;
+ * kof[g - lo] is the candidate of code g. */
 static void plu_members(const int *au, const int *ap, int na, const int *kof,
-                        int kmax, int N, const plu_members_t *mb, int b, int P,
-                        double *nk)
+                        int lo, int hi, int N, const plu_members_t *mb, int b,
+                        int P, double *nk)
 {
   memset(nk, 0, sizeof(double) * P);
   unsigned char bit = (unsigned char) (1u << (b % PLU_GROUP));
   for (int j = 0; j < na; j++) {
     int u = au[j], g = ap[j];
-    if (u < 1 || u > N || g == NA_INTEGER || g < 0 || g > kmax) continue;
+    if (u < 1 || u > N || g == NA_INTEGER) continue;
     unsigned char *f = mb->flag + (size_t) (u - 1) * mb->ng + b / PLU_GROUP;
     uint8_t *Ku = mb->K + (size_t) (u - 1) * mb->ks + b;
     if (*f & bit) nk[*Ku] -= 1;
+    if (g > hi) { *f &= (unsigned char) ~bit; continue; }
+    if (g < lo) g = lo;
     *f |= bit;
-    *Ku = (uint8_t) kof[g];
+    *Ku = (uint8_t) kof[g - lo];
     nk[*Ku] += 1;
   }
 }
@@ -422,36 +427,46 @@ static void plu_result(const plu_model *md, const plu_draw *dr, double meat,
   *se = pl_se_of(v);
 }
 
-/* Candidate adoption periods: the distinct period codes of ap (codes
- * 0..kmax; NA and negative codes ignored), as an index kof[code] (-1 if not a
+/* Candidate adoption periods: the distinct codes of ap as the draws use
+ * them (NA ignored, codes below lo read as lo, codes above hi treat no
+ * period and are not candidates), as an index kof[code - lo] (-1 if not a
  * candidate). Returns their number. */
-static int plu_candidates(const int *ap, size_t len, int **kof_out, int *kmax_out)
+static int plu_candidates(const int *ap, size_t len, int lo, int hi, int **kof_out)
 {
-  int kmax = 0;
-  for (size_t i = 0; i < len; i++) if (ap[i] != NA_INTEGER && ap[i] > kmax) kmax = ap[i];
-  int *kof = (int *) R_alloc((size_t) kmax + 1, sizeof(int));
-  for (int g = 0; g <= kmax; g++) kof[g] = -1;
-  for (size_t i = 0; i < len; i++) if (ap[i] != NA_INTEGER && ap[i] >= 0) kof[ap[i]] = 0;
+  size_t span = (size_t) ((long long) hi - lo + 1);
+  int *kof = (int *) R_alloc(span, sizeof(int));
+  for (size_t g = 0; g < span; g++) kof[g] = -1;
+  for (size_t i = 0; i < len; i++) {
+    int g = ap[i];
+    if (g == NA_INTEGER || g > hi) continue;
+    kof[(g < lo ? lo : g) - (long long) lo] = 0;
+  }
   int P = 0;
-  for (int g = 0; g <= kmax; g++) if (kof[g] == 0) kof[g] = P++;
+  for (size_t g = 0; g < span; g++) if (kof[g] == 0) kof[g] = P++;
   *kof_out = kof;
-  *kmax_out = kmax;
   return P;
 }
 
 /* The draws (see the top of the file). Returns 0, doing nothing, when there
- * are more than 255 candidate periods (8-bit membership codes). */
+ * are more than 255 candidate periods (8-bit membership codes) or when the
+ * period codes are spread too thinly to index (the row path takes them). */
 int plu_run(const plu_model *md, const int *ustart, const int *urows,
             const int *au, const int *ap, int na, int B, int nt,
             pl_tick_fn tick, void *tick_ctx, double *est, double *se, int *ntr)
 {
   int N = md->N, T = md->T, p = md->p;
-  int *kof, kmax;
-  int P = plu_candidates(ap, (size_t) na * B, &kof, &kmax);
+  int lo = md->tv[0], hi = md->tv[0];
+  for (int t = 1; t < T; t++) {
+    if (md->tv[t] < lo) lo = md->tv[t];
+    if (md->tv[t] > hi) hi = md->tv[t];
+  }
+  if ((long long) hi - lo > 16LL * T + 1024) return 0;
+  int *kof;
+  int P = plu_candidates(ap, (size_t) na * B, lo, hi, &kof);
   if (P > UINT8_MAX) return 0;
   /* candidate codes in increasing order, then the periods at or after each */
   int *pk = (int *) R_alloc(P > 0 ? P : 1, sizeof(int));
-  for (int g = 0; g <= kmax; g++) if (kof[g] >= 0) pk[kof[g]] = g;
+  for (long long g = lo; g <= hi; g++) if (kof[g - lo] >= 0) pk[kof[g - lo]] = (int) g;
   unsigned char *after = (unsigned char *) R_alloc((size_t) T * (P > 0 ? P : 1), 1);
   int *cnt = (int *) R_alloc(P > 0 ? P : 1, sizeof(int));
   for (int k = 0; k < P; k++) {
@@ -514,7 +529,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
     for (int g = 0; g < ngb; g++) {
       for (int b = g * PLU_GROUP; b < nb && b < (g + 1) * PLU_GROUP; b++) {
         size_t col = (size_t) (b0 + b) * na;
-        plu_members(au + col, ap + col, na, kof, kmax, N, &mb, b, P,
+        plu_members(au + col, ap + col, na, kof, lo, hi, N, &mb, b, P,
                     nk + (size_t) b * (P + 1));
       }
     }

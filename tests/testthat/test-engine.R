@@ -127,3 +127,69 @@ test_that("results do not depend on the scale of a column or of the weights", {
   expect_false(eq$any)
   expect_identical(eq$y, d$y)
 })
+
+test_that("the C routines validate what they rely on", {
+  # repeated cells with zero weights before the positive ones: main listed
+  # a period once per such row and wrote past its buffer (a segfault here;
+  # run in a child R, which a heap overflow may kill)
+  dir <- child_script(c(
+    "ns <- asNamespace('smartdid')",
+    "u <- c(rep(1L, 20000), 1:6, 1:6); t <- c(rep(1:2, 10000), rep(1:3, 4))",
+    "w <- c(rep(0, 20000), rep(1, 12)); set.seed(1); x <- rnorm(length(u))",
+    "r <- .Call(ns$C_sd_demean, list(x), list(u, t), c(6L, 3L), w, 1e-13, 1000L, 1L)",
+    "X <- model.matrix(~ factor(u) + factor(t))",
+    "ref <- lm.wfit(X, x, w)$residuals",
+    "cat('OK', isTRUE(all.equal(as.vector(r), unname(ref), tolerance = 1e-10)), '\\n')"))
+  out <- file.path(dir, "out.txt")
+  suppressWarnings(system2(child_rscript(), c("--vanilla", shQuote(file.path(dir, "run.R"))),
+                           stdout = out, stderr = out, timeout = 60, env = "R_TESTS="))
+  expect_true("OK TRUE " %in% readLines(out), info = paste(readLines(out), collapse = "\n"))
+  # negative or non-finite weights are refused by the engine itself
+  fe <- list(c(1L, 1L, 2L, 2L, 3L), c(1L, 2L, 1L, 2L, 1L))
+  for (w in list(c(1, 1, -1, 1, 1), c(1, NaN, 1, 1, 1), c(1, Inf, 1, 1, 1))) {
+    expect_error(.Call(C_sd_demean, list(as.double(1:5)), fe, c(3L, 2L), w, 1e-13,
+                       100L, 1L), "weights must be finite and >= 0")
+  }
+})
+
+test_that("period codes of INT_MAX and negative adoption codes, on both paths", {
+  d <- expand.grid(year = 1:6, unit = 1:30)
+  set.seed(4)
+  d$D <- as.numeric(d$unit <= 10 & d$year >= 3 + d$unit %% 3)
+  d$x <- stats::rnorm(nrow(d))
+  d$y <- d$D + d$x + stats::rnorm(nrow(d))
+  fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", treat = "D")
+  frame <- placebo_frame(fit)
+  model <- placebo_model(fit, frame, 1L)
+  aunit <- matrix(c(2L, 5L, 9L, 14L, 3L, 8L, 20L, 25L), 4)
+  aper <- matrix(c(6L, 4L, 6L, 2L, 5L, 6L, 3L, 6L), 4)
+  run <- function(m, ap, units) {
+    old <- options(smartdid.placebo_units = units)
+    on.exit(options(old))
+    placebo_run(m, aunit, ap, 1L, FALSE)
+  }
+  # the last period coded INT_MAX: main's marker for "not pseudo-treated"
+  big <- model
+  big$tcode[model$tcode == 6L] <- .Machine$integer.max
+  aper_big <- aper
+  aper_big[aper == 6L] <- .Machine$integer.max
+  for (units in c(FALSE, TRUE)) {
+    a <- run(model, aper, units)
+    b <- run(big, aper_big, units)
+    expect_equal(b$estimate, a$estimate, tolerance = 1e-12)
+    expect_equal(b$std.error, a$std.error, tolerance = 1e-12)
+    expect_identical(b$treated_rows, a$treated_rows)
+  }
+  # a negative adoption code (or 0) treats the unit from its first period,
+  # on both paths (main's unit-sums path ignored the unit)
+  neg <- aper
+  neg[1, ] <- c(-3L, 0L)
+  one <- aper
+  one[1, ] <- 1L
+  r <- run(model, neg, FALSE)
+  u <- run(model, neg, TRUE)
+  expect_identical(u$treated_rows, r$treated_rows)
+  expect_identical(r$treated_rows, run(model, one, FALSE)$treated_rows)
+  expect_equal(u$estimate, r$estimate, tolerance = 1e-10)
+  expect_equal(u$std.error, r$std.error, tolerance = 1e-10)
+})
