@@ -87,29 +87,37 @@ static void plu_unit_sums(const plu_model *md, const plu_layout *L,
   int n = md->n, p = md->p, P = L->P, m = L->m, T = md->T;
   const double *X = md->X, *e = md->e;
   double *buf = (double *) R_alloc((size_t) nt * T * (p + 1), sizeof(double));
+  /* rounds of about 1e8 multiplications, the master polling for an
+   * interrupt between them */
+  double per = (double) T * (P * (p + 1.0) + p * (p + 3.0) / 2) + 1;
+  int step = 1e8 / per < 1 ? 1 : 1e8 / per > md->N ? md->N : (int) (1e8 / per);
+  for (int u0 = 0; u0 < md->N; u0 += step) {
+    int u1 = md->N - u0 < step ? md->N : u0 + step;
+    R_CheckUserInterrupt();
 #pragma omp parallel for num_threads(nt) schedule(static)
-  for (int u = 0; u < md->N; u++) {
-    double *z = Z + (size_t) u * m, *eb = buf + (size_t) sd_thread_id() * T * (p + 1);
-    double *xb = eb + T;   /* column j at xb + j * T */
-    int len = ustart[u + 1] - ustart[u];
-    memset(z, 0, sizeof(double) * m);
-    for (int r = 0; r < len; r++) {
-      int i = urows[ustart[u] + r];
-      eb[r] = e[i];
-      for (int j = 0; j < p; j++) xb[(size_t) j * T + r] = X[i + (size_t) j * n];
-      const unsigned char *af = after + (size_t) md->time0[i] * P;
-      for (int k = 0; k < P; k++) {
-        if (!af[k]) continue;
-        double *sk = z + plu_se(L, k);
-        sk[0] += eb[r];
-        for (int j = 0; j < p; j++) sk[1 + j] += xb[(size_t) j * T + r];
+    for (int u = u0; u < u1; u++) {
+      double *z = Z + (size_t) u * m, *eb = buf + (size_t) sd_thread_id() * T * (p + 1);
+      double *xb = eb + T;   /* column j at xb + j * T */
+      int len = ustart[u + 1] - ustart[u];
+      memset(z, 0, sizeof(double) * m);
+      for (int r = 0; r < len; r++) {
+        int i = urows[ustart[u] + r];
+        eb[r] = e[i];
+        for (int j = 0; j < p; j++) xb[(size_t) j * T + r] = X[i + (size_t) j * n];
+        const unsigned char *af = after + (size_t) md->time0[i] * P;
+        for (int k = 0; k < P; k++) {
+          if (!af[k]) continue;
+          double *sk = z + plu_se(L, k);
+          sk[0] += eb[r];
+          for (int j = 0; j < p; j++) sk[1 + j] += xb[(size_t) j * T + r];
+        }
       }
-    }
-    double *a = z + L->oA;
-    for (int j = 0; j < p; j++) {
-      const double *xj = xb + (size_t) j * T;
-      z[L->oXe + j] = sd_dot(xj, eb, len);
-      for (int l = j; l < p; l++) *a++ = sd_dot(xj, xb + (size_t) l * T, len);
+      double *a = z + L->oA;
+      for (int j = 0; j < p; j++) {
+        const double *xj = xb + (size_t) j * T;
+        z[L->oXe + j] = sd_dot(xj, eb, len);
+        for (int l = j; l < p; l++) *a++ = sd_dot(xj, xb + (size_t) l * T, len);
+      }
     }
   }
 }
@@ -345,8 +353,12 @@ static void plu_scores(const plu_model *md, const plu_layout *L, const double *Z
  * quadratic form free of the cancellation an uncentred one would have. */
 
 /* zbar (m) and the centred cross-products M (m x m, full) of the units'
- * sums: per fixed chunk of units (in parallel) the centred sums as columns
- * and their cross-products as dot products; the chunks added in order. */
+ * sums, chunk of units after chunk (fixed chunks, added in order: the
+ * result does not depend on the threads): the chunk's centred sums as
+ * columns, then their cross-products as dot products, the rows of M shared
+ * among the threads in rounds of about 1e8 multiplications. The master
+ * polls for an interrupt between rounds (M grows as p^4 with the controls:
+ * one chunk can take seconds). */
 static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
                         int nt)
 {
@@ -354,27 +366,30 @@ static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
   for (int u = 0; u < N; u++)
     for (int j = 0; j < m; j++) zbar[j] += Z[(size_t) u * m + j];
   for (int j = 0; j < m; j++) zbar[j] /= N;
-  int nch = (N + PLU_CHUNK - 1) / PLU_CHUNK;
   size_t mm = (size_t) m * m;
-  double *part = (double *) R_alloc(mm * nch, sizeof(double));
-  double *dev = (double *) R_alloc((size_t) m * PLU_CHUNK * nt, sizeof(double));
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int c = 0; c < nch; c++) {
-    double *Mc = part + mm * c, *D = dev + (size_t) m * PLU_CHUNK * sd_thread_id();
-    int u0 = c * PLU_CHUNK, len = N - u0 < PLU_CHUNK ? N - u0 : PLU_CHUNK;
+  double *D = (double *) R_alloc((size_t) m * PLU_CHUNK, sizeof(double));
+  memset(M, 0, sizeof(double) * mm);
+  for (int u0 = 0; u0 < N; u0 += PLU_CHUNK) {
+    int len = N - u0 < PLU_CHUNK ? N - u0 : PLU_CHUNK;
+    R_CheckUserInterrupt();
     for (int r = 0; r < len; r++) {
       const double *z = Z + (size_t) (u0 + r) * m;
       for (int j = 0; j < m; j++) D[(size_t) j * PLU_CHUNK + r] = z[j] - zbar[j];
     }
-    for (int j = 0; j < m; j++)
-      for (int l = j; l < m; l++)
-        Mc[(size_t) j * m + l] = sd_dot(D + (size_t) j * PLU_CHUNK,
-                                        D + (size_t) l * PLU_CHUNK, len);
+    for (int j0 = 0; j0 < m; ) {
+      /* rows j0..j1-1 of M: about 1e8 multiplications */
+      int j1 = j0;
+      double work = 0;
+      while (j1 < m && (j1 == j0 || work < 1e8)) { work += (double) len * (m - j1); j1++; }
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+      for (int j = j0; j < j1; j++)
+        for (int l = j; l < m; l++)
+          M[(size_t) j * m + l] += sd_dot(D + (size_t) j * PLU_CHUNK,
+                                          D + (size_t) l * PLU_CHUNK, len);
+      j0 = j1;
+      if (j0 < m) R_CheckUserInterrupt();
+    }
   }
-  memset(M, 0, sizeof(double) * mm);
-  for (int c = 0; c < nch; c++)
-    for (int j = 0; j < m; j++)
-      for (int l = j; l < m; l++) M[(size_t) j * m + l] += part[mm * c + (size_t) j * m + l];
   for (int j = 0; j < m; j++)
     for (int l = 0; l < j; l++) M[(size_t) j * m + l] = M[(size_t) l * m + j];
 }

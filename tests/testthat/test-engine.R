@@ -193,3 +193,18 @@ test_that("period codes of INT_MAX and negative adoption codes, on both paths", 
   expect_equal(u$estimate, r$estimate, tolerance = 1e-10)
   expect_equal(u$std.error, r$std.error, tolerance = 1e-10)
 })
+
+test_that("the multithreaded demeaning stops soon after an interrupt", {
+  skip_on_os("windows")   # no SIGINT for another process
+  # alternating projections that never converge (tolerance -1) on 2 threads:
+  # main polled only on one thread and ran on to the iteration limit
+  d <- interrupt_delay(c(
+    "ns <- asNamespace('smartdid'); set.seed(1); n <- 40000",
+    "fe <- lapply(c(300L, 200L, 100L), function(k) sample.int(k, n, TRUE))",
+    "X <- replicate(8, rnorm(n), simplify = FALSE)"),
+    ".Call(ns$C_sd_demean, X, fe, c(300L, 200L, 100L), NULL, -1, .Machine$integer.max, 2L)")
+  out <- paste(attr(d, "out"), collapse = "\n")
+  expect_true(any(grepl("RESULT interrupted", attr(d, "out"))), info = out)
+  # "about a second"; generous for a shared machine
+  expect_lt(d, 5)
+})

@@ -510,3 +510,24 @@ test_that("a NaN variance gives an NA std. error, never 0 or significant", {
   pl$n_no_se <- 3L
   expect_output(print(pl), "3 without a std. error")
 })
+
+test_that("the per-unit moments stop soon after an interrupt", {
+  skip_on_os("windows")
+  # 60 controls: the units' centred cross-products (about 1e10
+  # multiplications) ran in one parallel region on main, to the end
+  d <- interrupt_delay(c(
+    "set.seed(1); N <- 5000; TT <- 5; ns <- asNamespace('smartdid')",
+    "d <- data.frame(u = rep(1:N, each = TT), t = rep(1:TT, N),",
+    "  matrix(rnorm(N * TT * 60), N * TT, 60))",
+    "d$D <- as.numeric(d$u <= N / 3 & d$t >= 2 + d$u %% 3)",
+    "d$y <- d$D + rnorm(nrow(d))",
+    "f <- smartdid::smartdid(reformulate(paste0('X', 1:60), 'y'), data = d,",
+    "  id = 'u', time = 't', treat = 'D')",
+    "fr <- ns$placebo_frame(f); m <- ns$placebo_model(f, fr, 1L)",
+    "asg <- ns$with_seed(1, ns$placebo_assign(fr, 'mixed', 10L, NULL))",
+    "options(smartdid.placebo_units = TRUE)"),
+    "ns$placebo_run(m, asg$unit, asg$per, 2L, FALSE)")
+  out <- paste(attr(d, "out"), collapse = "\n")
+  expect_true(any(grepl("RESULT interrupted", attr(d, "out"))), info = out)
+  expect_lt(d, 5)
+})
