@@ -419,12 +419,20 @@ placebo_run <- function(model, aunit, aper, nthreads, progress) {
              c(sd_demean_control()$tol, sd_demean_control()$maxit,
                getOption("smartdid.placebo_block", 0),
                getOption("smartdid.placebo_min_work", 2e5),
-               isTRUE(getOption("smartdid.placebo_units", TRUE))),
+               placebo_units_mode()),
              as.integer(nthreads), tick)
   sd_warn_converged(r$converged, "placebo() (some draws)")
   ey <- model$y_exp %||% 0L
   list(estimate = sd_pow2(r$estimate, -ey), std.error = sd_pow2(r$std.error, -ey),
        treated_rows = r$treated_rows, converged = r$converged)
+}
+
+# Which path may take the draws of a balanced, unweighted panel (option
+# smartdid.placebo_units): NULL (default) the cheaper by the cost model in C,
+# TRUE the per-unit sums whenever they apply, FALSE always the rows.
+placebo_units_mode <- function() {
+  opt <- getOption("smartdid.placebo_units")
+  if (is.null(opt)) 1 else if (isTRUE(opt)) 2 else 0
 }
 
 placebo_assignments <- function(asg, frame) {

@@ -491,7 +491,7 @@ static int pl_units_setup(const pl_model *md, const int *ustart, const int *urow
   um->X = md->X; um->e = md->e; um->Q = md->Q; um->xe = md->xe; um->ee = md->ee;
   um->time0 = md->time0; um->tv = tv;
   um->vtype = md->vtype; um->scale = md->scale;
-  um->clu = clu; um->G = G; um->block = 0;
+  um->clu = clu; um->G = G; um->block = 0; um->force = 0;
   return 1;
 }
 
@@ -614,6 +614,7 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int done = 0;
   if (tv && REAL(ctrl)[4] != 0 && pl_units_setup(&md, ustart, urows, tv, N, &um)) {
     um.block = REAL(ctrl)[2] >= 1 ? (int) REAL(ctrl)[2] : 0;
+    um.force = REAL(ctrl)[4] >= 2;
     int nt = per_draw >= REAL(ctrl)[3] ?
       sd_nthreads(nthreads, (int) fmin(per_draw * B, 2e9)) : 1;
     done = plu_run(&um, ustart, urows, au, ap, m, B, nt,

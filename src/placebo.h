@@ -23,6 +23,8 @@ typedef struct {
                            clusters are the units */
   int G;                /* clusters */
   int block;            /* draws per block (0: chosen) */
+  int force;            /* 1: take this path whenever it can; 0: only when
+                           the cost model says it is cheaper than the rows */
 } plu_model;
 
 /* A draw's standard error from its variance v: NA when v is NaN (an

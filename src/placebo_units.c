@@ -462,9 +462,36 @@ static int plu_candidates(const int *ap, size_t len, int lo, int hi, int **kof_o
   return P;
 }
 
+/* The cost model of the two paths, in multiply-adds (issue 15: the
+ * per-unit path grows as p^4 in the controls p, through the m x m moments
+ * with m ~ p^2 / 2, while a draw on the rows costs O(rows x p)). The
+ * per-unit path: the units' sums once, N T (P (p + 1) + p (p + 3) / 2), the
+ * moments once with clusters by unit, N m^2 / 2, and per draw its treated
+ * units' sums (na (p + 1)) and, with clusters, the products with alpha
+ * (m^2 for the quadratic form with clusters by unit, N m with coarser
+ * clusters). The rows (closed form): per draw the treated rows' sums,
+ * about na T (p + 1) / 2, and unless iid the meat, n (p + 3). Returns 1
+ * when the per-unit path is the cheaper one (or md->force) and its memory,
+ * N m + m^2 doubles, stays under 2 GB. */
+static int plu_worth_it(const plu_model *md, const plu_layout *L, int na, int B)
+{
+  double N = md->N, T = md->T, p = md->p, P = L->P, m = L->m, n = md->n;
+  if ((N * m + m * m) * sizeof(double) > 2147483648.0) return 0;
+  if (md->force) return 1;
+  int by_unit = md->vtype == 2 && !md->clu, coarse = md->vtype == 2 && md->clu;
+  double units = N * T * (P * (p + 1) + p * (p + 3) / 2) +
+    (by_unit ? N * m * m / 2 : 0) +
+    (double) B * (na * (p + 1) + T * P + p * p +
+                  (by_unit ? m * m + na * (m + p) : 0) + (coarse ? N * m : 0));
+  double rows = (double) B * (na * T * (p + 1) / 2 + N +
+                              (md->vtype != 0 ? n * (p + 3) : 0));
+  return units < rows;
+}
+
 /* The draws (see the top of the file). Returns 0, doing nothing, when there
- * are more than 255 candidate periods (8-bit membership codes) or when the
- * period codes are spread too thinly to index (the row path takes them). */
+ * are more than 255 candidate periods (8-bit membership codes), when the
+ * period codes are spread too thinly to index, or when the cost model
+ * prefers the rows (plu_worth_it()): the row path then takes the draws. */
 int plu_run(const plu_model *md, const int *ustart, const int *urows,
             const int *au, const int *ap, int na, int B, int nt,
             pl_tick_fn tick, void *tick_ctx, double *est, double *se, int *ntr)
@@ -493,6 +520,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   }
   plu_layout L = plu_make_layout(P, p);
   int m = L.m;
+  if (!plu_worth_it(md, &L, na, B)) return 0;
   double *Z = (double *) R_alloc((size_t) N * m, sizeof(double));
   plu_unit_sums(md, &L, ustart, urows, after, Z, nt);
   int clustered = md->vtype == 2, by_unit = clustered && !md->clu;

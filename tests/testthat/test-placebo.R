@@ -377,8 +377,9 @@ test_that("the closed form for balanced panels equals the general path", {
 # The same draws aggregated by unit (the default where possible) and row by
 # row (forced by an option).
 both_paths <- function(...) {
+  old <- options(smartdid.placebo_units = TRUE)
   a <- placebo(...)
-  old <- options(smartdid.placebo_units = FALSE)
+  options(smartdid.placebo_units = FALSE)
   on.exit(options(old))
   list(units = a, rows = placebo(...))
 }
@@ -530,4 +531,42 @@ test_that("the per-unit moments stop soon after an interrupt", {
   out <- paste(attr(d, "out"), collapse = "\n")
   expect_true(any(grepl("RESULT interrupted", attr(d, "out"))), info = out)
   expect_lt(d, 5)
+})
+
+test_that("the placebo path is chosen by a cost model in the number of controls", {
+  # 40 controls: the per-unit moments (m ~ p^2 / 2 sums per unit, m^2
+  # products) cost far more than the draws on the rows; 2 controls: less
+  d <- expand.grid(year = 1:6, unit = 1:400)
+  set.seed(5)
+  d$D <- as.numeric(d$unit <= 120 & d$year >= 3 + d$unit %% 3)
+  X <- matrix(stats::rnorm(nrow(d) * 40), nrow(d), 40,
+              dimnames = list(NULL, paste0("x", 1:40)))
+  d <- cbind(d, X)
+  d$y <- d$D + stats::rnorm(nrow(d))
+  fit40 <- smartdid(reformulate(paste0("x", 1:40), "y"), data = d, id = "unit",
+                    time = "year", treat = "D")
+  fit2 <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
+  frame <- placebo_frame(fit40)
+  asg <- with_seed(1, placebo_assign(frame, "mixed", 40L, NULL))
+  took_units <- function(fit, mode) {
+    model <- placebo_model(fit, frame, 1L)
+    ctrl <- c(1e-13, 1e5, 0, 2e5, mode)
+    # a draw-count callback tells the paths apart: the unit path reports
+    # after blocks of at most 32 draws, the rows after blocks of 64
+    seen <- integer()
+    .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
+          model$w, model$unit, model$tcode, asg$unit, asg$per, model$vc, ctrl,
+          1L, function(done) seen <<- c(seen, done))
+    length(seen) > 1L
+  }
+  expect_true(took_units(fit2, 1))
+  expect_false(took_units(fit40, 1))   # main took the per-unit path here
+  expect_true(took_units(fit40, 2))    # forced
+  expect_false(took_units(fit2, 0))
+  # and either way the same draws
+  a <- placebo(fit40, draws = 30, seed = 1)
+  old <- options(smartdid.placebo_units = TRUE)
+  on.exit(options(old))
+  b <- placebo(fit40, draws = 30, seed = 1)
+  expect_lt(rel_err(a$draws$std.error, b$draws$std.error), 1e-9)
 })
