@@ -381,14 +381,15 @@ placebo_panel <- function(base) {
     sd_subpanel(base, base$obs))
 }
 
-# The variance rules of the fit, for the C loop: list(type, scale, cluster
-# codes, their numbers of levels, signs).
+# The variance rules of the fit, for the C loop: list(type, scale, clusters
+# (codes), G (their numbers of levels), sign).
 placebo_vc <- function(base, panel, n) {
   vi <- base$vcov_info
+  none <- function(type, scale) list(type = type, scale = scale, clusters = list(),
+                                     G = integer(), sign = double())
   switch(vi$type,
-    iid = list(0L, if (vi$ssc$adj) 1 / (n - vi$K) else 1 / (n - 1), list(),
-               integer(), double()),
-    hc1 = list(1L, vi$factor, list(), integer(), double()),
+    iid = none(0L, if (vi$ssc$adj) 1 / (n - vi$K) else 1 / (n - 1)),
+    hc1 = none(1L, vi$factor),
     cluster = {
       cl <- panel$cluster
       G <- panel$cluster_G
@@ -397,8 +398,8 @@ placebo_vc <- function(base, panel, n) {
         cl <- c(cl, list(as.vector(both)))
         G <- c(G, length(attr(both, "levels")))
       }
-      list(2L, vi$factor, unname(lapply(cl, as.integer)), as.integer(G),
-           c(1, 1, -1)[seq_along(cl)])
+      list(type = 2L, scale = vi$factor, clusters = unname(lapply(cl, as.integer)),
+           G = as.integer(G), sign = c(1, 1, -1)[seq_along(cl)])
     })
 }
 
@@ -414,17 +415,21 @@ placebo_run <- function(model, aunit, aper, nthreads, progress) {
     on.exit(close(bar))
     tick <- function(done) utils::setTxtProgressBar(bar, done)
   }
-  r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
-             model$w, model$unit, model$tcode, aunit, aper, model$vc,
-             c(sd_demean_control()$tol, sd_demean_control()$maxit,
-               getOption("smartdid.placebo_block", 0),
-               getOption("smartdid.placebo_min_work", 2e5),
-               placebo_units_mode()),
-             as.integer(nthreads), tick)
+  r <- .Call(C_sd_placebo, model, list(unit = aunit, period = aper),
+             placebo_options(nthreads), tick)
   sd_warn_converged(r$converged, "placebo() (some draws)")
   ey <- model$y_exp %||% 0L
   list(estimate = sd_pow2(r$estimate, -ey), std.error = sd_pow2(r$std.error, -ey),
        treated_rows = r$treated_rows, converged = r$converged)
+}
+
+# The options of the C loop, by name (see sd_placebo() in src/placebo.c).
+placebo_options <- function(nthreads) {
+  ctl <- sd_demean_control()
+  list(tol = ctl$tol, maxit = ctl$maxit,
+       block = as.double(getOption("smartdid.placebo_block", 0)),
+       min_work = as.double(getOption("smartdid.placebo_min_work", 2e5)),
+       units = placebo_units_mode(), nthreads = as.integer(nthreads))
 }
 
 # Which path may take the draws of a balanced, unweighted panel (option

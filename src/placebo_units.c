@@ -80,7 +80,7 @@ static inline int plu_sx(const plu_layout *L, int k) { return plu_se(L, k) + 1; 
  * the unit's rows of e and x~ are gathered into a small buffer (columns of
  * T values) so that Xe and A are short dot products.
  * after[t * P + k]: period t is at or after candidate k. */
-static void plu_unit_sums(const plu_model *md, const plu_layout *L,
+static void plu_unit_sums(const pl_model *md, const plu_layout *L,
                           const int *ustart, const int *urows,
                           const unsigned char *after, double *Z, int nt)
 {
@@ -174,7 +174,7 @@ SD_INLINE void plu_axpy1(double *restrict c, const double *restrict z, int n)
 /* The coefficient's sums of a block's nb draws over the units u0..u1-1,
  * unit by unit so that Z streams through memory: per draw e'd (de) and X~'d
  * (cv), p + 1 doubles a draw: de then cv. */
-static void plu_coef_sums(const plu_model *md, const plu_layout *L,
+static void plu_coef_sums(const pl_model *md, const plu_layout *L,
                           const double *Z, const plu_members_t *mb, int u0,
                           int u1, int nb, double *part)
 {
@@ -197,7 +197,7 @@ static void plu_coef_sums(const plu_model *md, const plu_layout *L,
  * (when alpha is not NULL) the coefficients alpha (m, with stride `stride`)
  * and kappa of its cluster sums and the constants td2 (P) of the
  * pseudo-treated units' corrections. wt: T doubles of scratch, gam: p. */
-static void plu_draw_finish(const plu_model *md, const plu_layout *L,
+static void plu_draw_finish(const pl_model *md, const plu_layout *L,
                             const int *cnt, const unsigned char *after,
                             const double *nk, double de, const double *cv,
                             double *wt, double *gam, double *alpha, int stride,
@@ -296,7 +296,7 @@ static void plu_dots(const double *z0, const double *z1, const double *alpha,
 
 /* Add unit u's cluster sums s (the draws of group b0 / 8, up to hi) to S[b *
  * G + cluster], with the correction of the draws that treat the unit. */
-static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
+static void plu_add(const pl_model *md, const plu_layout *L, const double *z,
                     int u, const plu_members_t *mb, const double *gam,
                     const double *td2, const plu_draw *dr, int b0, int hi,
                     const double *s, double *S)
@@ -312,14 +312,14 @@ static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
       sb += plu_delta(L, z, k, gam + (size_t) b * (p + 1), dr[b].beta,
                       td2[(size_t) b * (P + 1) + k]);
     }
-    S[(size_t) b * md->G + md->clu[u]] += sb;
+    S[(size_t) b * md->Gu + md->clu[u]] += sb;
   }
 }
 
 /* The cluster sums of the draws lo..hi-1 of a block (lo a multiple of
  * PLU_GROUP; alpha and kappa padded to a multiple of PLU_GROUP draws, stride
  * bk), unit by unit, each draw's units in order. */
-static void plu_scores(const plu_model *md, const plu_layout *L, const double *Z,
+static void plu_scores(const pl_model *md, const plu_layout *L, const double *Z,
                        const plu_members_t *mb, const double *alpha,
                        const double *kappa, const double *gam, const double *td2,
                        const plu_draw *dr, int bk, int lo, int hi, double *S)
@@ -398,7 +398,7 @@ static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
  * the units u0..u1-1 (alphaT: the draws' alphas one after the other, m
  * each), unit by unit: a unit's sums stay in cache for all the draws that
  * treat it. */
-static void plu_corr_units(const plu_model *md, const plu_layout *L,
+static void plu_corr_units(const pl_model *md, const plu_layout *L,
                            const double *Z, const plu_members_t *mb,
                            const double *alphaT, const double *kappa,
                            const double *gam, const double *td2,
@@ -426,7 +426,7 @@ static void plu_corr_units(const plu_model *md, const plu_layout *L,
 
 /* A draw's estimate, std. error (iid from its sums, clustered from its meat)
  * and number of treated rows. */
-static void plu_result(const plu_model *md, const plu_draw *dr, double meat,
+static void plu_result(const pl_model *md, const plu_draw *dr, double meat,
                        double *est, double *se, int *ntr)
 {
   *ntr = dr->n1 > INT_MAX ? NA_INTEGER : (int) dr->n1;
@@ -473,7 +473,7 @@ static int plu_candidates(const int *ap, size_t len, int lo, int hi, int **kof_o
  * about na T (p + 1) / 2, and unless iid the meat, n (p + 3). Returns 1
  * when the per-unit path is the cheaper one (or md->force) and its memory,
  * N m + m^2 doubles, stays under 2 GB. */
-static int plu_worth_it(const plu_model *md, const plu_layout *L, int na, int B)
+static int plu_worth_it(const pl_model *md, const plu_layout *L, int na, int B)
 {
   double N = md->N, T = md->T, p = md->p, P = L->P, m = L->m, n = md->n;
   if ((N * m + m * m) * sizeof(double) > 2147483648.0) return 0;
@@ -492,7 +492,7 @@ static int plu_worth_it(const plu_model *md, const plu_layout *L, int na, int B)
  * are more than 255 candidate periods (8-bit membership codes), when the
  * period codes are spread too thinly to index, or when the cost model
  * prefers the rows (plu_worth_it()): the row path then takes the draws. */
-int plu_run(const plu_model *md, const int *ustart, const int *urows,
+int plu_run(const pl_model *md, const int *ustart, const int *urows,
             const int *au, const int *ap, int na, int B, int nt,
             pl_tick_fn tick, void *tick_ctx, double *est, double *se, int *ntr)
 {
@@ -546,7 +546,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   memset(kappa, 0, sizeof(double) * bkp);
   double *meat = (double *) R_alloc(bk, sizeof(double));
   double *alphaT = by_unit ? (double *) R_alloc((size_t) bk * m, sizeof(double)) : NULL;
-  double *S = md->clu ? (double *) R_alloc((size_t) bk * md->G, sizeof(double)) : NULL;
+  double *S = md->clu ? (double *) R_alloc((size_t) bk * md->Gu, sizeof(double)) : NULL;
   plu_members_t mb;
   mb.ng = ng;
   mb.ks = bkp;
@@ -593,7 +593,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
                       wt + (size_t) b * T, gam + (size_t) b * (p + 1),
                       clustered ? alpha + b : NULL, bkp, kappa + b,
                       td2 + (size_t) b * (P + 1), dr + b);
-      if (S) memset(S + (size_t) b * md->G, 0, sizeof(double) * md->G);
+      if (S) memset(S + (size_t) b * md->Gu, 0, sizeof(double) * md->Gu);
     }
     if (S) {
       /* coarse clusters: whole groups of draws per thread, all units */
@@ -630,8 +630,8 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
     for (int b = 0; b < nb; b++) {
       double mt = by_unit ? meat[b] : 0;
       if (S) {
-        const double *Sb = S + (size_t) b * md->G;
-        for (int g = 0; g < md->G; g++) mt += Sb[g] * Sb[g];
+        const double *Sb = S + (size_t) b * md->Gu;
+        for (int g = 0; g < md->Gu; g++) mt += Sb[g] * Sb[g];
       }
       plu_result(md, dr + b, mt, est + b0 + b, se + b0 + b, ntr + b0 + b);
     }

@@ -124,9 +124,7 @@ SEXP sd_scale_exponents(SEXP cols, SEXP rows);
 /* bootstrap.c */
 SEXP sd_mboot(SEXP psi, SEXP biters, SEXP type);
 /* placebo.c */
-SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
-                SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
-                SEXP ctrl, SEXP nthreads, SEXP tick);
+SEXP sd_placebo(SEXP model, SEXP assign, SEXP opts, SEXP tick);
 SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP cand, SEXP mt);
 
 #endif

@@ -221,20 +221,22 @@ test_that("results do not depend on threads or on progress chunks", {
   asg <- with_seed(5, placebo_assign(frame, "mixed", 70L, NULL))
   model <- placebo_model(fit, frame, 1L)
   seen <- integer()
-  ctrl <- c(1e-13, 1e5, 16, 2e5, 1)
-  for (units in 0:1) {
-    ctrl[5] <- units
+  ctrl <- list(tol = 1e-13, maxit = 1e5, block = 16, min_work = 2e5, units = 1,
+               nthreads = 1L)
+  draws <- list(unit = asg$unit, period = asg$per)
+  for (units in c(0, 2)) {
+    ctrl$units <- units
     seen <- integer()
-    r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
-               model$w, model$unit, model$tcode, asg$unit, asg$per, model$vc,
-               ctrl, 1L, function(done) seen <<- c(seen, done))
+    r <- .Call(C_sd_placebo, model, draws, ctrl, function(done) seen <<- c(seen, done))
     expect_identical(seen, c(16L, 32L, 48L, 64L, 70L))
     expect_equal(r$estimate, p1$draws$estimate, tolerance = 1e-10)
-    expect_error(.Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe,
-                       model$fe_nlev, model$w, model$unit, model$tcode, asg$unit,
-                       asg$per, model$vc, ctrl, 1L, function(done) stop("boom")),
+    expect_error(.Call(C_sd_placebo, model, draws, ctrl, function(done) stop("boom")),
                  "boom")
   }
+  # named arguments: a missing one is named in the error
+  expect_error(.Call(C_sd_placebo, model, draws, ctrl[-1], NULL), "'tol' is missing")
+  expect_error(.Call(C_sd_placebo, model[names(model) != "Q"], draws, ctrl, NULL),
+               "'Q' is missing")
   # blocks of 7 draws instead of 64
   options(smartdid.placebo_block = 7)
   p4 <- placebo(fit, draws = 70, seed = 5, nthreads = 2)
@@ -494,7 +496,7 @@ test_that("a NaN variance gives an NA std. error, never 0 or significant", {
   frame <- placebo_frame(fit)
   asg <- with_seed(2, placebo_assign(frame, "mixed", 10L, NULL))
   model <- placebo_model(update(fit, data = sim_panel(40, 10, seed = 41)), frame, 1L)
-  model$vc[[2]] <- NaN
+  model$vc$scale <- NaN
   for (units in c(TRUE, FALSE)) {
     old <- options(smartdid.placebo_units = units)
     r <- placebo_run(model, asg$unit, asg$per, 1L, FALSE)
@@ -550,13 +552,13 @@ test_that("the placebo path is chosen by a cost model in the number of controls"
   asg <- with_seed(1, placebo_assign(frame, "mixed", 40L, NULL))
   took_units <- function(fit, mode) {
     model <- placebo_model(fit, frame, 1L)
-    ctrl <- c(1e-13, 1e5, 0, 2e5, mode)
+    ctrl <- list(tol = 1e-13, maxit = 1e5, block = 0, min_work = 2e5, units = mode,
+                 nthreads = 1L)
     # a draw-count callback tells the paths apart: the unit path reports
     # after blocks of at most 32 draws, the rows after blocks of 64
     seen <- integer()
-    .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
-          model$w, model$unit, model$tcode, asg$unit, asg$per, model$vc, ctrl,
-          1L, function(done) seen <<- c(seen, done))
+    .Call(C_sd_placebo, model, list(unit = asg$unit, period = asg$per), ctrl,
+          function(done) seen <<- c(seen, done))
     length(seen) > 1L
   }
   expect_true(took_units(fit2, 1))
