@@ -60,11 +60,14 @@
 #' errors or clusters constant within units, such as the study's clustering
 #' by city), the demeaned pseudo-treatment has a closed form and a draw needs
 #' only per-unit sums computed once: it costs O(units x controls^2), and with
-#' clusters by unit only its pseudo-treated units are visited. Large draws
+#' clusters by unit only its pseudo-treated units are visited; since those
+#' sums grow as controls^4, this path is taken when a cost model finds it
+#' cheaper than the rows (see [smartdid_options]). Large draws
 #' (rows x (controls + 2) of at least 200,000) run in parallel (OpenMP) on
 #' `nthreads` threads; smaller ones on one. Results do not depend on the
-#' number of threads. Interrupting (Ctrl-C) is honoured between blocks of
-#' draws.
+#' number of threads, also when OpenMP gives fewer than asked for.
+#' Interrupting (Ctrl-C) is honoured between blocks of draws and within the
+#' long per-unit sums.
 #'
 #' @param fit A [smartdid()] fit.
 #' @param draws Number of placebo draws (a whole number >= 1).
