@@ -253,7 +253,8 @@ test_that("p-value convention and shares significant", {
   pl <- placebo(fit, draws = 60, seed = 8)
   est <- pl$draws$estimate
   cnt <- sum(abs(est) >= abs(pl$observed))
-  expect_equal(pl$p.value, cnt / 60)
+  expect_equal(pl$p.value, (1 + cnt) / 61)
+  expect_equal(pl$p.value_share, cnt / 60)
   expect_equal(pl$p.value_plus1, (1 + cnt) / 61)
   expect_equal(unname(pl$significant), c(mean(pl$draws$p.value < 0.1),
                                          mean(pl$draws$p.value < 0.05),
@@ -263,8 +264,13 @@ test_that("p-value convention and shares significant", {
   # a huge real effect: no draw reaches it
   d$y2 <- d$y + 5 * d$D
   big <- placebo(update(fit, y2 ~ ., data = d), draws = 30, seed = 8)
-  expect_equal(big$p.value, 0)
+  expect_equal(big$p.value, 1 / 31)
+  expect_equal(big$p.value_share, 0)
   expect_equal(big$p.value_plus1, 1 / 31)
+  # never printed as zero
+  expect_output(print(big), "Randomization p-value:  0.032", fixed = TRUE)
+  expect_output(print(big), "p < 1/30", fixed = TRUE)
+  expect_identical(smartdid:::fmt_perm_p(1 / 5001), "0.00020")
   g <- glance(pl)
   expect_equal(g$p.value, pl$p.value)
   expect_equal(g$sig_05, unname(pl$significant[2]))
@@ -509,7 +515,8 @@ test_that("a NaN variance gives an NA std. error, never 0 or significant", {
   expect_equal(sh$n_valid, 3L)
   expect_equal(sh$n_no_se, 1L)
   expect_equal(unname(sh$significant), c(0.5, 0.5, 0))
-  expect_equal(sh$p.value, 2 / 3)
+  expect_equal(sh$p.value_share, 2 / 3)
+  expect_equal(sh$p.value, 3 / 4)
   pl$n_no_se <- 3L
   expect_output(print(pl), "3 without a std. error")
 })
