@@ -44,12 +44,8 @@ bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
   }
   dums <- if (cross) list() else bt_dummies(sp$fe[!nested], sp$fe_nlev[!nested])
   X <- c(X0[coef_names], dums)
-  D <- .Call(C_sd_demean_yx, design$y, X, absorb, as.integer(nlev), sp$weights,
-             1e-13, 100000L, as.integer(nthreads), NULL)
-  if (!D$converged) {
-    warning("the fixed effects were not absorbed to full precision; results ",
-            "may be inaccurate", call. = FALSE)
-  }
+  D <- sd_absorb_yx(design$y, X, absorb, nlev, sp$weights, nthreads,
+                    caller = "boottest()")
   ols <- .Call(C_sd_ols_meat, D$X, D$y, sp$weights, 1e-10, NULL, 1L,
                as.integer(nthreads))
   p <- length(coef_names)
