@@ -116,6 +116,7 @@ event_study <- function(fit, leads = 7, lags = 8, ref = -1, bin = TRUE,
     imputation = es_robust(es_imputation(fit, leads = leads, lags = lags,
                                          level = level, ...),
                            fit, leads, lags, level),
+    dcdh = es_dcdh(fit, level = level, ...),
     sd_stop("'estimator' must be one of \"twfe\", \"cs\", \"sunab\" or ",
             "\"imputation\", not \"", estimator, "\""))
   es$call <- match.call()
