@@ -219,8 +219,10 @@ dcdh_result <- function(r, fit, pan, tm, level, opts) {
   ref_row$reference <- TRUE
   tab <- rbind(tab, ref_row)
   tab$term <- es_term(tab$rel_time)
-  Vok <- V[ok, ok, drop = FALSE]
-  dimnames(Vok) <- list(terms[ok], terms[ok])
+  o <- order(rel)
+  o <- o[ok[o]]
+  Vok <- V[o, o, drop = FALSE]
+  dimnames(Vok) <- list(terms[o], terms[o])
   ate <- r$estimate[length(r$estimate)]
   ate_se <- sqrt(r$V[length(r$estimate), length(r$estimate)])
   overall <- es_fill_stats(data.frame(estimate = ate, std.error = ate_se), Inf, level)
@@ -229,15 +231,13 @@ dcdh_result <- function(r, fit, pan, tm, level, opts) {
   # weights of the average total effect on the reported effects
   ow <- c(r$ate_weights * if (opts$normalized) r$delta_norm[seq_len(ne)] else 1,
           rep(0, np))
-  ow[!ok] <- 0
   names(ow) <- terms
-  ow <- ow[ok]
-  psi <- rowsum(r$Uv[, rows, drop = FALSE], pan$cluster_unit %||% seq_len(r$G),
-                reorder = FALSE)[, ok, drop = FALSE]
-  colnames(psi) <- terms[ok]
+  ow <- ow[o]
+  psi <- rowsum(r$Uv[, rows[o], drop = FALSE], pan$cluster_unit %||% seq_len(r$G),
+                reorder = FALSE)
   influence <- list(psi = unname(psi), ids = if (is.null(pan$cluster_unit))
     pan$unit_levels else unique(pan$cluster_unit), factor = 1)
-  colnames(influence$psi) <- terms[ok]
+  colnames(influence$psi) <- terms[o]
   joint <- dcdh_joint(tab, Vok)
   info <- list(outcome = fit$outcome, treat_name = fit$treat_name,
                effects = ne, placebo = np, direction = opts$direction,
