@@ -21,11 +21,12 @@ dcdh_estimate <- function(lay, tm, effects, placebo, dirs = c(1L, 0L),
   units <- list(as.integer(tm$base), tm$F, tm$Tg, tm$L,
                 ifelse(is.na(tm$S), -1L, tm$S), as.integer(coh) - 1L)
   sizes <- c(tm$K, ncoh)
-  Xl <- if (is.null(ctrl)) list() else lay$X
+  Xl <- if (is.null(ctrl)) list() else ctrl$X
+  if (!is.null(ctrl)) ctrl$scores <- dcdh_scores(ctrl, tm, compat)
   one <- function(l, dir, pl) {
     r <- .Call(C_dcdh_effect, Y, N, tm$D, Xl, as.double(tm$dsq), units, sizes,
                as.integer(c(l, dir, pl, compat)), as.double(G))
-    if (!is.null(ctrl) && r$N > 0) r$Uv <- r$Uv + dcdh_controls_term(ctrl, tm, r, l, dir)
+    if (!is.null(ctrl) && r$N > 0) r$Uv <- r$Uv + dcdh_controls_term(ctrl, tm, r, l, dir, compat)
     r
   }
   # how many effects and placebos some switcher can have

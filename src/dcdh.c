@@ -54,11 +54,13 @@ SEXP dcdh_effect(SEXP Y, SEXP N, SEXP D, SEXP X, SEXP dsq, SEXP units, SEXP size
       Rf_error("unit codes out of range");
   }
 
-  const char *names[] = {"U", "Uv", "UX", "N", "n_switchers", "delta_norm", "delta_D", ""};
+  const char *names[] = {"U", "Uv", "UX", "N", "n_switchers", "delta_norm", "delta_D", "n_var", ""};
   SEXP res = PROTECT(Rf_mkNamed(VECSXP, names));
   SEXP U = PROTECT(Rf_allocVector(REALSXP, G));
   SEXP Uv = PROTECT(Rf_allocVector(REALSXP, G));
   SEXP UX = PROTECT(Rf_allocMatrix(REALSXP, G, p));
+  SEXP nvar = PROTECT(Rf_allocVector(REALSXP, G));
+  memset(REAL(nvar), 0, sizeof(double) * G);
   memset(REAL(U), 0, sizeof(double) * G);
   memset(REAL(Uv), 0, sizeof(double) * G);
   if (p > 0) memset(REAL(UX), 0, sizeof(double) * (size_t) G * p);
@@ -68,7 +70,7 @@ SEXP dcdh_effect(SEXP Y, SEXP N, SEXP D, SEXP X, SEXP dsq, SEXP units, SEXP size
   char *mark = R_alloc(G, 1);
   memset(mark, 0, G);
   dcdh_out out;
-  out.U = REAL(U); out.Uv = REAL(Uv); out.UX = REAL(UX);
+  out.U = REAL(U); out.Uv = REAL(Uv); out.UX = REAL(UX); out.nvar = REAL(nvar);
   dcdh_kernel(&in, &out, scratch, mark);
   SET_VECTOR_ELT(res, 0, U);
   SET_VECTOR_ELT(res, 1, Uv);
@@ -77,6 +79,7 @@ SEXP dcdh_effect(SEXP Y, SEXP N, SEXP D, SEXP X, SEXP dsq, SEXP units, SEXP size
   SET_VECTOR_ELT(res, 4, Rf_ScalarReal(out.Ndw));
   SET_VECTOR_ELT(res, 5, Rf_ScalarReal(out.dnorm));
   SET_VECTOR_ELT(res, 6, Rf_ScalarReal(out.dD));
-  UNPROTECT(4);
+  SET_VECTOR_ELT(res, 7, nvar);
+  UNPROTECT(5);
   return res;
 }

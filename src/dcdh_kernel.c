@@ -87,6 +87,9 @@ void dcdh_kernel(const dcdh_in *in, dcdh_out *out, double *scratch, char *mark)
     if (t > T) continue;
     const size_t kt = base[g] + (size_t) (t - 1) * K;
     if (!(ctl_kt[kt] > 0)) continue;
+    /* a placebo without comparison units: left out (2.1.2 counts its
+       weight but drops its term, 0 * Inf) */
+    if (in->placebo && !in->compat && !(ctlp_kt[kt] > 0)) continue;
     double v = long_diff(in, g, t);
     if (isnan(v)) continue;
     const double n = N[g + (size_t) (t - 1) * G];
@@ -141,24 +144,27 @@ void dcdh_kernel(const dcdh_in *in, dcdh_out *out, double *scratch, char *mark)
   const double scale = in->Gtot / Nl;
   for (int g = 0; g < G; g++) {
     if (base[g] < 0) continue;
-    double U = 0, Uv = 0;
+    double U = 0, Uv = 0, nv = 0;
     const int hi = Tg[g] < T ? Tg[g] : T;
     for (int t = l + 1; t <= hi; t++) {
       double c, E, f;
       const size_t kt = base[g] + (size_t) (t - 1) * K;
       const double n = N[g + (size_t) (t - 1) * G];
-      if (mark[g] && t == F[g] + l - 1) {
+      const int sw_cell = mark[g] && t == F[g] + l - 1;
+      if (sw_cell) {
+        if (!(ctlp_kt[kt] > 0)) continue;
         c = n;
         cohort_stats(cnt_c[coh[g]], tot_c[coh[g]], dof_c[coh[g]], in->compat, &E, &f);
-      } else if (F[g] > t && sw_kt[kt] > 0 && ctlp_kt[kt] > 0) {
+      } else if (F[g] > t && sw_t[t - 1] > 0 && ctlp_kt[kt] > 0) {
         c = -n * sw_kt[kt] / ctlp_kt[kt];
         cohort_stats(cnt_kt[kt], tot_kt[kt], dof_kt[kt], in->compat, &E, &f);
       } else {
         continue;
       }
-      if (c == 0) continue;
       double v = long_diff(in, g, t);
       if (isnan(v)) continue;
+      if (ctlp_kt[kt] > 0 && !isnan(f)) nv += 1;
+      if (c == 0) continue;
       c *= scale;
       U += c * v;
       if (!isnan(f)) Uv += c * f * (v - E);
@@ -169,5 +175,6 @@ void dcdh_kernel(const dcdh_in *in, dcdh_out *out, double *scratch, char *mark)
     }
     out->U[g] = U;
     out->Uv[g] = Uv;
+    out->nvar[g] = nv;
   }
 }

@@ -26,6 +26,8 @@ typedef struct {
   double *U;    /* G: influence of each unit on the estimate (times G) */
   double *Uv;   /* G: its cohort-demeaned version, for the variance */
   double *UX;   /* G x p: the same weights applied to the controls' changes */
+  double *nvar; /* G: cells with a variance term in 2.1.2's reckoning (its
+                   controls' correction is added once per such cell) */
   double Nl;    /* weight of the switchers (N^1_l or N^0_l) */
   double Ndw;   /* their number */
   double dnorm; /* mean cumulated treatment change over l periods */

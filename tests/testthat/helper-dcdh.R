@@ -10,7 +10,8 @@ dcdh_ref <- function(df, outcome = "y", group = "g", time = "t", treatment = "d"
   env$round <- function(x, digits = 0) x
   environment(f) <- env
   df <- as.data.frame(df)
-  df <- df[order(df[[group]], df[[time]]), ]
+  # sorted by period: 2.1.2 numbers periods in their order of appearance
+  df <- df[order(df[[time]], df[[group]]), ]
   r <- suppressWarnings(suppressMessages(f(
     df = df, outcome = outcome, group = group, time = time, treatment = treatment,
     effects = effects, placebo = placebo, ci_level = 95, switchers = switchers,
@@ -92,4 +93,13 @@ dcdh_sim <- function(G = 80, nT = 8, seed = 1, type = c("binary", "discrete", "c
 dcdh_fit <- function(d, weights = NULL, cluster = "g") {
   smartdid(y ~ 1, data = d, id = "g", time = "t", treat = "d", design = "general",
            weights = weights, cluster = cluster)
+}
+
+# 2.1.2 with `controls` stops in plm's as.matrix() of a pseries column whose
+# index attribute no longer matches its length (it subsets a data.table of
+# pseries columns; current plm checks the index). Reading such a column as a
+# plain vector, what 2.1.2 intends, lets it run; nothing else changes.
+dcdh_ref_plm_shim <- function() {
+  f <- function(x, idbyrow = TRUE, ...) as.matrix(as.numeric(x))
+  registerS3method("as.matrix", "pseries", f, envir = asNamespace("plm"))
 }

@@ -64,3 +64,22 @@ test_that("wagepan (wooldridge): union membership switching on and off", {
                                placebo = 2))
 })
 
+
+test_that("controls (and controls with weights) equal DIDmultiplegtDYN", {
+  skip_ref()
+  skip_if_not_installed("plm")
+  dcdh_ref_plm_shim()   # see helper-dcdh.R: 2.1.2 fails with controls otherwise
+  d <- dcdh_sim(G = 60, nT = 7, seed = 1, type = "binary")
+  set.seed(2)
+  d$x2 <- stats::rnorm(nrow(d))
+  d$xa <- d$x           # 2.1.2 cannot take a control named "x"
+  es <- event_study(dcdh_fit(d), estimator = "dcdh", effects = 3, placebo = 2,
+                    controls = c("xa", "x2"), compat = TRUE)
+  expect_dcdh_ref(es, dcdh_ref(d, effects = 3, placebo = 2, controls = c("xa", "x2")))
+  d2 <- dcdh_sim(G = 60, nT = 7, seed = 3, type = "discrete")
+  d2$xa <- d2$x
+  es2 <- event_study(dcdh_fit(d2, weights = "w"), estimator = "dcdh", effects = 3,
+                     placebo = 2, controls = "xa", compat = TRUE)
+  expect_dcdh_ref(es2, dcdh_ref(d2, effects = 3, placebo = 2, controls = "xa",
+                                weight = "w"))
+})
