@@ -26,6 +26,9 @@
 #'
 #' **Relative time.** The package's clock: `rel_time = 0` is the first
 #' period with the new treatment (`F`), so `DID_l` is at `rel_time = l - 1`,
+#' counted in observed periods (the sorted distinct periods of the sample,
+#' as DIDmultiplegtDYN counts them; a period missing from the whole panel is
+#' skipped, not counted),
 #' the placebo `DID^pl_l` at `rel_time = -l - 1`, and the reference period
 #' `F - 1` at `-1` (a zero row): the axis of the two-way fixed-effects event
 #' study with `ref = -1`, which [plot_event_studies()] overlays. The column
@@ -256,20 +259,13 @@ dcdh_result <- function(r, fit, pan, tm, level, opts) {
               level = level, info = info, influence = influence, overall_weights = ow)
 }
 
-# new_event_study() with the influence functions and the overall weights
-# where the constructor takes them (the estimator registry's contract).
+# The registry's constructor with the clock of the fit.
 dcdh_new_es <- function(tab, overall, nobs, vcov, pretest, fit, level, info,
                         influence, overall_weights) {
-  args <- list(estimates = tab, overall = overall, estimator = "dcdh", nobs = nobs,
-               vcov = vcov, pretest = pretest, fit = fit, level = level, df = Inf,
-               info = info)
-  f <- names(formals(new_event_study))
-  if ("influence" %in% f) args$influence <- influence
-  if ("overall_weights" %in% f) args$overall_weights <- overall_weights
-  es <- do.call(new_event_study, args)
-  if (!"influence" %in% f) es$influence <- influence
-  if (!"overall_weights" %in% f) es$overall_weights <- overall_weights
-  es
+  info$clock <- es_clock_info(fit)
+  new_event_study(tab, overall, "dcdh", nobs, vcov = vcov, pretest = pretest, fit = fit,
+                  level = level, df = Inf, info = info, influence = influence,
+                  overall_weights = overall_weights)
 }
 
 # Wald tests that all effects, and all placebos, are zero (chi-squared with
