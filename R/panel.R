@@ -12,12 +12,12 @@ build_treatment <- function(data, time, treat, cohort, design = "staggered") {
     check_string(treat, "treat")
     check_column(data, treat, "treat")
     d <- .subset2(data, treat)
+    if (design == "general") return(treatment_general(d, treat))
     if (is.logical(d)) d <- as.numeric(d)
     if (!is.numeric(d)) {
       sd_stop("'treat' column '", treat, "' must be 0/1 (numeric or logical), not ",
               class(d)[1])
     }
-    if (design == "general") return(treatment_general(d, treat))
     bad <- .Call(C_sd_first_nonbinary, d)
     if (bad > 0L) {
       sd_stop("'treat' column '", treat, "' must contain only 0 and 1; found ",
