@@ -16,7 +16,9 @@ dcdh_estimate <- function(lay, tm, effects, placebo, dirs = c(1L, 0L),
   N <- lay$W
   N[is.na(tm$Y) | is.na(tm$D) | is.na(N)] <- 0
   Y <- if (is.null(ctrl)) tm$Y else ctrl$Ytilde
-  coh <- group_codes(paste(tm$dsq, tm$F, tm$dfg))
+  # switcher cohorts: baseline, first switch, treatment at the switch
+  dfg <- as.vector(group_codes(tm$dfg))
+  coh <- group_codes((as.double(tm$base) * (lay$nT + 2) + tm$F) * (max(dfg) + 1) + dfg)
   ncoh <- length(attr(coh, "levels"))
   units <- list(as.integer(tm$base), tm$F, tm$Tg, tm$L,
                 ifelse(is.na(tm$S), -1L, tm$S), as.integer(coh) - 1L)

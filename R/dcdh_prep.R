@@ -81,7 +81,7 @@ dcdh_timing <- function(lay) {
   K <- length(attr(base, "levels"))
   base <- as.vector(base)
   Fkey <- ifelse(is.infinite(Fg), 0, Fg)
-  nF <- tabulate(base[!duplicated(cbind(base, Fkey))], nbins = K)
+  nF <- tabulate(base[!duplicated(base * (nT + 2) + Fkey)], nbins = K)
   keep <- nF[base] > 1L
   n_nocomp <- sum(!keep)
   # periods in which every present unit of a baseline has already switched
