@@ -50,7 +50,8 @@ SEXP dcdh_effect(SEXP Y, SEXP N, SEXP D, SEXP X, SEXP dsq, SEXP units, SEXP size
   in.coh = int_of(VECTOR_ELT(units, 5), G, "coh");
   if (in.K < 1 || in.C < 1 || in.l < 1) Rf_error("'sizes' and 'opts' out of range");
   for (int g = 0; g < G; g++) {
-    if (in.base[g] >= in.K || (in.base[g] >= 0 && (in.coh[g] < 0 || in.coh[g] >= in.C)))
+    if (in.base[g] >= in.K || (in.base[g] >= 0 && (in.coh[g] < 0 || in.coh[g] >= in.C ||
+                                                 in.F[g] < 1 || in.Tg[g] > T)))
       Rf_error("unit codes out of range");
   }
 
