@@ -11,7 +11,7 @@
 
 dcdh_estimate <- function(lay, tm, effects, placebo, dirs = c(1L, 0L),
                           normalized = FALSE, cluster = NULL, compat = FALSE,
-                          ctrl = NULL) {
+                          ctrl = NULL, quiet = FALSE) {
   G <- lay$G
   N <- lay$W
   N[is.na(tm$Y) | is.na(tm$D) | is.na(N)] <- 0
@@ -43,11 +43,11 @@ dcdh_estimate <- function(lay, tm, effects, placebo, dirs = c(1L, 0L),
   Pmax <- if (any(pl_ok)) max(pmin(tm$L[pl_ok], tm$F[pl_ok] - 2L)) else 0L
   n_eff <- min(effects, Lmax)
   n_pl <- min(placebo, Pmax, n_eff)
-  if (n_eff < effects) {
+  if (n_eff < effects && !quiet) {
     message("dcdh: ", effects, " effects requested, at most ", n_eff,
             " can be estimated; estimating ", n_eff)
   }
-  if (n_pl < placebo) {
+  if (n_pl < placebo && !quiet) {
     message("dcdh: ", placebo, " placebos requested, at most ", n_pl,
             " can be estimated (no more than the effects); estimating ", n_pl)
   }

@@ -68,8 +68,14 @@
 #'
 #' @param fit A [smartdid()] fit (`design = "general"` for a treatment that
 #'   switches off or is not 0/1).
-#' @param effects Number of effects `DID_1..DID_L`.
-#' @param placebo Number of placebos (at most `effects`).
+#' @param effects Number of effects `DID_1..DID_L` (relative times 0 to
+#'   `L - 1`); by default `lags + 1`, so that the window is event_study()'s.
+#' @param placebo Number of placebos (at most `effects`; relative times -2
+#'   to `-placebo - 1`); by default `leads - 1`.
+#' @param leads,lags event_study()'s window (relative times `-leads` to
+#'   `lags`), used when `effects` or `placebo` is not given; effects and
+#'   placebos that cannot be estimated are left out (with a message when
+#'   `effects` or `placebo` was given).
 #' @param direction `"both"`, `"in"` (switchers to a higher treatment only)
 #'   or `"out"` (to a lower one only).
 #' @param normalized Divide each effect by the switchers' mean cumulated
@@ -101,13 +107,16 @@
 #' es
 #' es$overall
 #' @export
-es_dcdh <- function(fit, effects = 5, placebo = 3, direction = c("both", "in", "out"),
-                    normalized = FALSE, controls = NULL, cluster = NULL,
-                    compat = FALSE, level = 0.95, ...) {
+es_dcdh <- function(fit, effects = NULL, placebo = NULL,
+                    direction = c("both", "in", "out"), normalized = FALSE,
+                    controls = NULL, cluster = NULL, compat = FALSE, level = 0.95,
+                    leads = 3, lags = 4, ...) {
   check_no_dots("event_study(estimator = \"dcdh\")", ...)
   check_fit(fit)
-  effects <- check_count(effects, "effects", min = 1)
-  placebo <- check_count(placebo, "placebo")
+  # effects and placebos cover event_study()'s window -leads..lags unless given
+  asked <- !is.null(effects) || !is.null(placebo)
+  effects <- check_count(effects %||% (lags + 1), "effects", min = 1)
+  placebo <- check_count(placebo %||% max(leads - 1, 0), "placebo")
   direction <- sd_match_arg(direction, c("both", "in", "out"), "direction")
   check_flag(normalized, "normalized")
   check_flag(compat, "compat")
@@ -119,7 +128,7 @@ es_dcdh <- function(fit, effects = 5, placebo = 3, direction = c("both", "in", "
   ctrl <- if (length(controls)) dcdh_controls(lay, tm) else NULL
   dirs <- switch(direction, both = c(1L, 0L), `in` = 1L, out = 0L)
   r <- dcdh_estimate(lay, tm, effects, placebo, dirs, normalized, pan$cluster_unit,
-                     compat, ctrl)
+                     compat, ctrl, quiet = !asked)
   dcdh_result(r, fit, pan, tm, level, list(direction = direction, normalized = normalized,
                                           controls = controls, compat = compat))
 }
