@@ -23,12 +23,8 @@
 # `unit`, `tidx`: integer codes 1..G and 1..T of the rows; y, d, w: doubles
 # (w NULL for unit weights); X: list of control columns or NULL.
 dcdh_layout <- function(unit, tidx, G, nT, y, d, w = NULL, X = NULL) {
+  # one row per unit and period: smartdid() has refused duplicates already
   cell <- unit + (tidx - 1L) * G
-  if (anyDuplicated(cell)) {
-    k <- which(duplicated(cell))[1]
-    sd_stop("the panel has more than one row for a unit and period (row ", k,
-            " of the sample); the dcdh estimator needs one row per unit and period")
-  }
   Y <- D <- W <- matrix(NA_real_, G, nT)
   Y[cell] <- y
   D[cell] <- d
