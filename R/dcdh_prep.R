@@ -8,10 +8,10 @@
 #   d_sq[g]           baseline treatment: g's treatment in its first period
 #   F[g]              first period whose treatment differs from d_sq[g]
 #                     (T + 1: never changes)
-#   T_g[g]            last period in which some unit with g's baseline has not
-#                     changed yet (its comparisons exist up to there), minus 1
-#                     ... precisely max over that baseline of min(F, last
-#                     observed period + 1) - 1
+#   T_g[g]            the last period in which some unit with g's baseline
+#                     has not changed yet (g's comparisons exist up to
+#                     there): max over that baseline of F (a never-switcher:
+#                     its last observed period + 1), minus 1
 #   S[g]              1 switcher in (mean treatment over F..T_g above d_sq),
 #                     0 switcher out, NA otherwise
 #   L[g]              T_g - F + 1: how many effects g contributes to
