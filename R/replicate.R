@@ -66,6 +66,11 @@
 #' @param south 0/1 column, 1 for south (Table 8).
 #' @param tier 0/1 column, 1 for the upper tier of units (Table 9).
 #' @param window The relative periods with their own dummy in Table 1.
+#' @param labels Labels of the variables, terms and groups in the tables,
+#'   notes and titles ([var_labels()]); the article's wording for the
+#'   variables of [smartcity] by default. The columns the analysis derives
+#'   (unit means of the split variables, region and tier groups) take the
+#'   label of the column they come from.
 #' @param formats Table formats to write: any of `"txt"`, `"tex"`, `"md"`.
 #' @param quiet Suppress the progress lines and the messages of the
 #'   analysis functions.
@@ -101,6 +106,7 @@ replicate_study <- function(data = smartdid::smartcity, out = "replication", dra
                             splits9 = c("Human_capital", "Gdp_pc", "Agglomeration",
                                         "Env_reg"),
                             tier = "tier2plus", window = c(-7, 8),
+                            labels = smartcity_labels(),
                             formats = c("txt", "tex", "md"), quiet = FALSE, ...) {
   check_data(data)
   data_name <- paste(deparse(substitute(data)), collapse = " ")
@@ -117,16 +123,18 @@ replicate_study <- function(data = smartdid::smartcity, out = "replication", dra
   window <- rep_window(window)
   formats <- rep_formats(formats)
   check_flag(quiet, "quiet")
+  check_labels(labels)
   if (!is.character(out) || length(out) != 1L || is.na(out) || !nzchar(out)) {
     sd_stop("'out' must be a directory name (a string), such as \"replication\"")
   }
   dir.create(out, recursive = TRUE, showWarnings = FALSE)
   if (!dir.exists(out)) sd_stop("cannot create the directory '", out, "'; check 'out'")
 
-  prep <- rep_prepare(data, roles)
+  prep <- rep_prepare(data, roles, labels)
   d <- prep$data
   roles <- prep$roles
   st <- rep_state(out, formats, quiet, roles)
+  st$labels <- prep$labels
   rep_say(st, "Replicating the study on ", data_name, ": ",
           format(nrow(d), big.mark = ","), " rows, ", length(unique(d[[id]])), " units (",
           id, "), ", length(unique(d[[time]])), " periods (", time, ")",
@@ -217,12 +225,13 @@ rep_formats <- function(formats) {
 
 # Derived columns: the ever-treated dummy when `pilot` is NULL, the unit means
 # of the split variables, and grouping columns in the article's order.
-rep_prepare <- function(d, roles) {
+rep_prepare <- function(d, roles, labels = NULL) {
   fresh <- function(base) {
     nm <- base
     while (nm %in% names(d)) nm <- paste0(nm, "_")
     nm
   }
+  lab <- function(v) if (v %in% names(labels)) labels[[v]] else v
   unit <- d[[roles$id]]
   if (is.null(roles$pilot)) {
     tr <- if (!is.null(roles$treat)) d[[roles$treat]] %in% 1 else {
@@ -231,6 +240,7 @@ rep_prepare <- function(d, roles) {
     }
     roles$pilot <- fresh("ever_treated")
     d[[roles$pilot]] <- as.numeric(stats::ave(tr, unit, FUN = any))
+    labels[roles$pilot] <- "Ever treated"
   }
   roles$split_cols <- list()
   for (v in unique(c(roles$splits7, roles$splits9))) {
@@ -238,6 +248,7 @@ rep_prepare <- function(d, roles) {
     d[[nm]] <- stats::ave(d[[v]], unit, FUN = function(x) mean(x, na.rm = TRUE))
     d[[nm]][is.nan(d[[nm]])] <- NA
     roles$split_cols[[v]] <- nm
+    labels[nm] <- lab(v)
   }
   if (!is.null(roles$regions)) {
     x <- as.character(d[[roles$regions]])
@@ -246,18 +257,22 @@ rep_prepare <- function(d, roles) {
     levs <- c(intersect(study, vals), sort(setdiff(vals, study)))
     roles$region_col <- fresh(paste0(roles$regions, "_group"))
     d[[roles$region_col]] <- factor(x, levels = levs)
+    labels[roles$region_col] <- lab(roles$regions)
   }
   if (!is.null(roles$south)) {
     roles$south_col <- fresh(paste0(roles$south, "_group"))
-    d[[roles$south_col]] <- factor(ifelse(d[[roles$south]] == 1, "south", "north"),
-                                   levels = c("south", "north"))
+    d[[roles$south_col]] <- factor(ifelse(d[[roles$south]] == 1, "South", "North"),
+                                   levels = c("South", "North"))
+    labels[roles$south_col] <- lab(roles$south)
   }
   if (!is.null(roles$tier)) {
     roles$tier_col <- fresh(paste0(roles$tier, "_group"))
-    d[[roles$tier_col]] <- factor(ifelse(d[[roles$tier]] == 1, "upper", "lower"),
-                                  levels = c("upper", "lower"))
+    d[[roles$tier_col]] <- factor(ifelse(d[[roles$tier]] == 1, "Second tier and above",
+                                         "Below second tier"),
+                                  levels = c("Second tier and above", "Below second tier"))
+    labels[roles$tier_col] <- lab(roles$tier)
   }
-  list(data = d, roles = roles)
+  list(data = d, roles = roles, labels = labels)
 }
 
 # ---- progress and files -------------------------------------------------------
@@ -306,8 +321,11 @@ rep_write_table <- function(st, item, title, make) {
     lines[[ext[j]]] <- as.character(make(unname(st$formats[j])))
     writeLines(lines[[ext[j]]], paths[j], useBytes = TRUE)
   }
+  md <- lines[["md"]]
+  # the index has the title as a heading already: drop the caption line
+  if (length(md) > 1L && startsWith(md[1], "**") && !nzchar(md[2])) md <- md[-(1:2)]
   rep_register(st, item, title, "table", ext, paths,
-               show = lines[["md"]] %||% c("```", lines[[1]], "```"))
+               show = md %||% c("```", lines[[1]], "```"))
 }
 
 # Draws one figure into a PNG file (a PDF when PNG is not available).

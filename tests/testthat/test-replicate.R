@@ -96,13 +96,16 @@ test_that("replicate_study() runs on another panel with optional roles left out"
   expect_identical(sum(res$results$table2$psm$units$treat), 20L * 10L)
   t1 <- rep_lines(res, "table1_event_study", "md")
   expect_identical(sum(grepl("^\\| -?[0-9] \\|", t1)), 6L)  # -2 .. 3
+  # the omitted base pools every period up to -3: a bin
+  expect_true(any(grepl(paste("Reference period:", smartdid:::sym("le"), "-3"), t1,
+                        fixed = TRUE)))
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", cohort = "first")
   expect_equal(coef(res$baseline), coef(fit), tolerance = 1e-12)
   t4 <- rep_lines(res, "table4_alternatives", "md")
-  expect_match(t4[3], "y2 | Lagged outcome", fixed = TRUE)
+  expect_match(t4[3], "(1) y2 | (2) Lagged outcome", fixed = TRUE)
   expect_false(any(grepl("Peripheral", rep_lines(res, "table5_samples", "md"))))
   t8 <- rep_lines(res, "table8_heterogeneity", "md")
-  expect_match(t8[3], "|  | a | b | c |", fixed = TRUE)
+  expect_match(t8[3], "|  | (1) Region: a | (2) Region: b | (3) Region: c |", fixed = TRUE)
 })
 
 test_that("arguments of smartdid() in '...' reach every model", {
