@@ -17,6 +17,7 @@ static const int *int_of(SEXP x, R_xlen_t n, const char *what)
 SEXP dcdh_effect(SEXP Y, SEXP N, SEXP D, SEXP X, SEXP dsq, SEXP units, SEXP sizes,
                  SEXP opts, SEXP Gtot)
 {
+  R_CheckUserInterrupt();   /* between the per-effect calls of a long run */
   if (!Rf_isMatrix(Y) || TYPEOF(Y) != REALSXP || TYPEOF(N) != REALSXP ||
       TYPEOF(D) != REALSXP)
     Rf_error("'Y', 'N' and 'D' must be double matrices");
