@@ -80,7 +80,11 @@
 #'   `results` (the result objects by item: `baseline` (fits without and
 #'   with controls), `table1` (the event study), `table2` (`psm`,
 #'   `balance`), `table3`, `figure1` (the placebo test), `table4` to
-#'   `table9` (named lists of fits or [heterogeneity()] results)), `files`
+#'   `table9` (named lists of fits or [heterogeneity()] results), and, when
+#'   `data` is the shipped [smartcity] with the study's roles, `comparison`
+#'   (the cell-by-cell comparison with the article from
+#'   [compare_published()], also written as `comparison.csv` and
+#'   `comparison.md` and shown in the index)), `files`
 #'   (a data frame with `item`, `title`, `format` and `path` of every file
 #'   written, in the article's order), `index` (the path of `index.md`) and
 #'   `seconds` (the time taken by each step).
@@ -134,6 +138,8 @@ replicate_study <- function(data = smartdid::smartcity, out = "replication", dra
   d <- prep$data
   roles <- prep$roles
   st <- rep_state(out, formats, quiet, roles)
+  compare <- rep_is_smartcity(data, roles)
+  if (compare) st$n <- st$n + 1L
   st$labels <- prep$labels
   rep_say(st, "Replicating the study on ", data_name, ": ",
           format(nrow(d), big.mark = ","), " rows, ", length(unique(d[[id]])), " units (",
@@ -161,6 +167,10 @@ replicate_study <- function(data = smartdid::smartcity, out = "replication", dra
                          rep_table8(st, fit, roles))
   res$table9 <- rep_step(st, "Table 9: heterogeneity (median splits, tier)",
                          rep_table9(st, fit, roles))
+  if (compare) {
+    res$comparison <- rep_step(st, "Comparison with the published tables",
+                               rep_comparison(st, res))
+  }
   index <- rep_index(st, data_name, data, d, draws, seed)
   files <- st$files
   rownames(files) <- NULL
@@ -349,6 +359,44 @@ rep_register <- function(st, item, title, kind, ext, paths, show, notes = NULL) 
   st$items[[item]] <- list(item = item, title = title, kind = kind, ext = ext,
                            files = basename(paths), show = show, notes = notes)
   invisible(paths)
+}
+
+# The shipped panel with the study's roles: the run can be scored against the
+# article (compare_published()).
+rep_is_smartcity <- function(data, roles) {
+  defaults <- formals(replicate_study)
+  same <- vapply(c("outcome", "treat", "id", "time", "moderator"), function(k)
+    identical(roles[[k]], eval(defaults[[k]])), TRUE)
+  all(same) && identical(roles$controls, eval(defaults$controls)) &&
+    isTRUE(all.equal(data, as.data.frame(smartdid::smartcity), check.attributes = FALSE))
+}
+
+# Writes the cell-by-cell comparison with the published tables (CSV and
+# Markdown) and registers it in the index.
+rep_comparison <- function(st, res) {
+  cmp <- compare_published(list(results = res))
+  s <- attr(cmp, "score")
+  csv <- file.path(st$out, "comparison.csv")
+  utils::write.csv(as.data.frame(cmp), csv, row.names = FALSE)
+  fmt <- function(x) formatC(x, format = "f", digits = 2)
+  md_rows <- paste0("| ", cmp$table, " | ", cmp$column, " | ", cmp$term, " | ",
+                    fmt(cmp$t), " (", cmp$pub_class, ") | ", fmt(cmp$sim_t), " (",
+                    cmp$sim_class, ") | ", ifelse(cmp$agrees, "yes", "**no**"), " | ",
+                    cmp$note, " |")
+  md <- c(paste0("Score: ", s$agree[nrow(s)], " of ", s$cells[nrow(s)],
+                 " coefficient cells in the same significance class (",
+                 sprintf("%.0f %%", 100 * s$share[nrow(s)]), "); by table: ",
+                 paste0(s$table[-nrow(s)], " ", s$agree[-nrow(s)], "/", s$cells[-nrow(s)],
+                        collapse = ", "), "."),
+          "", "| Article table | Column | Term | Published t (class) | Here t (class) | Agrees | Note |",
+          "|---|---|---|---|---|---|---|", md_rows)
+  mdp <- file.path(st$out, "comparison.md")
+  writeLines(c("# The replication against the published tables", "", md), mdp,
+             useBytes = TRUE)
+  rep_register(st, "comparison", "Comparison with the published tables", "table",
+               c("csv", "md"), c(csv, mdp), show = md,
+               notes = "Significance classes from |t| (normal critical values); see ?compare_published.")
+  structure(cmp, summary = paste0(s$agree[nrow(s)], "/", s$cells[nrow(s)], " cells agree"))
 }
 
 rep_index <- function(st, data_name, data, d, draws, seed) {
