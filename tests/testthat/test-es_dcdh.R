@@ -33,6 +33,8 @@ test_that("the result fulfils the event-study contract", {
   expect_equal(nrow(generics::tidy(es)), 6L)
   expect_equal(es$pretest$df1, 2)
   expect_equal(es$info$joint$df, c(3, 2))
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off(), add = TRUE)
   expect_no_error(suppressMessages(plot_event_studies(twfe = event_study(dcdh_fit(d[d$d %in% 0:1, ]),
                                                         estimator = "twfe", leads = 3,
                                                         lags = 2, switchers = "first"),
