@@ -140,6 +140,13 @@ void dcdh_kernel(const dcdh_in *in, dcdh_out *out, double *scratch, char *mark)
     }
   }
 
+  /* cohort means and factors, once per cohort (into the sums' places) */
+  for (size_t kt = 0; kt < KT; kt++)
+    cohort_stats(cnt_kt[kt], tot_kt[kt], dof_kt[kt], in->compat, &tot_kt[kt], &dof_kt[kt]);
+  for (int c = 0; c < in->C; c++)
+    cohort_stats(cnt_c[c], tot_c[c], dof_c[c], in->compat, &tot_c[c], &dof_c[c]);
+  const double *E_kt = tot_kt, *f_kt = dof_kt, *E_c = tot_c, *f_c = dof_c;
+
   /* 4. each unit's influence */
   const double scale = in->Gtot / Nl;
   for (int g = 0; g < G; g++) {
@@ -154,10 +161,12 @@ void dcdh_kernel(const dcdh_in *in, dcdh_out *out, double *scratch, char *mark)
       if (sw_cell) {
         if (!(ctlp_kt[kt] > 0)) continue;
         c = n;
-        cohort_stats(cnt_c[coh[g]], tot_c[coh[g]], dof_c[coh[g]], in->compat, &E, &f);
+        E = E_c[coh[g]];
+        f = f_c[coh[g]];
       } else if (F[g] > t && sw_t[t - 1] > 0 && ctlp_kt[kt] > 0) {
         c = -n * sw_kt[kt] / ctlp_kt[kt];
-        cohort_stats(cnt_kt[kt], tot_kt[kt], dof_kt[kt], in->compat, &E, &f);
+        E = E_kt[kt];
+        f = f_kt[kt];
       } else {
         continue;
       }
