@@ -59,12 +59,16 @@
 #' comparisons up to their gap).
 #'
 #' **DIDmultiplegtDYN 2.1.2.** Estimates equal it to machine precision.
-#' Its standard errors differ from the paper's in three ways that later
+#' Its standard errors differ from the paper's in ways that its later
 #' releases correct: a cohort with a single unit loses its variance terms
-#' (`0 * Inf`), switchers out enter the variance of the combined effects
-#' without their sign flip, and a normalised placebo cumulates the treatment
-#' only over periods where its long difference exists. `compat = TRUE`
-#' reproduces 2.1.2 exactly.
+#' (`0 * Inf`); switchers out enter the variance of the combined effects
+#' without their sign flip; a normalised placebo cumulates the treatment
+#' only over periods where its long difference exists; with controls, the
+#' correction for estimating `theta_k` is added on each of a unit's cells
+#' (and with a plus sign for switchers out) rather than once per unit; and a
+#' placebo switcher without comparison units counts in the placebo's weight
+#' while its term is dropped (here it is left out). `compat = TRUE`
+#' reproduces 2.1.2 exactly (the tests compare with it to 1e-8).
 #'
 #' @param fit A [smartdid()] fit (`design = "general"` for a treatment that
 #'   switches off or is not 0/1).
