@@ -54,6 +54,8 @@ es_estimators <- function() {
                         "cohort-by-period interactions, cohort-share weights; delta method")
   reg$imputation <- es_entry(es_imputation, "imputation (Borusyak-Jaravel-Spiess)",
                              "untreated-outcome imputation; conservative BJS std. errors")
+  reg$dcdh <- es_entry(es_dcdh, "de Chaisemartin-D'Haultfoeuille",
+                       "any treatment path; switchers vs. same-baseline not-yet-switched")
   # new estimators: one line here, reg$<name> <- es_entry(es_<name>, "label", "notes")
   reg
 }

@@ -3,7 +3,7 @@
 # and map unit, period, cluster and extra fixed effects to dense integer codes.
 
 # The treatment dummy from a 0/1 column or from adoption periods (cohorts).
-build_treatment <- function(data, time, treat, cohort) {
+build_treatment <- function(data, time, treat, cohort, design = "staggered") {
   if (is.null(treat) == is.null(cohort)) {
     sd_stop("give exactly one of 'treat' (a 0/1 column) and 'cohort' ",
             "(the first treated period of each unit)")
@@ -12,6 +12,7 @@ build_treatment <- function(data, time, treat, cohort) {
     check_string(treat, "treat")
     check_column(data, treat, "treat")
     d <- .subset2(data, treat)
+    if (design == "general") return(treatment_general(d, treat))
     if (is.logical(d)) d <- as.numeric(d)
     if (!is.numeric(d)) {
       sd_stop("'treat' column '", treat, "' must be 0/1 (numeric or logical), not ",
@@ -71,7 +72,7 @@ dropped_table <- function(...) {
 }
 
 sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
-                     fe, subset, singletons = TRUE) {
+                     fe, subset, singletons = TRUE, design = "staggered") {
   check_data(data)
   check_string(id, "id")
   check_string(time, "time")
@@ -85,7 +86,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
     }
   }
   n <- nrow(data)
-  tr <- build_treatment(data, time, treat, cohort)
+  tr <- build_treatment(data, time, treat, cohort, design)
   in_subset <- if (is.null(subset)) TRUE else subset_mask(data, subset)
 
   # complete, finite rows on every role
@@ -160,6 +161,15 @@ panel_sample <- function(n, tr, treat, fe, fe_nlev, rows, data, id, time,
     no_rows_error(n, dropped[2], dropped[1], dropped[3], dropped[4])
   }
   d <- if (is.null(rows)) tr$d else tr$d[rows]
+  if (isTRUE(tr$general)) {
+    if (!length(d) || all(d == d[1])) {
+      sd_stop("the treatment '", tr$name, "' takes a single value in the estimation ",
+              "sample: a difference-in-differences needs it to vary")
+    }
+    return(panel_result(n, tr, fe = fe, fe_nlev = fe_nlev, rows = rows, data = data,
+                        id = id, time = time, cluster = cluster, w = w,
+                        fe_names = fe_names, dropped = dropped, d = d))
+  }
   has <- .Call(C_sd_has01, d)   # the sample's d is complete and 0/1
   if (!has[2]) {
     sd_stop("no treated observations in the estimation sample: check '",

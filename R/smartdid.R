@@ -30,6 +30,13 @@
 #' @param ssc Small-sample rules, see [ssc_rules()].
 #' @param singletons Drop singletons (the default) or keep them.
 #' @param nthreads Threads for the C engine, see [smartdid_threads()].
+#' @param design `"staggered"` (the default): `treat` is a 0/1 column (or
+#'   `cohort` gives adoption periods), as in staggered adoption. `"general"`:
+#'   `treat` may be any numeric treatment that switches on and off or varies
+#'   in intensity (binary, discrete or continuous); the fit's coefficient is
+#'   then the two-way fixed-effects slope on it, and
+#'   `event_study(fit, estimator = "dcdh")` gives the de Chaisemartin and
+#'   D'Haultfoeuille (2024) event study, valid with such treatments.
 #' @param ... Not used; an error if given, to catch misspelt arguments.
 #' @return An object of class `smartdid`: a list with `coefficients`,
 #'   `vcov`, `residuals`, `nobs`, `n_clusters`, `r.squared`,
@@ -57,9 +64,15 @@
 smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
                      cluster = id, vcov = "cluster", weights = NULL, fe = NULL,
                      subset = NULL, ssc = ssc_rules(), singletons = TRUE,
-                     nthreads = smartdid_threads(), ...) {
+                     nthreads = smartdid_threads(),
+                     design = c("staggered", "general"), ...) {
   check_no_dots("smartdid()", ...)
   cl <- match.call()
+  design <- sd_match_arg(design, c("staggered", "general"), "design")
+  if (design == "general" && (is.null(treat) || !is.null(cohort))) {
+    sd_stop("design = \"general\" needs 'treat' (a numeric treatment column), not ",
+            "'cohort'")
+  }
   check_data(data)
   check_string(id, "id")
   check_string(time, "time")
@@ -69,15 +82,16 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   nthreads <- check_count(nthreads, "nthreads", min = 1)
   spec <- sd_spec(formula, data, id, time, cluster, vcov, weights, fe, ssc)
   panel <- sd_panel(data, id, time, treat, cohort, spec$vars, spec$cluster,
-                    weights, fe, subset, singletons = singletons)
-  design <- sd_design(data, panel, spec, gather = TRUE)
-  est <- sd_estimate(design$y, design$X, panel, spec, nthreads, rows = design$rows)
-  fit <- sd_build_fit(est, design, panel, spec)
+                    weights, fe, subset, singletons = singletons, design = design)
+  dsn <- sd_design(data, panel, spec, gather = TRUE)
+  est <- sd_estimate(dsn$y, dsn$X, panel, spec, nthreads, rows = dsn$rows)
+  fit <- sd_build_fit(est, dsn, panel, spec)
   fit$call <- cl
   fit$args <- list(formula = formula, id = id, time = time, treat = treat,
                    cohort = cohort, cluster = spec$cluster, vcov = spec$vcov,
                    weights = weights, fe = fe, subset = subset, ssc = ssc,
-                   singletons = singletons, nthreads = nthreads)
+                   singletons = singletons, nthreads = nthreads, design = design)
+  fit$design <- design
   fit$data <- data
   fit
 }
@@ -327,4 +341,14 @@ sd_build_fit <- function(est, design, panel, spec) {
   )
   class(fit) <- "smartdid"
   fit
+}
+
+# design = "general": any numeric treatment (logical read as 0/1).
+treatment_general <- function(d, treat) {
+  if (is.logical(d)) d <- as.numeric(d)
+  if (!is.numeric(d)) {
+    sd_stop("'treat' column '", treat, "' must be numeric (or logical) with ",
+            "design = \"general\", not ", class(d)[1])
+  }
+  list(d = as.double(d), name = treat, cohort = NULL, general = TRUE)
 }

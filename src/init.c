@@ -1,6 +1,7 @@
 /* The one registration table of the package's .Call routines. */
 #include "smartdid.h"
 #include "boottest.h"
+#include "dcdh.h"
 
 static const R_CallMethodDef call_methods[] = {
   {"sd_demean",       (DL_FUNC) &sd_demean,       7},
@@ -24,6 +25,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_boottest_count", (DL_FUNC) &sd_boottest_count, 5},
   {"sd_boottest_sums", (DL_FUNC) &sd_boottest_sums, 4},
   {"sd_scale_exponents", (DL_FUNC) &sd_scale_exponents, 2},
+  {"dcdh_effect",     (DL_FUNC) &dcdh_effect,     9},
   {NULL, NULL, 0}
 };
 

@@ -38,5 +38,5 @@ test_that("the robust event studies carry their estimator's numbers unchanged", 
 test_that("an unknown estimator is a clear error", {
   d <- sim_dynamic(seed = 5)$data
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first")
-  expect_error(event_study(fit, estimator = "dcdh"), "'estimator' must be one of")
+  expect_error(event_study(fit, estimator = "did2s"), "'estimator' must be one of")
 })

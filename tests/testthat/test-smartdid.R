@@ -137,3 +137,28 @@ test_that("arguments caught by ... are named in one error", {
                "unknown argument\\(s\\) to f\\(\\): an unnamed value, 'b'$")
   expect_error(check_no_dots("g()", bogus = 1), "to g\\(\\): 'bogus'$")
 })
+
+test_that("design = \"general\" takes a numeric treatment that switches on and off", {
+  set.seed(5)
+  d <- expand.grid(t = 1:6, g = 1:30)
+  d$D <- ifelse(d$g <= 15 & d$t >= 3 & d$t <= 4, 1.5, 0)
+  d$D[d$g == 1 & d$t == 6] <- 3
+  d$y <- d$g / 10 + 0.4 * d$D + rnorm(nrow(d))
+  expect_error(smartdid(y ~ 1, data = d, id = "g", time = "t", treat = "D"),
+               "only 0 and 1")
+  fit <- smartdid(y ~ 1, data = d, id = "g", time = "t", treat = "D", design = "general")
+  expect_equal(fit$design, "general")
+  expect_equal(fit$args$design, "general")
+  # the two-way fixed-effects slope on the treatment, as lm() with dummies
+  b <- stats::coef(stats::lm(y ~ D + factor(g) + factor(t), data = d))["D"]
+  expect_equal(unname(coef(fit)["D"]), unname(b), tolerance = 1e-10)
+  expect_error(smartdid(y ~ 1, data = d, id = "g", time = "t", cohort = "t",
+                        design = "general"), "needs 'treat'")
+  d$k <- 2
+  expect_error(smartdid(y ~ 1, data = d, id = "g", time = "t", treat = "k",
+                        design = "general"), "single value")
+  expect_error(smartdid(y ~ 1, data = d, id = "g", time = "t", treat = "D",
+                        design = "gen"), NA)
+  expect_error(smartdid(y ~ 1, data = d, id = "g", time = "t", treat = "D",
+                        design = "x"), "'design'")
+})
