@@ -72,13 +72,27 @@ arp_setup <- function(A, d, beta, sigma, post, l, pairs) {
 # caller's random-number state is left untouched.
 arp_lf_cv <- function(setup, kappa, sims = 1000L, seed = 0L) {
   m <- ncol(setup$L)
-  xi <- with_local_seed(seed, matrix(stats::rnorm(sims * m), sims, m, byrow = TRUE))
+  xi <- arp_draws(seed, sims, m)
   ev <- eigen(setup$sigmaY, symmetric = TRUE)
   R <- ev$vectors %*% (t(ev$vectors) * sqrt(pmax(ev$values, 0)))
   W <- tcrossprod(xi %*% R, setup$L)      # sims x J
   eta <- W[cbind(seq_len(sims), max.col(W, ties.method = "first"))]
   stats::quantile(eta, 1 - kappa, names = FALSE, type = 7)
 }
+
+# The standard normal draws behind the critical value: the same for every
+# restriction set of a given size, so they are drawn once per session.
+arp_draws <- function(seed, sims, m) {
+  key <- paste(seed, sims, m)
+  hit <- arp_cache$draws[[key]]
+  if (!is.null(hit)) return(hit)
+  xi <- with_local_seed(seed, matrix(stats::rnorm(sims * m), sims, m, byrow = TRUE))
+  if (length(arp_cache$draws) > 50L) arp_cache$draws <- list()
+  arp_cache$draws[[key]] <- xi
+  xi
+}
+arp_cache <- new.env(parent = emptyenv())
+arp_cache$draws <- list()
 
 # Run `expr` under a given seed of R's default generators, restoring the
 # caller's generator and seed afterwards.
@@ -171,23 +185,33 @@ qtn_upper <- function(p, lo, hi) {
   pmin(pmax(stats::qnorm(lt, lower.tail = FALSE, log.p = TRUE), lo), hi)
 }
 
-# The confidence set {theta accepted} of one restriction set, as its
-# smallest and largest accepted points: accept/reject on a grid over
-# [lo, hi], then each end refined between the last rejected and the first
-# accepted grid point by nested grids (each pass divides the gap by 64; four
-# passes reach about 1e-9 of the first step). Returns c(lb, ub, open) (open =
-# 1 when an end of the grid was accepted), or c(NA, NA, 0) when nothing is.
-arp_interval <- function(setup, alpha, lf_cv, kappa, lo, hi, points = 1001L) {
+# The confidence set {theta accepted} of one restriction set, on a grid
+# over [lo, hi]: list(lb, ub) (the smallest and largest accepted grid
+# points, NA when none), step, open (an end of the grid was accepted) and
+# the test `f`. arp_refine() then moves an end to the exact boundary.
+arp_coarse <- function(setup, alpha, lf_cv, kappa, lo, hi, points = 501L) {
   grid <- seq(lo, hi, length.out = points)
   f <- function(x) arp_accept(x, setup, alpha, lf_cv, kappa)
-  acc <- f(grid)
-  if (!any(acc)) return(c(NA_real_, NA_real_, 0))
-  i <- which(acc)
-  first <- min(i)
-  last <- max(i)
-  lb <- if (first > 1L) refine_edge(f, grid[first - 1L], grid[first]) else grid[1]
-  ub <- if (last < points) refine_edge(f, grid[last + 1L], grid[last]) else grid[points]
-  c(lb, ub, as.numeric(first == 1L || last == points))
+  acc <- which(f(grid))
+  step <- grid[2] - grid[1]
+  if (!length(acc)) return(list(lb = NA_real_, ub = NA_real_, step = step, open = FALSE, f = f))
+  list(lb = grid[min(acc)], ub = grid[max(acc)], step = step, f = f,
+       open = min(acc) == 1L || max(acc) == points, first = min(acc) == 1L,
+       last = max(acc) == points)
+}
+
+# The exact lower (`end = 1`) or upper (`end = 2`) boundary of a coarse set:
+# between the last rejected and the first accepted grid point by nested
+# grids (each pass divides the gap by 64; four passes reach about 1e-7 of
+# the grid step). An end that reached the grid's edge stays there.
+arp_refine <- function(co, end) {
+  if (end == 1L) {
+    if (isTRUE(co$first)) return(co$lb)
+    refine_edge(co$f, co$lb - co$step, co$lb)
+  } else {
+    if (isTRUE(co$last)) return(co$ub)
+    refine_edge(co$f, co$ub + co$step, co$ub)
+  }
 }
 
 # The boundary between a rejected point `out` and an accepted point `inn`:

@@ -73,11 +73,15 @@ flci_point <- function(lambda, st) {
 # = 1 - alpha, which lies between t + z_{1-alpha} and t + z_{1-alpha/2}.
 qfoldnorm <- function(alpha, t) {
   t <- abs(t)
+  if (!is.finite(t)) return(Inf)
+  # beyond 30 the lower tail Phi(-c - t) is below 1e-200: c = t + z_{1-alpha}
+  if (t > 30) return(t + stats::qnorm(1 - alpha))
   f <- function(x) stats::pnorm(x - t) - stats::pnorm(-x - t) - (1 - alpha)
   lo <- t + stats::qnorm(1 - alpha)
   hi <- t + stats::qnorm(1 - alpha / 2)
   if (t == 0) return(hi)
-  stats::uniroot(f, c(lo, hi), tol = 1e-13)$root
+  # the ends are exact only up to rounding (pnorm(qnorm(p)) != p): widen a hair
+  stats::uniroot(f, c(lo - 1e-6, hi + 1e-6), tol = 1e-13, extendInt = "upX")$root
 }
 
 flci_halflength <- function(v, st, M, alpha) {

@@ -117,7 +117,8 @@ sensitivity <- function(es, type = c("relative", "smoothness"),
   structure(list(results = do.call(rbind, res), original = do.call(rbind, orig),
                  breakdown = do.call(rbind, brk), weights = targets, type = type,
                  parameter = arg, method = method, level = level,
-                 estimator = es$estimator, periods = inp$post_rel),
+                 estimator = es$estimator, periods = inp$post_rel,
+                 breakdown_computed = breakdown),
             class = "smartdid_sensitivity")
 }
 
@@ -237,8 +238,13 @@ sens_original <- function(inp, l, alpha) {
              conf.high = est + z * se)
 }
 
-# One robust interval: c(lower, upper, open).
-sens_ci <- function(inp, l, type, method, bound, alpha, seed, points = 1001L) {
+# One robust interval: c(lower, upper, open). For relative magnitudes the
+# interval is the hull of the sets of 2K restriction sets: each is found on
+# a grid, and only the sets whose grid end lies within one step of the
+# overall end are refined to their exact boundary. `ends` says which ends
+# to refine (the breakdown search needs one).
+sens_ci <- function(inp, l, type, method, bound, alpha, seed, points = 501L,
+                    ends = c(TRUE, TRUE)) {
   if (method == "FLCI") {
     f <- flci_interval(inp$beta, inp$sigma, inp$K, inp$T, l, bound, alpha)
     return(c(f$lower, f$upper, 0))
@@ -247,16 +253,30 @@ sens_ci <- function(inp, l, type, method, bound, alpha, seed, points = 1001L) {
   post <- inp$K + seq_len(inp$T)
   lf <- method == "C-LF"
   kappa <- alpha / 10
-  ends <- vapply(sets, function(ms) {
+  co <- lapply(sets, function(ms) {
     st <- arp_setup(ms$A, ms$d, inp$beta, inp$sigma, post, l, ms$pairs)
     cv <- if (lf) arp_lf_cv(st, kappa, seed = seed) else NULL
     br <- arp_bracket(st, if (lf) cv else 20)
     if (!all(is.finite(br))) br <- sens_fallback_bracket(inp, l, br)
     pad <- 1e-9 * max(1, abs(br))
-    arp_interval(st, alpha, cv, kappa, br[1] - pad, br[2] + pad, points)
-  }, numeric(3))
-  if (all(is.na(ends[1, ]))) return(c(NA_real_, NA_real_, 0))
-  c(min(ends[1, ], na.rm = TRUE), max(ends[2, ], na.rm = TRUE), max(ends[3, ]))
+    arp_coarse(st, alpha, cv, kappa, br[1] - pad, br[2] + pad, points)
+  })
+  lb <- vapply(co, `[[`, 1, "lb")
+  ub <- vapply(co, `[[`, 1, "ub")
+  if (all(is.na(lb))) return(c(NA_real_, NA_real_, 0))
+  step <- vapply(co, `[[`, 1, "step")
+  open <- any(vapply(co, `[[`, TRUE, "open"))
+  lo <- min(lb, na.rm = TRUE)
+  hi <- max(ub, na.rm = TRUE)
+  if (ends[1]) {
+    cand <- which(!is.na(lb) & lb - step <= lo)
+    lo <- min(vapply(co[cand], arp_refine, 1, end = 1L))
+  }
+  if (ends[2]) {
+    cand <- which(!is.na(ub) & ub + step >= hi)
+    hi <- max(vapply(co[cand], arp_refine, 1, end = 2L))
+  }
+  c(lo, hi, as.numeric(open))
 }
 
 sens_fallback_bracket <- function(inp, l, br) {
@@ -276,7 +296,8 @@ sens_breakdown <- function(inp, l, type, method, alpha, seed, orig, grid, ci) {
   if (orig$conf.low <= 0 && orig$conf.high >= 0) return(NA_real_)
   sgn <- if (orig$estimate > 0) 1 else -1
   near <- function(ci) if (is.na(ci[1])) -Inf else if (sgn > 0) ci[1] else -ci[2]
-  f <- function(b) near(sens_ci(inp, l, type, method, b, alpha, seed, points = 201L))
+  f <- function(b) near(sens_ci(inp, l, type, method, b, alpha, seed, points = 201L,
+                                ends = if (sgn > 0) c(TRUE, FALSE) else c(FALSE, TRUE)))
   ord <- order(grid)
   grid <- grid[ord]
   val <- apply(ci[, ord, drop = FALSE], 2L, near)

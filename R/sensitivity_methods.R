@@ -56,7 +56,8 @@ format.smartdid_sensitivity <- function(x, digits = 4, ...) {
                   fmt_num(r$conf.low, digits), ", ", fmt_num(r$conf.high, digits), "]",
                   ifelse(r$open, "  (open: the accepted set reaches the search range)", ""))
     out <- c(out, tab, paste0("  breakdown ", x$parameter, ": ",
-                              if (is.na(b)) "none (the original interval includes 0)"
+                              if (!isTRUE(x$breakdown_computed)) "not computed"
+                              else if (is.na(b)) "none (the original interval includes 0)"
                               else formatC(b, format = "g", digits = 4)))
   }
   out
