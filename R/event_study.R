@@ -301,7 +301,8 @@ es_dropped <- function(dropped, in_subset, tm, outside = NULL) {
 #'   print; TWFE prints "mean of m post-period coefficients"), ...
 #' @return An object of class `smartdid_es`: a list with exactly these
 #'   fields (`estimates`, `overall`, `estimator`, `nobs`, `vcov`, `pretest`,
-#'   `fit`, `model`, `level`, `df`, `info`).
+#'   `fit`, `model`, `level`, `df`, `info`, `joint`: the joint tests and
+#'   sup-t band of [es_joint()]).
 #' @examples
 #' est <- data.frame(rel_time = -2:2, estimate = c(0.1, 0, 0.5, 0.6, 0.8),
 #'                   std.error = c(0.2, NA, 0.2, 0.2, 0.3))
@@ -340,7 +341,8 @@ new_event_study <- function(estimates, overall, estimator, nobs, vcov = NULL,
   check_level(level)
   structure(list(estimates = estimates, overall = as.data.frame(overall),
                  estimator = estimator, nobs = nobs, vcov = vcov, pretest = pretest,
-                 fit = fit, model = model, level = level, df = df, info = info),
+                 fit = fit, model = model, level = level, df = df, info = info,
+                 joint = es_joint(estimates, vcov, df, level)),
             class = "smartdid_es")
 }
 
