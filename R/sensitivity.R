@@ -154,13 +154,18 @@ sens_method <- function(method, type) {
 # period normalised to zero, K consecutive periods before it and T after.
 sens_inputs <- function(es) {
   est <- es$estimates
-  ref <- est$rel_time[est$reference]
+  # a normalised row (estimate 0 without variance) is a reference period even
+  # where the estimator does not flag it (Callaway-Sant'Anna's universal base)
+  fixed <- !is.na(est$estimate) & est$estimate == 0 &
+    (is.na(est$std.error) | est$std.error == 0)
+  ref <- est$rel_time[est$reference | fixed]
   if (length(ref) != 1L) {
     sd_stop("sensitivity() needs an event study with exactly one reference period ",
-            "(found ", length(ref), "); re-estimate it with a single 'ref'",
-            if (!length(ref)) " (for estimator = \"cs\", base_period = \"universal\")")
+            "(found ", length(ref), "): use a single 'ref' with estimator = \"twfe\", ",
+            "estimator = \"sunab\", or estimator = \"cs\" with base_period = ",
+            "\"universal\" (the imputation estimator has no reference period)")
   }
-  ok <- es_estimated(est) & est$term %in% rownames(es$vcov)
+  ok <- es_estimated(est) & !fixed & est$term %in% rownames(es$vcov)
   k <- est$rel_time[ok]
   pre <- sort(k[k < ref])
   post <- sort(k[k > ref])

@@ -113,7 +113,7 @@ test_that("bad input is refused with a message naming the argument", {
   gap$estimates <- gap$estimates[gap$estimates$rel_time != -3, ]
   expect_error(sensitivity(gap), "consecutive")
   noref <- es
-  noref$estimates$reference <- FALSE
+  noref$estimates <- noref$estimates[!noref$estimates$reference, ]
   expect_error(sensitivity(noref), "exactly one reference period")
 })
 
@@ -192,4 +192,14 @@ test_that("works on event studies of the package's estimators", {
   sa <- suppressMessages(event_study(fit, leads = 3, lags = 3, estimator = "sunab"))
   s2 <- sensitivity(sa, Mbar = c(0, 1))
   expect_equal(nrow(s2$results), 2L)
+  # Callaway-Sant'Anna: the universal base period is the reference; the
+  # varying one (short differences before adoption) has none
+  cs <- suppressMessages(event_study(fit, leads = 3, lags = 3, estimator = "cs",
+                                     base_period = "universal"))
+  s3 <- sensitivity(cs, Mbar = 1, target = "first")
+  expect_equal(s3$original$estimate, cs$estimates$estimate[cs$estimates$rel_time == 0])
+  csv <- suppressMessages(event_study(fit, leads = 3, lags = 3, estimator = "cs"))
+  expect_error(sensitivity(csv), "base_period")
+  bjs <- suppressMessages(event_study(fit, leads = 3, lags = 3, estimator = "imputation"))
+  expect_error(sensitivity(bjs), "no reference period")
 })
