@@ -100,9 +100,18 @@ flci_interval <- function(beta, sigma, K, T, l, M, alpha) {
   } else {
     # lambda on a scale where bias (units of beta per unit M) and the
     # variance term balance; search its logarithm far to both sides
+    # the half-length is flat where the penalty is too small to move the
+    # minimum-bias solution (or too large to move the minimum-variance one)
+    # and dips in between, which golden-section search can miss from a
+    # plateau: locate the dip on a grid of log(lambda), then refine
     scale <- M / st$sqq
     obj <- function(x) flci_halflength(flci_point(scale * exp(x), st), st, M, alpha)
-    opt <- stats::optimize(obj, c(-25, 25), tol = 1e-9)
+    xs <- seq(-25, 25, by = 0.5)
+    hs <- vapply(xs, obj, 1)
+    i <- which.min(hs)
+    opt <- stats::optimize(obj, c(xs[max(i - 1L, 1L)], xs[min(i + 1L, length(xs))]),
+                           tol = 1e-10)
+    if (hs[i] < opt$objective) opt <- list(minimum = xs[i], objective = hs[i])
     v <- flci_point(scale * exp(opt$minimum), st)
     # the ends of the frontier can be optimal: minimum variance or minimum bias
     v0 <- flci_minvar(st)

@@ -331,3 +331,17 @@ sens_breakdown <- function(inp, l, type, method, alpha, seed, orig, grid, ci) {
   }
   stats::uniroot(f, c(lo, hi), f.lower = flo, f.upper = fv, tol = 1e-3 * hi)$root
 }
+
+# Accept (TRUE) or reject each theta under the union of the restriction
+# sets (for checks against a grid such as HonestDiD's).
+sens_accept <- function(inp, l, type, method, bound, alpha, seed, theta) {
+  sets <- sens_moment_sets(type, inp$K, inp$T, bound)
+  post <- inp$K + seq_len(inp$T)
+  lf <- method == "C-LF"
+  acc <- lapply(sets, function(ms) {
+    st <- arp_setup(ms$A, ms$d, inp$beta, inp$sigma, post, l, ms$pairs)
+    cv <- if (lf) arp_lf_cv(st, alpha / 10, seed = seed) else NULL
+    arp_accept(theta, st, alpha, cv, alpha / 10)
+  })
+  Reduce(`|`, acc)
+}
