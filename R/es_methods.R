@@ -50,11 +50,8 @@ tidy.smartdid_es <- function(x, conf.int = TRUE, conf.level = x$level, ...) {
 }
 
 es_limits <- function(tab, df, level) {
-  q <- stats::qt(1 - (1 - level) / 2, df)
-  lo <- tab$estimate - q * tab$std.error
-  hi <- tab$estimate + q * tab$std.error
-  lo[tab$reference] <- hi[tab$reference] <- 0
-  data.frame(conf.low = lo, conf.high = hi)
+  sd_infer(tab$estimate, tab$std.error, level, df,
+           reference = tab$reference)[c("conf.low", "conf.high")]
 }
 
 #' @rdname tidy.smartdid_es
@@ -76,15 +73,6 @@ glance.smartdid_es <- function(x, ...) {
     within.r.squared = if (is.null(m)) NA_real_ else m$within.r.squared,
     n_clusters = if (is.null(m$n_clusters)) NA_integer_ else min(m$n_clusters),
     df = x$df, stringsAsFactors = FALSE)
-}
-
-es_estimator_label <- function(estimator) {
-  switch(estimator,
-         twfe = "two-way fixed effects",
-         cs = "Callaway-Sant'Anna",
-         sunab = "Sun-Abraham",
-         imputation = "imputation (Borusyak-Jaravel-Spiess)",
-         estimator)
 }
 
 p_eq <- function(p) {
@@ -121,6 +109,10 @@ format.smartdid_es <- function(x, digits = 4, ...) {
     }
   }
   if (!is.null(inf$vcov_text)) out <- c(out, paste0("Std. errors: ", inf$vcov_text))
+  ck <- inf$clock
+  if (!is.null(ck) && (!identical(ck$spacing, 1) || ck$gaps > 0L)) {
+    out <- c(out, paste0("Relative time: periods of the panel's calendar (", ck$text, ")"))
+  }
   if (!is.null(inf$note)) out <- c(out, inf$note)
   e <- x$estimates
   fmt <- function(v) ifelse(is.na(v), "", formatC(v, format = "f", digits = digits))
@@ -151,11 +143,7 @@ format.smartdid_es <- function(x, digits = 4, ...) {
     out <- c(out, "Pre-trend test: no pre-period coefficient estimated")
   }
   o <- x$overall
-  what <- if (x$estimator == "twfe") {
-    paste0("mean of ", o$n_periods %||% "the", " post-period coefficients")
-  } else {
-    inf$overall_label %||% "overall effect"
-  }
+  what <- inf$overall_label %||% "overall effect"
   out <- c(out, paste0("Overall (", what, "): ", fmt(o$estimate), " (std. error ",
                        fmt(o$std.error), "), t = ",
                        formatC(o$statistic, format = "f", digits = 2),
@@ -217,17 +205,23 @@ es_plot_data <- function(..., level = NULL) {
 #'
 #' The classic event-study figure in base graphics: one point per relative
 #' period with its confidence interval, a horizontal line at zero and a
-#' vertical line between the last pre-period and adoption.
+#' vertical line between the last pre-period and adoption. The confidence
+#' level is in the y-axis label; every period keeps its axis label (shrunk
+#' or staggered when space is short), and the first period of a binned TWFE
+#' event study is labelled as the bin it is ("<= -8"). The reference period
+#' is an open circle. `autoplot()` draws the same with ggplot2.
 #'
 #' @param x An event study from [event_study()].
 #' @param level Confidence level of the intervals (default: the event
 #'   study's).
-#' @param main,xlab,ylab Title and axis labels.
+#' @param main,xlab,ylab Title and axis labels (`ylab` names the confidence
+#'   level by default).
 #' @param col,pch Colour and symbol of the points and intervals.
 #' @param ci `"bars"` (error bars) or `"band"` (a shaded band).
 #' @param vline Where to draw the vertical line (`NULL` for none).
 #' @param ... Passed to [graphics::plot()].
-#' @return The plotted data (invisibly), as [es_plot_data()].
+#' @return The plotted data (invisibly), as [es_plot_data()] with the axis
+#'   `label` of each period and the `level`.
 #' @examples
 #' d <- expand.grid(year = 1:10, unit = 1:40)
 #' d$D <- as.numeric(d$unit <= 20 & d$year >= 4 + d$unit %% 3)
@@ -238,17 +232,19 @@ es_plot_data <- function(..., level = NULL) {
 #' @export
 plot.smartdid_es <- function(x, level = NULL, main = "Event study",
                              xlab = "Periods relative to adoption",
-                             ylab = "Estimate and confidence interval",
-                             col = "black", pch = 19, ci = c("bars", "band"),
-                             vline = -0.5, ...) {
+                             ylab = NULL, col = "black", pch = 19,
+                             ci = c("bars", "band"), vline = -0.5, ...) {
   ci <- sd_match_arg(ci, c("bars", "band"), "ci")
   if (!is.null(level)) check_level(level)
   pd <- es_plot_data(x, level = level)
+  pd$label <- es_rel_label(x, pd$rel_time)
+  pd$level <- level %||% x$level
+  ylab <- ylab %||% paste("Estimate and", ci_words(pd$level[1]))
   ok <- !is.na(pd$estimate)
   ylim <- range(c(pd$conf.low[ok], pd$conf.high[ok], 0), na.rm = TRUE)
   graphics::plot(pd$rel_time[ok], pd$estimate[ok], type = "n", ylim = ylim,
                  xlab = xlab, ylab = ylab, main = main, xaxt = "n", ...)
-  graphics::axis(1, at = pd$rel_time)
+  axis_all(1, at = pd$rel_time, labels = plotmath_labels(pd$label))
   graphics::abline(h = 0, lty = 2, col = "grey40")
   if (!is.null(vline)) graphics::abline(v = vline, lty = 3, col = "grey40")
   if (ci == "band") {

@@ -192,9 +192,7 @@ pp_plot_data <- function(x) {
 #' @rdname pretrend_power-methods
 #' @exportS3Method ggplot2::autoplot
 autoplot.smartdid_pretrend_power <- function(object, ...) {
-  if (!requireNamespace("ggplot2", quietly = TRUE)) {
-    sd_stop("autoplot() needs the 'ggplot2' package; install it, or use plot()")
-  }
+  need_ggplot2()
   d <- pp_plot_data(object)
   z <- stats::qnorm(0.975)
   d$conf.low <- d$estimate - z * d$std.error

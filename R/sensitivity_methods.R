@@ -107,15 +107,10 @@ sens_plot_one <- function(x, tg, ...) {
   if (!is.na(b) && is.finite(b)) graphics::abline(v = b, lty = 3, col = "grey30")
 }
 
-# the ggplot2 data pronoun, bound in aes() at run time
-utils::globalVariables(".data")
-
 #' @rdname sensitivity-methods
 #' @exportS3Method ggplot2::autoplot
 autoplot.smartdid_sensitivity <- function(object, ...) {
-  if (!requireNamespace("ggplot2", quietly = TRUE)) {
-    sd_stop("autoplot() needs the 'ggplot2' package; install it, or use plot()")
-  }
+  need_ggplot2()
   d <- tidy.smartdid_sensitivity(object)
   d$x <- ifelse(is.na(d$bound), "original", format(d$bound))
   d$x <- factor(d$x, levels = unique(c("original", format(sort(object$results$bound)))))

@@ -10,7 +10,8 @@ test_that("the object has the documented structure", {
   es <- es_small()
   expect_s3_class(es, "smartdid_es")
   expect_named(es, c("estimates", "overall", "estimator", "nobs", "vcov", "pretest",
-                     "fit", "model", "level", "df", "info", "joint", "call"))
+                     "fit", "model", "level", "df", "info", "influence",
+                     "overall_weights", "joint", "call"))
   expect_equal(es$estimator, "twfe")
   expect_s3_class(es$model, "smartdid")
   expect_s3_class(es$fit, "smartdid")
@@ -63,11 +64,13 @@ test_that("plot() draws and returns the plot data; es_plot_data() stacks", {
   pdf(NULL)
   on.exit(grDevices::dev.off())
   pd <- plot(es, level = 0.9, main = "x", ci = "band")
-  expect_identical(pd, es_plot_data(es, level = 0.9))
+  ref <- es_plot_data(es, level = 0.9)
+  expect_identical(pd[names(ref)], ref)
+  expect_identical(pd$level, rep(0.9, nrow(pd)))
   pd2 <- plot(es)
   expect_equal(pd2$conf.low, tidy(es)$conf.low)
   expect_equal(names(pd), c("estimator", "rel_time", "estimate", "std.error",
-                            "conf.low", "conf.high", "reference"))
+                            "conf.low", "conf.high", "reference", "label", "level"))
   es2 <- es_small(ref = c(-3, -1))
   st <- es_plot_data(a = es, b = es2)
   expect_equal(nrow(st), 16L)
