@@ -202,4 +202,12 @@ test_that("works on event studies of the package's estimators", {
   expect_error(sensitivity(csv), "base_period")
   bjs <- suppressMessages(event_study(fit, leads = 3, lags = 3, estimator = "imputation"))
   expect_error(sensitivity(bjs), "no reference period")
+  # the estimator's own aggregation weights are the default target when the
+  # window holds every period of its overall effect
+  sa7 <- suppressMessages(event_study(fit, leads = 3, lags = 7, estimator = "sunab"))
+  skip_if(is.null(sa7$overall_weights))
+  s4 <- sensitivity(sa7, Mbar = 1, breakdown = FALSE)
+  expect_equal(names(s4$weights), "overall")
+  expect_equal(s4$original$estimate, sa7$overall$estimate, tolerance = 1e-10)
+  expect_equal(sum(s4$weights$overall), sum(sa7$overall_weights), tolerance = 1e-12)
 })
