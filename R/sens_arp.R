@@ -63,7 +63,8 @@ arp_setup <- function(A, d, beta, sigma, post, l, pairs) {
   sigmaY <- A %*% sigma %*% t(A)
   v <- arp_vertices(A, sigmaY, post, l, pairs)
   list(a = drop(v$L %*% (A %*% beta - d)), c = v$c,
-       SL = v$L %*% sigmaY %*% t(v$L), L = v$L, sigmaY = sigmaY)
+       SL = v$L %*% sigmaY %*% t(v$L), L = v$L, sigmaY = sigmaY,
+       one = !pairs, dl = drop(v$L %*% d))
 }
 
 # The least-favourable critical value: the 1 - kappa quantile of eta under
@@ -138,7 +139,9 @@ arp_accept <- function(theta, setup, alpha, lf_cv = NULL, kappa = 0) {
   if (!is.null(lf_cv)) {
     size <- (alpha - kappa) / (1 - kappa)
     first <- eta > lf_cv
-    vup <- pmin(vup, lf_cv)
+    # the second stage conditions on passing the first (eta <= lf_cv); with
+    # one post period HonestDiD does not, and is followed here
+    if (!isTRUE(setup$one)) vup <- pmin(vup, lf_cv)
   }
   sB <- sqrt(ifelse(degenerate, 1, s2))
   z <- eta / sB
@@ -146,7 +149,12 @@ arp_accept <- function(theta, setup, alpha, lf_cv = NULL, kappa = 0) {
   zup <- vup / sB
   inside <- !degenerate & zlo <= z & z <= zup
   cval <- rep(Inf, G)
-  cval[inside] <- pmax(0, qtruncnorm(1 - size, zlo[inside], zup[inside]))
+  # never reject when every moment holds (eta <= 0). With one post period
+  # HonestDiD floors the critical value where the unnormalised moment
+  # lambda' A y is 0 instead, i.e. at eta = -lambda' d (the same when d = 0,
+  # as for relative magnitudes); followed here
+  floor <- if (isTRUE(setup$one)) -setup$dl[g] / sB else rep(0, G)
+  cval[inside] <- pmax(floor[inside], qtruncnorm(1 - size, zlo[inside], zup[inside]))
   reject <- inside & z > cval
   reject[degenerate] <- eta[degenerate] > 0
   reject[first] <- TRUE
