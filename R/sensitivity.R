@@ -22,7 +22,15 @@
 #' accepted set found by bisection, not the points of a grid. The hybrid's
 #' least-favourable critical value is simulated with 1,000 draws under
 #' `seed` (the caller's random-number state is left untouched), as in
-#' HonestDiD. The FLCI needs the \pkg{quadprog} package.
+#' HonestDiD, whose accept/reject decisions these tests reproduce point by
+#' point (with one post period they follow HonestDiD's single-period code:
+#' the second stage does not condition on the first, and the critical value
+#' is floored where the unnormalised moment is zero). The interval reported
+#' is the hull of the accepted set, searched over the whole range where the
+#' hybrid's first stage can accept (HonestDiD searches a fixed grid of plus
+#' or minus 20 standard errors, which can cut an interval off: `open` flags
+#' a conditional interval that reaches the end of the search range). The
+#' FLCI needs the \pkg{quadprog} package.
 #'
 #' **Inputs.** The event study's estimated coefficients and their full
 #' covariance `es$vcov`; the reference period (the row with `reference =
