@@ -87,7 +87,7 @@ es_supt_crit <- function(V, df, level, draws, seed) {
   ev <- eigen((R + t(R)) / 2, symmetric = TRUE)
   root <- ev$vectors %*% (t(ev$vectors) * sqrt(pmax(ev$values, 0)))
   p <- sum(keep)
-  z <- with_local_seed(seed, {
+  z <- with_seed(seed, {
     zz <- matrix(stats::rnorm(draws * p), draws, p) %*% root
     if (is.finite(df)) zz <- zz / sqrt(stats::rchisq(draws, df) / df)
     zz

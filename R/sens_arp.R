@@ -70,7 +70,7 @@ arp_setup <- function(A, d, beta, sigma, post, l, pairs) {
 # The least-favourable critical value: the 1 - kappa quantile of eta under
 # Y ~ N(0, Sigma_Y), by simulation (HonestDiD's recipe: `sims` draws under
 # set.seed(seed), the symmetric square root of Sigma_Y, type-7 quantile). The
-# caller's random-number state is left untouched.
+# caller's random-number state is left untouched (with_seed(), R/seed.R).
 arp_lf_cv <- function(setup, kappa, sims = 1000L, seed = 0L) {
   m <- ncol(setup$L)
   xi <- arp_draws(seed, sims, m)
@@ -84,32 +84,17 @@ arp_lf_cv <- function(setup, kappa, sims = 1000L, seed = 0L) {
 # The standard normal draws behind the critical value: the same for every
 # restriction set of a given size, so they are drawn once per session.
 arp_draws <- function(seed, sims, m) {
+  if (is.null(seed)) return(matrix(stats::rnorm(sims * m), sims, m, byrow = TRUE))
   key <- paste(seed, sims, m)
   hit <- arp_cache$draws[[key]]
   if (!is.null(hit)) return(hit)
-  xi <- with_local_seed(seed, matrix(stats::rnorm(sims * m), sims, m, byrow = TRUE))
+  xi <- with_seed(seed, matrix(stats::rnorm(sims * m), sims, m, byrow = TRUE))
   if (length(arp_cache$draws) > 50L) arp_cache$draws <- list()
   arp_cache$draws[[key]] <- xi
   xi
 }
 arp_cache <- new.env(parent = emptyenv())
 arp_cache$draws <- list()
-
-# Run `expr` under a given seed of R's default generators, restoring the
-# caller's generator and seed afterwards.
-with_local_seed <- function(seed, expr) {
-  old_kind <- RNGkind()
-  had <- exists(".Random.seed", envir = globalenv(), inherits = FALSE)
-  if (had) old <- get(".Random.seed", envir = globalenv(), inherits = FALSE)
-  on.exit({
-    RNGkind(old_kind[1], old_kind[2], old_kind[3])
-    if (had) assign(".Random.seed", old, envir = globalenv())
-    else rm(".Random.seed", envir = globalenv())
-  })
-  set.seed(seed, kind = "Mersenne-Twister", normal.kind = "Inversion",
-           sample.kind = "Rejection")
-  expr
-}
 
 # Accept (TRUE) or reject each theta. `lf_cv` is NULL for the purely
 # conditional test. Vectorised over theta.

@@ -60,7 +60,8 @@
 #' @param method `NULL` (the default of `type`), `"C-LF"`, `"Conditional"`, or
 #'   (smoothness only) `"FLCI"`.
 #' @param breakdown Compute the breakdown value (`TRUE`).
-#' @param seed Seed of the simulated least-favourable critical value.
+#' @param seed Seed of the simulated least-favourable critical value (`NULL`:
+#'   the session's random stream, so results vary between calls).
 #' @return An object of class `smartdid_sensitivity`: `results` (one row per
 #'   target and bound: `target`, `bound` (the value of `Mbar` or `M`),
 #'   `conf.low`, `conf.high`, `method`), `original` (per target: `estimate`,
@@ -92,6 +93,7 @@ sensitivity <- function(es, type = c("relative", "smoothness"),
   type <- sd_match_arg(type, c("relative", "smoothness"), "type")
   check_level(level)
   check_flag(breakdown, "breakdown")
+  check_seed(seed)
   method <- sens_method(method, type)
   inp <- sens_inputs(es)
   targets <- sens_targets(target, es, inp)
