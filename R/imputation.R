@@ -108,8 +108,8 @@ imp_first_stage <- function(st, fit) {
   nlev <- c(length(unique(ucode[i0])), length(unique(tcode[i0])))
   X0 <- st$X[i0, , drop = FALSE]
   k <- ncol(X0)
-  M <- .Call(C_sd_demean, c(list(st$y[i0]), lapply(seq_len(k), function(j) X0[, j])),
-             fe, nlev, NULL, 1e-13, 100000L, as.integer(fit$args$nthreads %||% 1L))
+  M <- sd_absorb(c(list(st$y[i0]), lapply(seq_len(k), function(j) X0[, j])),
+                 fe, nlev, NULL, fit$args$nthreads %||% 1L, "the imputation estimator")
   beta <- numeric(0)
   Xd <- M[, -1L, drop = FALSE]
   if (k) {
@@ -254,8 +254,8 @@ imp_pretrends <- function(fit, st, fs, leads, cl) {
   if (identical(vi$type, "cluster") && length(vi$cluster) == 1L) {
     # per-cluster contributions whose cross-product is the clustered variance
     Xk <- X[, names(est$coefficients), drop = FALSE]
-    Xd <- .Call(C_sd_demean, lapply(seq_len(ncol(Xk)), function(j) Xk[, j]),
-                sp$fe, sp$fe_nlev, NULL, 1e-13, 100000L, 1L)
+    Xd <- sd_absorb(lapply(seq_len(ncol(Xk)), function(j) Xk[, j]),
+                    sp$fe, sp$fe_nlev, NULL, 1L, "the imputation estimator")
     bread <- solve(crossprod(Xd))
     sc <- rowsum(Xd * est$residuals, cl[i0]) %*% bread
     colnames(sc) <- names(est$coefficients)
