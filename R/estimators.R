@@ -40,7 +40,9 @@
 #   level, df (t degrees of freedom, Inf = normal), nobs, estimator (the
 #   registry name), pretest (es_pretest()), fit (the smartdid fit), model
 #   (the underlying regression or NULL), info (details for print, including
-#   `clock`: the periods and their spacing).
+#   `clock`: the periods and their spacing); joint (es_joint(): Wald tests
+#   of the pre and post periods and the sup-t band), added by
+#   new_event_study() itself.
 
 es_entry <- function(fun, label, notes) list(fun = fun, label = label, notes = notes)
 
@@ -173,7 +175,8 @@ es_clock_info <- function(fit, clock = NULL) {
 #' @param overall_weights `NULL` or the weights of the terms in `overall`.
 #' @return An object of class `smartdid_es`: a list with exactly these
 #'   fields (`estimates`, `overall`, `estimator`, `nobs`, `vcov`, `pretest`,
-#'   `fit`, `model`, `level`, `df`, `info`, `influence`, `overall_weights`).
+#'   `fit`, `model`, `level`, `df`, `info`, `influence`, `overall_weights`,
+#'   `joint`: the joint Wald tests and sup-t band of [es_joint()]).
 #' @examples
 #' est <- data.frame(rel_time = -2:2, estimate = c(0.1, 0, 0.5, 0.6, 0.8),
 #'                   std.error = c(0.2, NA, 0.2, 0.2, 0.3))
@@ -217,7 +220,8 @@ new_event_study <- function(estimates, overall, estimator, nobs, vcov = NULL,
   structure(list(estimates = estimates, overall = as.data.frame(overall),
                  estimator = estimator, nobs = nobs, vcov = vcov, pretest = pretest,
                  fit = fit, model = model, level = level, df = df, info = info,
-                 influence = influence, overall_weights = overall_weights),
+                 influence = influence, overall_weights = overall_weights,
+                 joint = es_joint(estimates, vcov, df, level)),
             class = "smartdid_es")
 }
 

@@ -10,7 +10,7 @@ APT_PKGS="r-cran-data.table r-cran-generics r-cran-testthat r-cran-knitr
   r-cran-numderiv r-cran-rcpp r-cran-formula r-cran-zoo r-cran-roxygen2
   r-cran-xml2 r-cran-commonmark r-cran-checkmate r-cran-glue r-cran-insight
   r-cran-parameters r-cran-performance r-cran-broom"
-CRAN_PKGS="dreamerr stringmagic fixest BMisc DRDID did bacondecomp didimputation modelsummary"
+CRAN_PKGS="dreamerr stringmagic fixest BMisc DRDID did bacondecomp didimputation modelsummary quadprog"
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   missing=""

@@ -1,0 +1,155 @@
+# sensitivity() against HonestDiD (release 0.2.6 builds on R 4.2 from its
+# public repository; current CRAN releases need R >= 4.3) on the example
+# event studies it ships: Benzarti and Carloni (BCdata_EventStudy, 4 pre and
+# 4 post periods) and Lovenheim and Willen (LWdata_EventStudy, 9 pre
+# periods; its first 3 post periods here, to keep HonestDiD's run short).
+skip_if_not_installed("HonestDiD")
+# HonestDiD is not on CRAN for this R, so it is not in Suggests: reach it by name
+hd_fun <- function(f) getExportedValue("HonestDiD", f)
+
+bc <- hd_data("BCdata_EventStudy")
+lw <- hd_data("LWdata_EventStudy")
+lw_b <- unname(lw$betahat[1:12])
+lw_S <- unname(lw$sigma[1:12, 1:12])
+cases <- list(bc = list(b = unname(bc$betahat), S = unname(bc$sigma), K = 4L, T = 4L),
+              lw = list(b = lw_b, S = lw_S, K = 9L, T = 3L))
+targets <- function(T) list(first = c(1, rep(0, T - 1)), average = rep(1 / T, T))
+
+# The exact 1 - alpha quantile of |N(mu, sd)| (HonestDiD simulates it with
+# 1e6 draws), by root finding on the folded normal's distribution function.
+exact_qfold <- function(p, mu = 0, sd = 1, ...) {
+  vapply(mu, function(m) {
+    f <- function(c) pnorm((c - m) / sd) - pnorm((-c - m) / sd) - p
+    uniroot(f, c(0, abs(m) + 10 * sd), tol = 1e-14)$root
+  }, 1)
+}
+
+# Run HonestDiD with its simulated folded-normal quantile replaced by the
+# exact one, so that what is compared is the optimisation, not the draws.
+with_exact_quantile <- function(expr) {
+  ns <- asNamespace("HonestDiD")
+  old <- get(".qfoldednormal", envir = ns)
+  utils::assignInNamespace(".qfoldednormal", exact_qfold, "HonestDiD")
+  on.exit(utils::assignInNamespace(".qfoldednormal", old, "HonestDiD"))
+  expr
+}
+
+test_that("the original interval equals HonestDiD's", {
+  for (cs in cases) {
+    es <- sens_es(cs$b, cs$S, cs$K)
+    for (l in targets(cs$T)) {
+      hd <- hd_fun("constructOriginalCS")(cs$b, cs$S, cs$K, cs$T, l_vec = l)
+      s <- sensitivity(es, Mbar = 0, target = l, breakdown = FALSE)$original
+      expect_equal(c(s$conf.low, s$conf.high), c(hd$lb, hd$ub), tolerance = 1e-10)
+    }
+  }
+})
+
+# HonestDiD is slow (minutes per interval for the hybrid tests with several
+# post periods); the default run checks one case of each kind, and
+# SMARTDID_HONESTDID_FULL=true runs the whole grid of cases.
+full <- identical(Sys.getenv("SMARTDID_HONESTDID_FULL"), "true")
+
+test_that("the FLCI equals HonestDiD's to 1e-5", {
+  skip_if_not_installed("quadprog")
+  grid <- if (full) list(cases$bc, cases$lw) else list(cases$bc)
+  for (cs in grid) {
+    es <- sens_es(cs$b, cs$S, cs$K)
+    sdt <- sqrt(cs$S[cs$K + 1, cs$K + 1])
+    tg <- if (full) targets(cs$T) else targets(cs$T)["first"]
+    Ms <- if (full) sdt * c(0, 0.5, 1, 2) else sdt * 0.5
+    for (l in tg) {
+      for (M in Ms) {
+        s <- sensitivity(es, type = "smoothness", M = M, target = l,
+                         breakdown = FALSE)$results
+        hd <- with_exact_quantile(hd_fun("findOptimalFLCI")(
+          cs$b, cs$S, M = M, numPrePeriods = cs$K, numPostPeriods = cs$T, l_vec = l))
+        expect_lt(abs(s$conf.low - hd$FLCI[1]), 1e-5)
+        expect_lt(abs(s$conf.high - hd$FLCI[2]), 1e-5)
+        if (!full) next
+        # HonestDiD as shipped: its simulated quantile moves the ends by ~1e-3
+        # of the half-length
+        hd0 <- hd_fun("findOptimalFLCI")(cs$b, cs$S, M = M, numPrePeriods = cs$K,
+                                          numPostPeriods = cs$T, l_vec = l)
+        expect_lt(abs(s$conf.low - hd0$FLCI[1]), 5e-3 * diff(hd0$FLCI) / 2)
+      }
+    }
+  }
+})
+
+# The conditional and hybrid tests: the accept/reject decision of smartdid's
+# closed-form test equals HonestDiD's LP-based one at every point of
+# HonestDiD's grid (same least-favourable draws: seed 0); and the exact
+# bounds of sensitivity() lie within one step outside HonestDiD's smallest
+# and largest accepted grid points (unless those are the grid's own ends,
+# where HonestDiD's interval is cut off).
+check_grid <- function(hd, es, l, type, method, bound) {
+  inp <- smartdid:::sens_inputs(es)
+  mine <- smartdid:::sens_accept(inp, l, type, method, bound, 0.05, 0L, hd$grid)
+  expect_equal(mine, hd$accept == 1)
+  acc <- hd$grid[hd$accept == 1]
+  step <- diff(hd$grid[1:2])
+  s <- sensitivity(es, type = type, Mbar = bound, M = bound, target = l,
+                   method = method, breakdown = FALSE)$results
+  tol <- 1e-7 * step
+  if (min(acc) > hd$grid[1]) {
+    expect_true(s$conf.low <= min(acc) + tol && s$conf.low > min(acc) - step - tol)
+  } else {
+    expect_lte(s$conf.low, min(acc) + tol)
+  }
+  if (max(acc) < max(hd$grid)) {
+    expect_true(s$conf.high >= max(acc) - tol && s$conf.high < max(acc) + step + tol)
+  } else {
+    expect_gte(s$conf.high, max(acc) - tol)
+  }
+}
+
+test_that("relative magnitudes, one post period: HonestDiD's grid", {
+  b <- cases$bc$b[1:5]
+  S <- cases$bc$S[1:5, 1:5]
+  es <- sens_es(b, S, 4)
+  for (m in c("C-LF", "Conditional")) {
+    for (Mbar in c(0.5, 1, 2)) {
+      # (HonestDiD warns when its grid cuts the interval off)
+      hd <- suppressWarnings(hd_fun("computeConditionalCS_DeltaRM")(
+        b, S, 4, 1, l_vec = 1, Mbar = Mbar, hybrid_flag = if (m == "C-LF") "LF" else "ARP"))
+      check_grid(hd, es, 1, "relative", m, Mbar)
+    }
+  }
+})
+
+test_that("relative magnitudes, several post periods: HonestDiD's grid", {
+  # Benzarti-Carloni's last 2 pre and first 2 post periods by default
+  sub <- if (full) list(list(i = 1:8, K = 4L, T = 4L)) else list(list(i = 3:6, K = 2L, T = 2L))
+  for (cs in sub) {
+    b <- cases$bc$b[cs$i]
+    S <- cases$bc$S[cs$i, cs$i]
+    es <- sens_es(b, S, cs$K)
+    tg <- if (full) targets(cs$T) else targets(cs$T)["first"]
+    for (l in tg) {
+      for (m in if (full) c("C-LF", "Conditional") else "C-LF") {
+        for (Mbar in if (full) c(0.5, 2) else 1) {
+          hd <- suppressWarnings(hd_fun("computeConditionalCS_DeltaRM")(
+            b, S, cs$K, cs$T, l_vec = l, Mbar = Mbar, gridPoints = 200,
+            hybrid_flag = if (m == "C-LF") "LF" else "ARP"))
+          check_grid(hd, es, l, "relative", m, Mbar)
+        }
+      }
+    }
+  }
+})
+
+test_that("smoothness, conditional and hybrid: HonestDiD's grid", {
+  skip_if_not(full, "set SMARTDID_HONESTDID_FULL=true (HonestDiD takes minutes)")
+  cs <- cases$bc
+  es <- sens_es(cs$b, cs$S, cs$K)
+  for (l in targets(cs$T)) {
+    for (M in c(0, 0.01)) {
+      for (flag in c("LF", "ARP")) {
+        hd <- suppressWarnings(hd_fun("computeConditionalCS_DeltaSD")(
+          cs$b, cs$S, cs$K, cs$T, l_vec = l, M = M, hybrid_flag = flag, gridPoints = 200))
+        check_grid(hd, es, l, "smoothness", if (flag == "LF") "C-LF" else "Conditional", M)
+      }
+    }
+  }
+})
