@@ -60,7 +60,8 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
   ok <- !is.na(e$estimate)
   N <- x$n_units
   g_all <- sort(unique(e$group))
-  pg_grp <- vapply(g_all, function(g) mean(x$unit_cohort == g), 1)
+  uw <- x$unit_weights %||% rep(1, N)
+  pg_grp <- vapply(g_all, function(g) mean(uw * (x$unit_cohort == g)), 1)
   pg <- pg_grp[match(e$group, g_all)]
   rel <- e$time - e$group
   post <- ok & e$group <= e$time & e$time <= e$group + max_e
@@ -69,7 +70,7 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
     w <- pg[which] / sum(pg[which])
     est <- sum(w * e$estimate[which])
     psi <- drop(x$psi[, which, drop = FALSE] %*% w) +
-      drop(agg_wif(which, pg, x$unit_cohort, e$group) %*% e$estimate[which])
+      drop(agg_wif(which, pg, x$unit_cohort, e$group, uw) %*% e$estimate[which])
     list(est = est, psi = psi)
   }
   rows <- NULL
@@ -95,7 +96,7 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
     psi_g <- vapply(parts, `[[`, numeric(N), "psi")
     ov <- list(est = sum(w * att_g),
                psi = drop(psi_g %*% w) +
-                 drop(agg_wif(seq_along(gs), pgg, x$unit_cohort, gs) %*% att_g))
+                 drop(agg_wif(seq_along(gs), pgg, x$unit_cohort, gs, uw) %*% att_g))
   } else {
     ts <- sort(unique(e$time[e$time >= min(e$group)]))
     ts <- ts[vapply(ts, function(t) any(ok & e$time == t & e$group <= t), TRUE)]
@@ -115,10 +116,10 @@ aggregate.smartdid_att_gt <- function(x, type = c("simple", "dynamic", "group",
 }
 
 # Influence function of estimated weights pg[k] / sum(pg[keep]) (units x
-# cells): the group shares are means of unit indicators.
-agg_wif <- function(keep, pg, cohort, group) {
+# cells): the group shares are (weighted) means of unit indicators.
+agg_wif <- function(keep, pg, cohort, group, uw = rep(1, length(cohort))) {
   S <- sum(pg[keep])
-  ind <- vapply(keep, function(k) as.numeric(cohort == group[k]) - pg[k],
+  ind <- vapply(keep, function(k) uw * (cohort == group[k]) - pg[k],
                 numeric(length(cohort)))
   ind <- matrix(ind, length(cohort))
   ind / S - outer(rowSums(ind), pg[keep] / S^2)

@@ -83,63 +83,44 @@
 att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
                    base_period = c("varying", "universal"), anticipation = 0,
                    bootstrap = TRUE, biters = 999, level = 0.95, seed = NULL,
-                   multiplier = c("mammen", "rademacher"), ...) {
+                   multiplier = c("mammen", "rademacher"),
+                   allow_unbalanced = TRUE, ...) {
   check_no_dots("att_gt()", ...)
-  check_fit(fit)
+  long <- cs_long(fit)
   control <- match.arg(control)
   base_period <- match.arg(base_period)
   multiplier <- match.arg(multiplier)
-  covariates <- covariates %||% if (length(fit$controls)) "dr" else "none"
+  covariates <- covariates %||% if (ncol(long$X)) "dr" else "none"
   if (!is.character(covariates) || length(covariates) != 1L ||
       !covariates %in% c("none", "or", "dr")) {
     sd_stop("'covariates' must be \"none\", \"or\" or \"dr\"")
   }
-  if (covariates != "none" && !length(fit$controls)) {
+  if (covariates != "none" && !ncol(long$X)) {
     sd_stop("'covariates' = \"", covariates, "\" needs a fit with controls; ",
             "add them to the formula or use covariates = \"none\"")
   }
   anticipation <- check_count(anticipation, "anticipation")
   check_flag(bootstrap, "bootstrap")
+  check_flag(allow_unbalanced, "allow_unbalanced")
   biters <- check_count(biters, "biters", min = 1)
   check_level(level)
-  sd_require(fit, "att_gt()")
-  pan <- cs_panel(fit, control, anticipation)
+  pan <- cs_panel(long, control, anticipation, allow_unbalanced)
   cells <- cs_cells(pan, control, base_period, anticipation)
   if (!nrow(cells)) sd_stop("att_gt() found no group-time cell to estimate")
-  K <- nrow(cells)
-  N <- pan$n_units
-  att <- rep(NA_real_, K)
-  psi <- matrix(0, N, K)
-  no_control <- 0L
-  for (k in seq_len(K)) {
-    if (cells$time[k] == cells$base[k]) {      # universal base period itself
-      att[k] <- 0
-      next
-    }
-    sel <- cs_select(pan, cells[k, ], control, anticipation)
-    if (!any(sel$control)) {
-      no_control <- no_control + 1L
-      next
-    }
-    use <- sel$treated | sel$control
-    ti <- cells$ti[k]
-    bi <- cells$bi[k]
-    dy <- pan$Y[use, ti] - pan$Y[use, bi]
-    X <- if (covariates == "none") NULL else cbind(1, pan$X[use, , min(ti, bi)])
-    r <- did2x2(dy, as.numeric(sel$treated[use]), X, covariates)
-    att[k] <- r$att
-    psi[use, k] <- (N / sum(use)) * r$psi
-  }
-  if (no_control) {
-    warning(no_control, " group-time cell(s) have no comparison units and are ",
-            "not estimated", call. = FALSE)
+  est <- cs_estimate(pan, cells, control, anticipation, covariates)
+  att <- est$att
+  psi <- est$psi
+  if (est$no_control) {
+    warning(est$no_control, " group-time cell(s) have no comparison (or no ",
+            "treated) observations in one of their periods and are not ",
+            "estimated", call. = FALSE)
   }
   se <- cs_se(psi, pan$cluster)
   se[is.na(att)] <- NA
   boot <- NULL
   if (bootstrap) {
     if (!is.null(seed)) set.seed(seed)
-    boot <- cs_bootstrap(psi, pan$cluster, biters, multiplier, level, N)
+    boot <- cs_bootstrap(psi, pan$cluster, biters, multiplier, level, pan$n_units)
     se <- boot$se
   }
   crit <- if (bootstrap) boot$crit else stats::qnorm(1 - (1 - level) / 2)
@@ -150,84 +131,146 @@ att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
                data.frame(base = cells$base, post = cells$time >= cells$group))
   structure(list(estimates = est, psi = psi, crit = unname(crit),
                  se_analytic = cs_se(psi, pan$cluster), cluster = pan$cluster,
-                 unit_cohort = pan$cohort, n_units = N, nobs = N * pan$n_periods,
+                 unit_cohort = pan$cohort, unit_weights = pan$unit_weights,
+                 n_units = pan$n_units, nobs = pan$nobs, data_type = pan$mode,
                  dropped_units = pan$dropped,
                  params = list(control = control, covariates = covariates,
                                base_period = base_period,
                                anticipation = anticipation, bootstrap = bootstrap,
                                biters = biters, level = level,
-                               multiplier = multiplier),
-                 outcome = fit$outcome),
+                               multiplier = multiplier,
+                               weighted = !is.null(long$w)),
+                 outcome = long$outcome),
             class = "smartdid_att_gt")
 }
 
-# Balanced unit-by-period matrices of the outcome and controls, cohorts per
-# unit, clusters per unit.
-cs_panel <- function(fit, control, anticipation) {
+# The long data att_gt() works on, from a smartdid() fit or a cs_data()
+# description: per row the outcome, period, unit code, controls, weight,
+# cohort and cluster code (NULL: the unit).
+cs_long <- function(fit) {
+  if (inherits(fit, "smartdid_cs_data")) return(fit)
+  check_fit(fit)
+  sd_require(fit, "att_gt()", weights = FALSE)
   st <- sd_staggered(fit, "att_gt()", all_controls = TRUE)
-  periods <- st$periods
-  T <- length(periods)
-  cnt <- tabulate(st$unit, st$n_units)
-  keep_u <- cnt == T
-  dropped <- c(unbalanced = sum(!keep_u), always_treated = 0L)
-  if (!all(keep_u)) {
-    warning(sum(!keep_u), " unit(s) not observed in every period dropped to ",
-            "balance the panel", call. = FALSE)
+  a <- fit$args
+  w <- if (is.null(a$weights)) NULL else as.double(fit$data[[a$weights]][st$rows])
+  vi <- fit$vcov_info
+  cl <- NULL
+  if (identical(vi$type, "cluster") && !identical(vi$cluster, a$id)) {
+    if (length(vi$cluster) > 1L) {
+      sd_stop("att_gt() clusters by one variable; refit with one 'cluster'")
+    }
+    cl <- as.vector(group_codes(fit$data[[vi$cluster]][st$rows]))
   }
-  early <- keep_u & st$unit_cohort - anticipation <= periods[1]
+  list(y = st$y, time = st$time, unit = st$unit, n_units = st$n_units,
+       X = st$X, w = w, cohort = st$cohort, cluster = cl,
+       cluster_name = if (is.null(cl)) NULL else vi$cluster,
+       outcome = fit$outcome)
+}
+
+# Units, periods and comparison sets of the sample: a balanced panel (unit x
+# period matrices), or the rows of an unbalanced panel or of repeated
+# cross-sections (each row its own unit), which att_gt() compares with the
+# repeated cross-section estimators and influence functions summed by unit,
+# as the did package does with allow_unbalanced_panel = TRUE / panel = FALSE.
+cs_panel <- function(long, control, anticipation, allow_unbalanced) {
+  periods <- sort(unique(long$time))
+  T <- length(periods)
+  N0 <- long$n_units
+  cnt <- tabulate(long$unit, N0)
+  gu <- numeric(N0)
+  gu[long$unit] <- long$cohort
+  keep_u <- cnt > 0
+  dropped <- c(unbalanced = 0L, always_treated = 0L)
+  mode <- if (all(cnt[keep_u] == 1L)) "rcs" else if (all(cnt[keep_u] == T)) "panel" else
+    if (allow_unbalanced) "unbalanced" else "balance"
+  if (mode == "balance") {
+    bad <- keep_u & cnt != T
+    warning(sum(bad), " unit(s) not observed in every period dropped to ",
+            "balance the panel (allow_unbalanced = TRUE keeps them)", call. = FALSE)
+    dropped[["unbalanced"]] <- sum(bad)
+    keep_u <- keep_u & !bad
+    mode <- "panel"
+  }
+  early <- keep_u & gu - anticipation <= periods[1]
   if (any(early)) {
-    warning(sum(early), " unit(s) treated in the first period (or too early ",
-            "for an untreated base period) dropped", call. = FALSE)
+    warning(sum(early), if (mode == "rcs") " observation(s)" else " unit(s)",
+            " treated in the first period (or too early for an untreated ",
+            "base period) dropped", call. = FALSE)
     dropped[["always_treated"]] <- sum(early)
     keep_u <- keep_u & !early
   }
-  g <- st$unit_cohort
   last_period <- Inf
-  if (!any(keep_u & is.infinite(g))) {
+  if (!any(keep_u & is.infinite(gu))) {
     if (control == "never") {
       sd_stop("there are no never-treated units; use control = \"notyet\"")
     }
-    gmax <- max(g[keep_u])
+    gmax <- max(gu[keep_u])
     last_period <- gmax - anticipation
-    g[g == gmax] <- Inf
+    gu[gu == gmax] <- Inf
   }
-  rows <- keep_u[st$unit] & st$time < last_period
-  unit_new <- cumsum(keep_u)[st$unit[rows]]
+  rows <- which(keep_u[long$unit] & long$time < last_period)
+  keep_u <- keep_u & tabulate(long$unit[rows], N0) > 0
   periods <- periods[periods < last_period]
-  ti <- match(st$time[rows], periods)
+  new_code <- cumsum(keep_u)
   N <- sum(keep_u)
-  Tn <- length(periods)
-  Y <- matrix(NA_real_, N, Tn)
-  Y[cbind(unit_new, ti)] <- st$y[rows]
-  k <- ncol(st$X)
-  X <- array(NA_real_, c(N, max(k, 1L), Tn))
-  for (j in seq_len(k)) X[, j, ][cbind(unit_new, ti)] <- st$X[rows, j]
-  cohort <- g[keep_u]
+  unit <- new_code[long$unit[rows]]
+  ti <- match(long$time[rows], periods)
+  cohort <- gu[keep_u]
   if (!any(is.finite(cohort) & cohort <= max(periods))) {
     sd_stop("att_gt() found no treated group with a period to estimate")
   }
-  list(Y = Y, X = X[, seq_len(k), , drop = FALSE], cohort = cohort,
-       periods = periods, n_units = N, n_periods = Tn,
-       cluster = cs_cluster(fit, st, keep_u), dropped = dropped)
+  w <- if (is.null(long$w)) rep(1, length(rows)) else long$w[rows]
+  if (any(!is.finite(w) | w < 0) || !any(w > 0)) {
+    sd_stop("att_gt() needs finite, non-negative weights with a positive sum")
+  }
+  out <- list(mode = mode, periods = periods, n_periods = length(periods),
+              n_units = N, cohort = cohort, nobs = length(rows),
+              cluster = cs_cluster_units(long, rows, unit, N, mode),
+              weighted = !is.null(long$w), dropped = dropped)
+  k <- ncol(long$X)
+  if (mode == "panel") {
+    # units x periods matrices; a unit dropped from the last periods (no
+    # never-treated units) keeps its earlier ones
+    Tn <- length(periods)
+    idx <- cbind(unit, ti)
+    Y <- W <- matrix(NA_real_, N, Tn)
+    Y[idx] <- long$y[rows]
+    W[idx] <- w
+    X <- array(NA_real_, c(N, max(k, 1L), Tn))
+    for (j in seq_len(k)) X[, j, ][idx] <- long$X[rows, j]
+    out$Y <- Y
+    out$W <- W
+    out$X <- X[, seq_len(k), , drop = FALSE]
+    # did::aggte() takes the group shares with the first period's weights
+    out$unit_weights <- W[, 1L]
+  } else {
+    o <- order(ti, unit)
+    rows <- rows[o]
+    out$unit <- unit[o]
+    out$ti <- ti[o]
+    out$y <- long$y[rows]
+    out$w <- w[o]
+    out$X <- long$X[rows, , drop = FALSE]
+    out$by_period <- split(seq_along(rows), factor(out$ti, seq_along(periods)))
+    # did::aggte() takes the group shares with each unit's mean weight
+    out$unit_weights <- as.vector(rowsum(out$w, out$unit)) / tabulate(out$unit, N)
+  }
+  out
 }
 
-# Cluster codes per unit: the fit's cluster variable when it is constant
-# within units, the unit otherwise.
-cs_cluster <- function(fit, st, keep_u) {
-  vi <- fit$vcov_info
-  if (!identical(vi$type, "cluster") || identical(vi$cluster, fit$args$id)) {
-    return(seq_len(sum(keep_u)))
-  }
-  if (length(vi$cluster) > 1L) {
-    sd_stop("att_gt() clusters by one variable; refit with one 'cluster'")
-  }
-  cl <- fit$data[[vi$cluster]][st$rows]
-  first <- match(seq_len(st$n_units), st$unit)
-  if (any(cl != cl[first][st$unit])) {
+# Cluster codes per unit: the unit, or the fit's cluster variable, which must
+# be constant within units (a level at or above the unit).
+cs_cluster_units <- function(long, rows, unit, N, mode) {
+  if (is.null(long$cluster)) return(seq_len(N))
+  cl <- long$cluster[rows]
+  first <- match(seq_len(N), unit)
+  if (mode != "rcs" && any(cl != cl[first][unit])) {
     sd_stop("att_gt() needs a cluster variable constant within units; '",
-            vi$cluster, "' varies within units")
+            long$cluster_name, "' varies within units (cluster at the unit ",
+            "level or above)")
   }
-  as.vector(group_codes(cl[first][keep_u]))
+  as.vector(group_codes(cl[first]))
 }
 
 # The group-time cells with their base periods (values and column indices).
@@ -252,7 +295,7 @@ cs_cells <- function(pan, control, base_period, anticipation) {
              ti = as.integer(m[, 4]), bi = as.integer(m[, 5]))
 }
 
-# Treated and comparison units of one cell.
+# Treated and comparison units of one cell (logical over units).
 cs_select <- function(pan, cell, control, anticipation) {
   g <- pan$cohort
   treated <- g == cell$group
@@ -260,6 +303,71 @@ cs_select <- function(pan, cell, control, anticipation) {
   comp <- if (control == "never") is.infinite(g) else
     is.infinite(g) | (g > later + anticipation & g != cell$group)
   list(treated = treated, control = comp)
+}
+
+# ATT(g, t) of every cell and their influence functions (units x cells,
+# scaled so that the variance is sum_c (sum_{i in c} psi_i)^2 / N^2).
+cs_estimate <- function(pan, cells, control, anticipation, covariates) {
+  K <- nrow(cells)
+  N <- pan$n_units
+  att <- rep(NA_real_, K)
+  psi <- matrix(0, N, K)
+  no_control <- 0L
+  for (k in seq_len(K)) {
+    if (cells$time[k] == cells$base[k]) {      # universal base period itself
+      att[k] <- 0
+      next
+    }
+    sel <- cs_select(pan, cells[k, ], control, anticipation)
+    r <- if (pan$mode == "panel") cs_cell_panel(pan, cells[k, ], sel, covariates) else
+      cs_cell_rc(pan, cells[k, ], sel, covariates)
+    if (is.null(r)) {
+      no_control <- no_control + 1L
+      next
+    }
+    if (is.finite(r$att)) {
+      att[k] <- r$att
+      psi[r$units, k] <- r$psi
+    }
+  }
+  list(att = att, psi = psi, no_control = no_control)
+}
+
+# One cell of a balanced panel: the 2x2 on outcome changes, covariates and
+# weights of the earlier of the two periods (as the did package).
+cs_cell_panel <- function(pan, cell, sel, covariates) {
+  if (!any(sel$control)) return(NULL)
+  use <- which(sel$treated | sel$control)
+  ti <- cell$ti
+  bi <- cell$bi
+  early <- min(ti, bi)
+  dy <- pan$Y[use, ti] - pan$Y[use, bi]
+  X <- if (covariates == "none") NULL else cbind(1, pan$X[use, , early])
+  w <- if (pan$weighted) pan$W[use, early] else NULL
+  r <- did2x2(dy, as.numeric(sel$treated[use]), X, covariates, w = w)
+  list(att = r$att, units = use, psi = (pan$n_units / length(use)) * r$psi)
+}
+
+# One cell from rows (unbalanced panel, repeated cross-sections): the
+# repeated cross-section 2x2 on the rows of both periods, the influence
+# function summed by unit.
+cs_cell_rc <- function(pan, cell, sel, covariates) {
+  rows <- c(pan$by_period[[cell$ti]], pan$by_period[[cell$bi]])
+  u <- pan$unit[rows]
+  D <- sel$treated[u]
+  rows <- rows[D | sel$control[u]]
+  u <- pan$unit[rows]
+  D <- as.numeric(sel$treated[u])
+  post <- as.numeric(pan$ti[rows] == cell$ti)
+  if (!all(c(sum(D * post), sum(D * (1 - post)), sum((1 - D) * post),
+             sum((1 - D) * (1 - post))) > 0)) {
+    return(NULL)
+  }
+  X <- if (covariates == "none") NULL else cbind(1, pan$X[rows, , drop = FALSE])
+  w <- if (pan$weighted) pan$w[rows] else NULL
+  r <- did2x2_rc(pan$y[rows], post, D, X, w, covariates)
+  s <- rowsum((pan$n_units / length(rows)) * r$psi, u)
+  list(att = r$att, units = as.integer(rownames(s)), psi = s[, 1L])
 }
 
 # Analytic standard errors from influence functions (units x estimates),

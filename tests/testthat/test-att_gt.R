@@ -147,11 +147,12 @@ test_that("argument errors say what to do", {
   expect_error(att_gt(fit, covariates = "ipw"), "must be \"none\", \"or\" or \"dr\"")
   expect_error(att_gt(fit, bogus = 1), "unknown argument")
   expect_error(att_gt(fit, anticipation = -1), "'anticipation' must be a whole number")
-  fitw <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D",
-                   weights = "w")
-  expect_error(att_gt(fitw), "unweighted fits only")
-  expect_warning(att_gt(update(fit, data = d[-1, ]), bootstrap = FALSE),
+  expect_warning(at <- att_gt(update(fit, data = d[-1, ]), bootstrap = FALSE,
+                              allow_unbalanced = FALSE),
                  "1 unit\\(s\\) not observed in every period")
+  expect_identical(at$data_type, "panel")
+  expect_identical(at$n_units, 59L)
+  expect_error(att_gt(fit, allow_unbalanced = NA), "allow_unbalanced")
 })
 
 test_that("print() and plot() work", {
@@ -164,4 +165,134 @@ test_that("print() and plot() work", {
   grDevices::pdf(NULL)
   on.exit(grDevices::dev.off())
   expect_identical(plot(at), at$estimates)
+})
+
+# An unbalanced panel: about 15% of the rows missing, every unit kept with
+# at least two rows (the fit drops singletons). Fits take the adoption
+# period from `first`: a 0/1 treatment would date a unit missing its first
+# treated period too late.
+cs_unbalanced <- function(n = 150, seed = 7) {
+  d <- cs_data(n, seed)
+  set.seed(seed)
+  d <- d[runif(nrow(d)) > 0.15, ]
+  d[d$unit %in% names(which(table(d$unit) >= 2)), ]
+}
+
+# ATT(g, t) and unit-clustered CR0 standard error of the weighted 2x2
+# regression y ~ D * post on the rows of one cell, by hand.
+hand_cell <- function(d, g, t, b, w = NULL) {
+  rows <- d$year %in% c(t, b) & (d$g == g | d$g == 0)
+  s <- d[rows, ]
+  ww <- if (is.null(w)) rep(1, nrow(s)) else s[[w]]
+  D <- as.numeric(s$g == g); P <- as.numeric(s$year == t)
+  Z <- cbind(1, D, P, D * P)
+  m <- lm.wfit(Z, s$y, ww)
+  B <- solve(crossprod(Z * ww, Z))
+  S <- rowsum(Z * (ww * m$residuals), s$unit)
+  c(att = m$coefficients[[4]], se = sqrt((B %*% crossprod(S) %*% B)[4, 4]))
+}
+
+test_that("unbalanced panels: each cell is the 2x2 regression on its rows, SE clustered by unit", {
+  d <- cs_unbalanced()
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first")
+  at <- att_gt(fit, bootstrap = FALSE)
+  expect_identical(at$data_type, "unbalanced")
+  expect_identical(at$n_units, length(unique(d$unit)))
+  expect_identical(at$nobs, nrow(d))
+  e <- at$estimates
+  for (k in c(1, 8, 15, 30)) {
+    h <- hand_cell(d, e$group[k], e$time[k], e$base[k])
+    expect_lt(abs(e$estimate[k] - h[["att"]]), 1e-10)
+    expect_lt(rel_err(e$std.error[k], h[["se"]]), 1e-10)
+  }
+  fitw <- update(fit, weights = "w")
+  aw <- att_gt(fitw, bootstrap = FALSE)
+  for (k in c(2, 9, 31)) {
+    h <- hand_cell(d, aw$estimates$group[k], aw$estimates$time[k], aw$estimates$base[k], "w")
+    expect_lt(abs(aw$estimates$estimate[k] - h[["att"]]), 1e-10)
+  }
+})
+
+test_that("unbalanced panels and weights equal did::att_gt(allow_unbalanced_panel = TRUE)", {
+  skip_if_not_installed("did")
+  d <- cs_unbalanced()
+  fit0 <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first")
+  fit1 <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", cohort = "first")
+  for (ctl in c("never", "notyet")) for (bp in c("varying", "universal")) {
+    cg <- if (ctl == "never") "nevertreated" else "notyettreated"
+    ref <- did::att_gt("y", "year", "unit", "g", data = d, control_group = cg,
+                       base_period = bp, bstrap = FALSE, cband = FALSE,
+                       allow_unbalanced_panel = TRUE)
+    match_did(att_gt(fit0, control = ctl, base_period = bp, bootstrap = FALSE),
+              ref, 1e-10, 1e-10)
+    ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
+                       control_group = cg, base_period = bp, est_method = "reg",
+                       bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
+    match_did(att_gt(fit1, control = ctl, base_period = bp, covariates = "or",
+                     bootstrap = FALSE), ref, 1e-10, 1e-10)
+  }
+  ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
+                     bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
+  match_did(att_gt(fit1, bootstrap = FALSE), ref, 1e-8, 1e-8)
+  ref <- suppressWarnings(did::att_gt("y", "year", "unit", "g", data = d,
+                     anticipation = 1, control_group = "notyettreated",
+                     bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE))
+  expect_warning(at <- att_gt(fit0, control = "notyet", anticipation = 1,
+                              bootstrap = FALSE), "first period")
+  match_did(at, ref, 1e-10, 1e-10)
+  # sampling weights, on the unbalanced panel and a balanced one
+  d$wu <- 0.5 + (d$unit %% 7) / 4
+  fitw <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", cohort = "first",
+                   weights = "wu")
+  for (cv in c("none", "or", "dr")) {
+    ref <- did::att_gt("y", "year", "unit", "g", data = d, weightsname = "wu",
+                       xformla = if (cv == "none") ~1 else ~ x1 + x2,
+                       est_method = if (cv == "or") "reg" else "dr",
+                       bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
+    match_did(att_gt(fitw, covariates = cv, bootstrap = FALSE), ref, 1e-8, 1e-8)
+  }
+  b <- cs_data()
+  b$wu <- 0.5 + (b$unit %% 7) / 4
+  fitb <- smartdid(y ~ x1 + x2, data = b, id = "unit", time = "year", cohort = "first",
+                   weights = "wu")
+  for (cv in c("none", "or", "dr")) {
+    ref <- did::att_gt("y", "year", "unit", "g", data = b, weightsname = "wu",
+                       xformla = if (cv == "none") ~1 else ~ x1 + x2,
+                       est_method = if (cv == "or") "reg" else "dr",
+                       control_group = "notyettreated", bstrap = FALSE, cband = FALSE)
+    at <- att_gt(fitb, covariates = cv, control = "notyet", bootstrap = FALSE)
+    match_did(at, ref, 1e-8, 1e-8)
+    ag <- did::aggte(ref, "dynamic", bstrap = FALSE, cband = FALSE)
+    ours <- att_aggregate(at, "dynamic")
+    expect_lt(max(abs(ours$estimates$estimate - ag$att.egt)), 1e-8)
+    expect_lt(rel_err(ours$estimates$std.error, ag$se.egt), 1e-8)
+    expect_lt(rel_err(ours$overall$std.error, ag$overall.se), 1e-8)
+  }
+})
+
+test_that("clusters above the unit: the influence functions summed by cluster (unbalanced, weighted)", {
+  d <- cs_unbalanced()
+  d$state <- (d$unit - 1) %/% 5
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first",
+                  weights = "w", cluster = "state")
+  at <- att_gt(fit, bootstrap = FALSE)
+  fit_u <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first",
+                    weights = "w")
+  au <- att_gt(fit_u, bootstrap = FALSE)
+  expect_equal(at$estimates$estimate, au$estimates$estimate, tolerance = 1e-14)
+  expect_equal(at$psi, au$psi, tolerance = 1e-14)
+  ucode <- sort(unique(d$unit))
+  S <- rowsum(au$psi, (ucode - 1) %/% 5)
+  expect_lt(rel_err(at$estimates$std.error, sqrt(colSums(S^2)) / at$n_units), 1e-12)
+  # a hand sandwich of one cell's weighted regression, clustered by state
+  k <- 12
+  e <- at$estimates
+  rows <- d$year %in% c(e$time[k], e$base[k]) & (d$g == e$group[k] | d$g == 0)
+  s <- d[rows, ]
+  D <- as.numeric(s$g == e$group[k]); P <- as.numeric(s$year == e$time[k])
+  Z <- cbind(1, D, P, D * P)
+  m <- lm.wfit(Z, s$y, s$w)
+  B <- solve(crossprod(Z * s$w, Z))
+  Sc <- rowsum(Z * (s$w * m$residuals), s$state)
+  expect_lt(rel_err(e$std.error[k], sqrt((B %*% crossprod(Sc) %*% B)[4, 4])), 1e-10)
 })

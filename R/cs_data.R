@@ -1,0 +1,81 @@
+# Data for att_gt() without a two-way fixed-effects fit: repeated
+# cross-sections (where a fit with unit effects does not exist) or any panel.
+
+#' Describe data for att_gt() directly (panels or repeated cross-sections)
+#'
+#' [att_gt()] usually reads its data from a [smartdid()] fit. Repeated
+#' cross-sections (surveys that draw new people every period) have no unit
+#' fixed effects to fit, so `cs_data()` describes such data, or any panel,
+#' for `att_gt()` directly. Without `id`, or with an `id` that does not
+#' repeat, every row is its own unit and `att_gt()` uses the repeated
+#' cross-section estimators (did's `panel = FALSE`); with a repeating `id` it
+#' is a panel, balanced or not.
+#'
+#' @param data A data frame.
+#' @param y Name of the outcome column.
+#' @param time Name of the (numeric) period column.
+#' @param cohort Name of the column with each row's adoption period (`NA`, 0
+#'   or `Inf` for never treated; constant within a unit).
+#' @param id `NULL` or the name of the unit column.
+#' @param controls `NULL` or names of numeric covariate columns (for
+#'   `covariates = "or"` or `"dr"` in [att_gt()]).
+#' @param weights `NULL` or the name of a column of sampling weights.
+#' @param cluster `NULL` (the unit, or the row for repeated cross-sections)
+#'   or the name of a cluster column, constant within units.
+#' @return An object of class `smartdid_cs_data` to pass to [att_gt()] in
+#'   place of a fit; rows with a missing value in a used column are dropped
+#'   and counted in its `dropped` element.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(year = rep(2001:2006, each = 200),
+#'                 first = sample(c(2003, 2005, NA), 1200, TRUE))
+#' d$y <- rnorm(1200) + ifelse(!is.na(d$first) & d$year >= d$first, 1, 0)
+#' at <- att_gt(cs_data(d, "y", "year", "first"), bootstrap = FALSE)
+#' att_aggregate(at, "simple")
+#' @export
+cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
+                    weights = NULL, cluster = NULL) {
+  check_data(data)
+  for (a in c("y", "time", "cohort")) check_string(get(a), a)
+  check_string(id, "id", null_ok = TRUE)
+  check_string(weights, "weights", null_ok = TRUE)
+  check_string(cluster, "cluster", null_ok = TRUE)
+  if (!is.null(controls) && (!is.character(controls) || anyNA(controls))) {
+    sd_stop("'controls' must be NULL or column names")
+  }
+  cols <- c(y, time, cohort, id, controls, weights, cluster)
+  miss <- setdiff(cols, names(data))
+  if (length(miss)) sd_stop("column(s) not found in 'data': ", paste(miss, collapse = ", "))
+  for (v in c(y, time, controls, weights)) {
+    if (!is.numeric(data[[v]])) sd_stop("column '", v, "' must be numeric")
+  }
+  g <- data[[cohort]]
+  if (!is.numeric(g)) sd_stop("column '", cohort, "' must be numeric (NA for never treated)")
+  ok <- stats::complete.cases(as.data.frame(data)[setdiff(cols, cohort)])
+  d <- data[ok, , drop = FALSE]
+  g <- as.double(g[ok])
+  tt <- as.double(d[[time]])
+  g[is.na(g) | g == 0] <- Inf
+  g[g > max(tt)] <- Inf
+  unit <- if (is.null(id)) seq_len(nrow(d)) else as.vector(group_codes(d[[id]]))
+  if (!is.null(id)) {
+    if (anyDuplicated(cbind(unit, tt))) {
+      sd_stop("'", id, "' and '", time, "' do not identify rows: some unit ",
+              "has two rows in a period")
+    }
+    lo <- tapply(g, unit, min)
+    if (any(lo[unit] != g)) {
+      sd_stop("the 'cohort' column '", cohort, "' must be constant within each unit")
+    }
+  }
+  X <- if (length(controls)) as.matrix(as.data.frame(d)[controls]) else matrix(0, nrow(d), 0L)
+  storage.mode(X) <- "double"
+  structure(list(y = as.double(d[[y]]), time = tt, unit = unit,
+                 n_units = max(unit), X = X,
+                 w = if (is.null(weights)) NULL else as.double(d[[weights]]),
+                 cohort = g,
+                 cluster = if (is.null(cluster)) NULL else as.vector(group_codes(d[[cluster]])),
+                 cluster_name = cluster, outcome = y,
+                 dropped = c(missing = sum(!ok))),
+            class = "smartdid_cs_data")
+}
