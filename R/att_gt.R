@@ -10,13 +10,27 @@
 #' over time, unlike the two-way fixed-effects coefficient. Aggregate them
 #' with [att_aggregate()] (or `aggregate()`).
 #'
-#' Data come from `fit`: its estimation sample, unit and period columns, and
-#' adoption periods from its `cohort` column or, with a 0/1 `treat` column,
-#' each unit's first treated period (the treatment must stay on once on).
-#' The panel must be balanced; units missing some periods are dropped with a
-#' warning. Units treated in the first period (or, with anticipation, too
-#' early to have an untreated base period) are dropped with a warning, as are
-#' cells without comparison units.
+#' Data come from `fit`: its estimation sample, unit and period columns,
+#' weights, and adoption periods from its `cohort` column or, with a 0/1
+#' `treat` column, each unit's first treated period (the treatment must stay
+#' on once on; in an unbalanced panel a `cohort` column is safer, since a
+#' unit missing its first treated period would be dated late). Or `fit` is a
+#' [cs_data()] description, which also covers repeated cross-sections.
+#'
+#' * A balanced panel compares outcome changes of units (did's panel
+#'   estimators).
+#' * An unbalanced panel (units missing some periods) is kept, as did's
+#'   `allow_unbalanced_panel = TRUE` does: each cell compares the rows
+#'   observed in its two periods with the repeated cross-section estimators,
+#'   and the influence functions are summed by unit, so that units observed
+#'   in both periods count once. `allow_unbalanced = FALSE` instead drops the
+#'   units missing a period (did's default) with a warning.
+#' * Repeated cross-sections (a [cs_data()] without `id`, or with an `id`
+#'   that never repeats): every row is its own unit (did's `panel = FALSE`).
+#'
+#' Units treated in the first period (or, with anticipation, too early to
+#' have an untreated base period) are dropped with a warning, as are cells
+#' without comparison (or treated) observations in one of their periods.
 #'
 #' * `control = "never"` compares with units never treated in the sample;
 #'   `"notyet"` adds the units not yet treated in both periods of the
@@ -37,9 +51,16 @@
 #'   pre-periods of `base_period = "universal"`), as the did package does.
 #'   The default is `"dr"` when the fit has controls, `"none"` otherwise.
 #'
+#' Sampling weights (the fit's `weights`, or `cs_data(weights = )`, did's
+#' `weightsname`) enter every mean, regression and propensity score of the
+#' 2x2 comparisons (rescaled to mean 1 within each), and the group shares of
+#' [att_aggregate()].
+#'
 #' Standard errors come from the influence functions of the estimates,
 #' clustered by unit (or by the fit's cluster variable when it is constant
-#' within units): `sqrt(sum_c (sum_{i in c} psi_i)^2) / n` over n units.
+#' within units, i.e. at or above the unit): `sqrt(sum_c (sum_{i in c}
+#' psi_i)^2) / n` over n units. For repeated cross-sections the unit is the
+#' row, and any cluster variable is allowed.
 #' With `bootstrap = TRUE`, a multiplier bootstrap (in C, with Mammen's or
 #' Rademacher weights drawn per cluster) gives the standard errors
 #' (interquartile range of the draws over that of the normal) and a
@@ -47,7 +68,8 @@
 #' largest studentised deviation); set `seed` to make it reproducible.
 #' Otherwise the intervals are pointwise normal ones.
 #'
-#' @param fit A [smartdid()] fit (unweighted, unit and period fixed effects).
+#' @param fit A [smartdid()] fit (unit and period fixed effects, weighted or
+#'   not) or a [cs_data()] description.
 #' @param control `"never"` or `"notyet"`: the comparison units.
 #' @param covariates `NULL` (the default), `"none"`, `"or"` or `"dr"`.
 #' @param base_period `"varying"` or `"universal"`.
@@ -58,11 +80,20 @@
 #' @param level Confidence level.
 #' @param seed `NULL` or a seed for [set.seed()] before the bootstrap.
 #' @param multiplier `"mammen"` or `"rademacher"` bootstrap weights.
+#' @param allow_unbalanced Keep units missing some periods (the default)
+#'   rather than dropping them.
+#' @param outcomes `NULL` (the fit's outcome) or names of outcome columns of
+#'   the fit's data: all are estimated in one pass that shares the groups,
+#'   comparison sets and propensity scores, and a named list of results (one
+#'   per outcome) is returned.
 #' @param ... Not used; an error if given.
-#' @return An object of class `smartdid_att_gt`: a list with `estimates`
+#' @return An object of class `smartdid_att_gt` (a named list of them with
+#'   several outcomes): a list with `estimates`
 #'   (group, time, estimate, std.error, statistic, p.value, conf.low,
 #'   conf.high, base period, post), the influence functions `psi` (units by
-#'   cells), the critical value `crit` of the band, and the settings.
+#'   cells, summed within units), the critical value `crit` of the band,
+#'   `data_type` (`"panel"`, `"unbalanced"` or `"rcs"`), `n_units`, `nobs`,
+#'   `unit_weights`, and the settings.
 #'   Methods: `print()`, `generics::tidy()`, `plot()`, `aggregate()`.
 #' @references Callaway, B. and Sant'Anna, P. H. C. (2021).
 #'   Difference-in-differences with multiple time periods. Journal of
@@ -84,9 +115,9 @@ att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
                    base_period = c("varying", "universal"), anticipation = 0,
                    bootstrap = TRUE, biters = 999, level = 0.95, seed = NULL,
                    multiplier = c("mammen", "rademacher"),
-                   allow_unbalanced = TRUE, ...) {
+                   allow_unbalanced = TRUE, outcomes = NULL, ...) {
   check_no_dots("att_gt()", ...)
-  long <- cs_long(fit)
+  long <- cs_long(fit, outcomes)
   control <- match.arg(control)
   base_period <- match.arg(base_period)
   multiplier <- match.arg(multiplier)
@@ -108,51 +139,82 @@ att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
   cells <- cs_cells(pan, control, base_period, anticipation)
   if (!nrow(cells)) sd_stop("att_gt() found no group-time cell to estimate")
   est <- cs_estimate(pan, cells, control, anticipation, covariates)
-  att <- est$att
-  psi <- est$psi
   if (est$no_control) {
     warning(est$no_control, " group-time cell(s) have no comparison (or no ",
             "treated) observations in one of their periods and are not ",
             "estimated", call. = FALSE)
   }
-  se <- cs_se(psi, pan$cluster)
-  se[is.na(att)] <- NA
-  boot <- NULL
-  if (bootstrap) {
-    if (!is.null(seed)) set.seed(seed)
-    boot <- cs_bootstrap(psi, pan$cluster, biters, multiplier, level, pan$n_units)
+  if (bootstrap && !is.null(seed)) set.seed(seed)
+  params <- list(control = control, covariates = covariates,
+                 base_period = base_period, anticipation = anticipation,
+                 bootstrap = bootstrap, biters = biters, level = level,
+                 multiplier = multiplier, weighted = pan$weighted)
+  out <- lapply(seq_along(long$outcome), function(j) {
+    cs_result(est$att[, j], est$psi[[j]], cells, pan, params, long$outcome[j])
+  })
+  if (is.null(outcomes) && length(out) == 1L) return(out[[1L]])
+  stats::setNames(out, long$outcome)
+}
+
+# One outcome's smartdid_att_gt object: standard errors (analytic or
+# multiplier bootstrap) and intervals of its ATT(g, t).
+cs_result <- function(att, psi, cells, pan, params, outcome) {
+  level <- params$level
+  se_an <- cs_se(psi, pan$cluster)
+  se_an[is.na(att)] <- NA
+  se <- se_an
+  crit <- stats::qnorm(1 - (1 - level) / 2)
+  if (params$bootstrap) {
+    boot <- cs_bootstrap(psi, pan$cluster, params$biters, params$multiplier,
+                         level, pan$n_units)
     se <- boot$se
+    crit <- boot$crit
   }
-  crit <- if (bootstrap) boot$crit else stats::qnorm(1 - (1 - level) / 2)
   inf <- sd_infer(att, se, level)
   inf$conf.low <- att - crit * se
   inf$conf.high <- att + crit * se
   est <- cbind(data.frame(group = cells$group, time = cells$time), inf,
                data.frame(base = cells$base, post = cells$time >= cells$group))
   structure(list(estimates = est, psi = psi, crit = unname(crit),
-                 se_analytic = cs_se(psi, pan$cluster), cluster = pan$cluster,
+                 se_analytic = se_an, cluster = pan$cluster,
                  unit_cohort = pan$cohort, unit_weights = pan$unit_weights,
                  n_units = pan$n_units, nobs = pan$nobs, data_type = pan$mode,
-                 dropped_units = pan$dropped,
-                 params = list(control = control, covariates = covariates,
-                               base_period = base_period,
-                               anticipation = anticipation, bootstrap = bootstrap,
-                               biters = biters, level = level,
-                               multiplier = multiplier,
-                               weighted = !is.null(long$w)),
-                 outcome = long$outcome),
+                 dropped_units = pan$dropped, params = params,
+                 outcome = outcome),
             class = "smartdid_att_gt")
 }
 
 # The long data att_gt() works on, from a smartdid() fit or a cs_data()
 # description: per row the outcome, period, unit code, controls, weight,
 # cohort and cluster code (NULL: the unit).
-cs_long <- function(fit) {
-  if (inherits(fit, "smartdid_cs_data")) return(fit)
+cs_long <- function(fit, outcomes = NULL) {
+  if (!is.null(outcomes) && (!is.character(outcomes) || !length(outcomes) ||
+                             anyNA(outcomes) || anyDuplicated(outcomes))) {
+    sd_stop("'outcomes' must be NULL or distinct column names")
+  }
+  if (inherits(fit, "smartdid_cs_data")) {
+    if (!is.null(outcomes) && !identical(outcomes, fit$outcome)) {
+      sd_stop("with cs_data(), name the outcomes in cs_data(y = ) and use ",
+              "outcomes = NULL")
+    }
+    return(fit)
+  }
   check_fit(fit)
   sd_require(fit, "att_gt()", weights = FALSE)
   st <- sd_staggered(fit, "att_gt()", all_controls = TRUE)
   a <- fit$args
+  outcomes <- outcomes %||% fit$outcome
+  miss <- setdiff(outcomes, names(fit$data))
+  if (length(miss)) sd_stop("'outcomes' not found in the fit's data: ", paste(miss, collapse = ", "))
+  Ym <- vapply(outcomes, function(o) {
+    v <- fit$data[[o]][st$rows]
+    if (!is.numeric(v) || anyNA(v)) {
+      sd_stop("outcome '", o, "' must be numeric without missing values on ",
+              "the fit's estimation sample")
+    }
+    as.double(v)
+  }, numeric(length(st$rows)))
+  st$y <- matrix(Ym, length(st$rows))
   w <- if (is.null(a$weights)) NULL else as.double(fit$data[[a$weights]][st$rows])
   vi <- fit$vcov_info
   cl <- NULL
@@ -165,7 +227,7 @@ cs_long <- function(fit) {
   list(y = st$y, time = st$time, unit = st$unit, n_units = st$n_units,
        X = st$X, w = w, cohort = st$cohort, cluster = cl,
        cluster_name = if (is.null(cl)) NULL else vi$cluster,
-       outcome = fit$outcome)
+       outcome = outcomes)
 }
 
 # Units, periods and comparison sets of the sample: a balanced panel (unit x
@@ -234,9 +296,11 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
     # never-treated units) keeps its earlier ones
     Tn <- length(periods)
     idx <- cbind(unit, ti)
-    Y <- W <- matrix(NA_real_, N, Tn)
-    Y[idx] <- long$y[rows]
+    W <- matrix(NA_real_, N, Tn)
     W[idx] <- w
+    m <- ncol(long$y)
+    Y <- array(NA_real_, c(N, Tn, m))
+    for (j in seq_len(m)) Y[, , j][idx] <- long$y[rows, j]
     X <- array(NA_real_, c(N, max(k, 1L), Tn))
     for (j in seq_len(k)) X[, j, ][idx] <- long$X[rows, j]
     out$Y <- Y
@@ -249,7 +313,7 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
     rows <- rows[o]
     out$unit <- unit[o]
     out$ti <- ti[o]
-    out$y <- long$y[rows]
+    out$y <- long$y[rows, , drop = FALSE]
     out$w <- w[o]
     out$X <- long$X[rows, , drop = FALSE]
     out$by_period <- split(seq_along(rows), factor(out$ti, seq_along(periods)))
@@ -305,17 +369,20 @@ cs_select <- function(pan, cell, control, anticipation) {
   list(treated = treated, control = comp)
 }
 
-# ATT(g, t) of every cell and their influence functions (units x cells,
-# scaled so that the variance is sum_c (sum_{i in c} psi_i)^2 / N^2).
+# ATT(g, t) of every cell and outcome (cells x outcomes) and their influence
+# functions (one units x cells matrix per outcome, scaled so that the
+# variance is sum_c (sum_{i in c} psi_i)^2 / N^2). The comparison sets and
+# propensity scores of a cell are computed once for all outcomes.
 cs_estimate <- function(pan, cells, control, anticipation, covariates) {
   K <- nrow(cells)
   N <- pan$n_units
-  att <- rep(NA_real_, K)
-  psi <- matrix(0, N, K)
+  m <- if (pan$mode == "panel") dim(pan$Y)[3L] else ncol(pan$y)
+  att <- matrix(NA_real_, K, m)
+  psi <- rep(list(matrix(0, N, K)), m)
   no_control <- 0L
   for (k in seq_len(K)) {
     if (cells$time[k] == cells$base[k]) {      # universal base period itself
-      att[k] <- 0
+      att[k, ] <- 0
       next
     }
     sel <- cs_select(pan, cells[k, ], control, anticipation)
@@ -325,12 +392,22 @@ cs_estimate <- function(pan, cells, control, anticipation, covariates) {
       no_control <- no_control + 1L
       next
     }
-    if (is.finite(r$att)) {
-      att[k] <- r$att
-      psi[r$units, k] <- r$psi
+    for (j in seq_len(m)) {
+      if (is.finite(r$att[j])) {
+        att[k, j] <- r$att[j]
+        psi[[j]][r$units, k] <- r$psi[, j]
+      }
     }
   }
   list(att = att, psi = psi, no_control = no_control)
+}
+
+# The 2x2 of every outcome of a cell, the propensity score fitted once.
+cs_2x2_outcomes <- function(Y, fun, treat, X, w, covariates) {
+  ps <- if (covariates == "dr") rc_logit(treat, X, w %||% rep(1, length(treat))) else NULL
+  rs <- lapply(seq_len(ncol(Y)), function(j) fun(Y[, j], ps))
+  list(att = vapply(rs, `[[`, 1, "att"),
+       psi = matrix(vapply(rs, `[[`, numeric(nrow(Y)), "psi"), nrow(Y)))
 }
 
 # One cell of a balanced panel: the 2x2 on outcome changes, covariates and
@@ -341,10 +418,12 @@ cs_cell_panel <- function(pan, cell, sel, covariates) {
   ti <- cell$ti
   bi <- cell$bi
   early <- min(ti, bi)
-  dy <- pan$Y[use, ti] - pan$Y[use, bi]
+  dy <- matrix(pan$Y[use, ti, ] - pan$Y[use, bi, ], length(use))
   X <- if (covariates == "none") NULL else cbind(1, pan$X[use, , early])
   w <- if (pan$weighted) pan$W[use, early] else NULL
-  r <- did2x2(dy, as.numeric(sel$treated[use]), X, covariates, w = w)
+  D <- as.numeric(sel$treated[use])
+  r <- cs_2x2_outcomes(dy, function(v, ps) did2x2(v, D, X, covariates, w = w, ps = ps),
+                       D, X, w, covariates)
   list(att = r$att, units = use, psi = (pan$n_units / length(use)) * r$psi)
 }
 
@@ -365,9 +444,11 @@ cs_cell_rc <- function(pan, cell, sel, covariates) {
   }
   X <- if (covariates == "none") NULL else cbind(1, pan$X[rows, , drop = FALSE])
   w <- if (pan$weighted) pan$w[rows] else NULL
-  r <- did2x2_rc(pan$y[rows], post, D, X, w, covariates)
+  r <- cs_2x2_outcomes(pan$y[rows, , drop = FALSE],
+                       function(v, ps) did2x2_rc(v, post, D, X, w, covariates, ps = ps),
+                       D, X, w, covariates)
   s <- rowsum((pan$n_units / length(rows)) * r$psi, u)
-  list(att = r$att, units = as.integer(rownames(s)), psi = s[, 1L])
+  list(att = r$att, units = as.integer(rownames(s)), psi = s)
 }
 
 # Analytic standard errors from influence functions (units x estimates),

@@ -12,7 +12,8 @@
 #' is a panel, balanced or not.
 #'
 #' @param data A data frame.
-#' @param y Name of the outcome column.
+#' @param y Name of the outcome column, or several names: [att_gt()] then
+#'   returns one result per outcome, computed together.
 #' @param time Name of the (numeric) period column.
 #' @param cohort Name of the column with each row's adoption period (`NA`, 0
 #'   or `Inf` for never treated; constant within a unit).
@@ -36,7 +37,10 @@
 cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
                     weights = NULL, cluster = NULL) {
   check_data(data)
-  for (a in c("y", "time", "cohort")) check_string(get(a), a)
+  if (!is.character(y) || !length(y) || anyNA(y) || anyDuplicated(y)) {
+    sd_stop("'y' must be one or more distinct column names")
+  }
+  for (a in c("time", "cohort")) check_string(get(a), a)
   check_string(id, "id", null_ok = TRUE)
   check_string(weights, "weights", null_ok = TRUE)
   check_string(cluster, "cluster", null_ok = TRUE)
@@ -70,7 +74,9 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
   }
   X <- if (length(controls)) as.matrix(as.data.frame(d)[controls]) else matrix(0, nrow(d), 0L)
   storage.mode(X) <- "double"
-  structure(list(y = as.double(d[[y]]), time = tt, unit = unit,
+  Y <- as.matrix(as.data.frame(d)[y])
+  storage.mode(Y) <- "double"
+  structure(list(y = Y, time = tt, unit = unit,
                  n_units = max(unit), X = X,
                  w = if (is.null(weights)) NULL else as.double(d[[weights]]),
                  cohort = g,

@@ -16,13 +16,13 @@
 # X: covariates with an intercept column (ignored for "none"); w: sampling
 # weights or NULL (rescaled to mean 1, as the did package does).
 did2x2 <- function(dy, treat, X = NULL, method = c("none", "or", "dr"),
-                   trim = 0.995, w = NULL) {
+                   trim = 0.995, w = NULL, ps = NULL) {
   method <- match.arg(method)
   w <- if (is.null(w)) rep(1, length(dy)) else w / mean(w)
   if (method == "none" || is.null(X) || ncol(X) == 0L) {
     return(did2x2_plain(dy, treat, w))
   }
-  if (method == "or") did2x2_or(dy, treat, X, w) else did2x2_dr(dy, treat, X, trim, w)
+  if (method == "or") did2x2_or(dy, treat, X, w) else did2x2_dr(dy, treat, X, trim, w, ps)
 }
 
 did2x2_plain <- function(dy, treat, w = rep(1, length(dy))) {
@@ -46,9 +46,11 @@ did2x2_or <- function(dy, treat, X, w = rep(1, length(dy))) {
   list(att = att, psi = psi)
 }
 
-did2x2_dr <- function(dy, treat, X, trim, w = rep(1, length(dy))) {
+# ps: the fitted propensity score when already known (several outcomes share
+# it), NULL to fit it.
+did2x2_dr <- function(dy, treat, X, trim, w = rep(1, length(dy)), ps = NULL) {
   n <- length(dy)
-  ps <- pmin(rc_logit(treat, X, w), 1 - 1e-6)
+  ps <- pmin(ps %||% rc_logit(treat, X, w), 1 - 1e-6)
   keep <- ifelse(treat == 1, 1, as.numeric(ps < trim))
   ols <- did2x2_ols(dy, treat, X, w)
   w1 <- keep * w * treat

@@ -19,7 +19,7 @@
 # y: outcome; post, treat: 0/1; X: covariates with an intercept column
 # (ignored for "none"); w: weights or NULL.
 did2x2_rc <- function(y, post, treat, X = NULL, w = NULL,
-                      method = c("none", "or", "dr"), trim = 0.995) {
+                      method = c("none", "or", "dr"), trim = 0.995, ps = NULL) {
   method <- match.arg(method)
   n <- length(y)
   w <- if (is.null(w)) rep(1, n) else w / mean(w)
@@ -27,7 +27,7 @@ did2x2_rc <- function(y, post, treat, X = NULL, w = NULL,
     return(did2x2_rc_plain(y, post, treat, w))
   }
   if (method == "or") did2x2_rc_or(y, post, treat, X, w) else
-    did2x2_rc_dr(y, post, treat, X, w, trim)
+    did2x2_rc_dr(y, post, treat, X, w, trim, ps)
 }
 
 # Weighted mean of y over the rows with weight wc, and that mean's influence
@@ -95,9 +95,9 @@ rc_logit <- function(treat, X, w) {
   stats::plogis(drop(X %*% beta))
 }
 
-did2x2_rc_dr <- function(y, post, treat, X, w, trim) {
+did2x2_rc_dr <- function(y, post, treat, X, w, trim, ps = NULL) {
   n <- length(y)
-  ps <- pmin(rc_logit(treat, X, w), 1 - 1e-6)
+  ps <- pmin(ps %||% rc_logit(treat, X, w), 1 - 1e-6)
   k <- w * ifelse(treat == 1, 1, as.numeric(ps < trim))
   c0 <- rc_wls(y, X, w * (1 - treat) * (1 - post))
   c1 <- rc_wls(y, X, w * (1 - treat) * post)

@@ -286,3 +286,29 @@ test_that("clusters above the unit: the influence functions summed by cluster (u
   Sc <- rowsum(Z * (s$w * m$residuals), s$state)
   expect_lt(rel_err(e$std.error[k], sqrt((B %*% crossprod(Sc) %*% B)[4, 4])), 1e-10)
 })
+
+test_that("several outcomes in one call equal separate calls", {
+  d <- cs_unbalanced()
+  d$y2 <- d$y^2 / 4 + d$x1
+  d$y3 <- -d$y + rnorm(nrow(d))
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", cohort = "first",
+                  weights = "w")
+  for (cv in c("none", "dr")) {
+    all3 <- att_gt(fit, covariates = cv, bootstrap = FALSE, outcomes = c("y", "y2", "y3"))
+    expect_named(all3, c("y", "y2", "y3"))
+    for (o in c("y2", "y3")) {
+      one <- att_gt(update(fit, as.formula(paste(o, "~ x1 + x2"))), covariates = cv,
+                    bootstrap = FALSE)
+      expect_equal(all3[[o]]$estimates, one$estimates, tolerance = 1e-10)
+      expect_identical(all3[[o]]$outcome, o)
+    }
+  }
+  b <- cs_data()
+  b$y2 <- b$y * 2 + b$x1
+  fb <- smartdid(y ~ x1 + x2, data = b, id = "unit", time = "year", treat = "D")
+  two <- att_gt(fb, covariates = "or", bootstrap = FALSE, outcomes = c("y", "y2"))
+  one <- att_gt(update(fb, y2 ~ x1 + x2), covariates = "or", bootstrap = FALSE)
+  expect_equal(two$y2$estimates, one$estimates, tolerance = 1e-10)
+  expect_error(att_gt(fb, outcomes = "nope"), "not found")
+  expect_error(att_gt(fb, outcomes = c("y", "y")), "distinct")
+})
