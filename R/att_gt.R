@@ -290,37 +290,49 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
               n_units = N, cohort = cohort, nobs = length(rows),
               cluster = cs_cluster_units(long, rows, unit, N, mode),
               weighted = !is.null(long$w), dropped = dropped)
-  k <- ncol(long$X)
-  if (mode == "panel") {
-    # units x periods matrices; a unit dropped from the last periods (no
-    # never-treated units) keeps its earlier ones
-    Tn <- length(periods)
-    idx <- cbind(unit, ti)
-    W <- matrix(NA_real_, N, Tn)
-    W[idx] <- w
-    m <- ncol(long$y)
-    Y <- array(NA_real_, c(N, Tn, m))
-    for (j in seq_len(m)) Y[, , j][idx] <- long$y[rows, j]
-    X <- array(NA_real_, c(N, max(k, 1L), Tn))
-    for (j in seq_len(k)) X[, j, ][idx] <- long$X[rows, j]
-    out$Y <- Y
-    out$W <- W
-    out$X <- X[, seq_len(k), , drop = FALSE]
-    # did::aggte() takes the group shares with the first period's weights
-    out$unit_weights <- W[, 1L]
-  } else {
-    o <- order(ti, unit)
-    rows <- rows[o]
-    out$unit <- unit[o]
-    out$ti <- ti[o]
-    out$y <- long$y[rows, , drop = FALSE]
-    out$w <- w[o]
-    out$X <- long$X[rows, , drop = FALSE]
-    out$by_period <- split(seq_along(rows), factor(out$ti, seq_along(periods)))
-    # did::aggte() takes the group shares with each unit's mean weight
-    out$unit_weights <- as.vector(rowsum(out$w, out$unit)) / tabulate(out$unit, N)
-  }
+  # rows by period, then unit
+  o <- order(ti, unit)
+  rows <- rows[o]
+  out$unit <- unit[o]
+  out$ti <- ti[o]
+  out$y <- long$y[rows, , drop = FALSE]
+  out$w <- w[o]
+  out$X <- long$X[rows, , drop = FALSE]
+  # did::aggte() takes the group shares with each unit's mean weight (the
+  # first period's weight in a balanced panel)
+  out$unit_weights <- if (mode == "panel") out$w[out$ti == 1L] else
+    as.vector(rowsum(out$w, out$unit)) / tabulate(out$unit, N)
+  # a balanced panel compares units with the earlier period's weight (did)
+  out$w_varies <- mode == "panel" && out$weighted &&
+    any(out$w != out$unit_weights[out$unit])
   out
+}
+
+# Units x periods matrices of a balanced panel (outcomes: units x periods x
+# outcomes; controls: units x controls x periods; weights), for the 2x2
+# comparisons of outcome changes.
+cs_matrices <- function(pan) {
+  N <- pan$n_units
+  Tn <- pan$n_periods
+  idx <- cbind(pan$unit, pan$ti)
+  W <- matrix(NA_real_, N, Tn)
+  W[idx] <- pan$w
+  m <- ncol(pan$y)
+  Y <- array(NA_real_, c(N, Tn, m))
+  for (j in seq_len(m)) Y[, , j][idx] <- pan$y[, j]
+  k <- ncol(pan$X)
+  X <- array(NA_real_, c(N, max(k, 1L), Tn))
+  for (j in seq_len(k)) X[, j, ][idx] <- pan$X[, j]
+  pan$Y <- Y
+  pan$W <- W
+  pan$X <- X[, seq_len(k), , drop = FALSE]
+  pan
+}
+
+# By-period row lists of the repeated cross-section path.
+cs_rows <- function(pan) {
+  pan$by_period <- split(seq_along(pan$ti), factor(pan$ti, seq_len(pan$n_periods)))
+  pan
 }
 
 # Cluster codes per unit: the unit, or the fit's cluster variable, which must
@@ -374,9 +386,13 @@ cs_select <- function(pan, cell, control, anticipation) {
 # variance is sum_c (sum_{i in c} psi_i)^2 / N^2). The comparison sets and
 # propensity scores of a cell are computed once for all outcomes.
 cs_estimate <- function(pan, cells, control, anticipation, covariates) {
+  if (covariates == "none" && !pan$w_varies) {
+    return(cs_estimate_none(pan, cells, control, anticipation))
+  }
+  pan <- if (pan$mode == "panel") cs_matrices(pan) else cs_rows(pan)
   K <- nrow(cells)
   N <- pan$n_units
-  m <- if (pan$mode == "panel") dim(pan$Y)[3L] else ncol(pan$y)
+  m <- ncol(pan$y)
   att <- matrix(NA_real_, K, m)
   psi <- rep(list(matrix(0, N, K)), m)
   no_control <- 0L
@@ -400,6 +416,26 @@ cs_estimate <- function(pan, cells, control, anticipation, covariates) {
     }
   }
   list(att = att, psi = psi, no_control = no_control)
+}
+
+# Without covariates, every cell and outcome in C (src/cs_none.c): the
+# weighted cohort-by-period sums in one pass, the influence functions in a
+# second. Equal to the 2x2 estimators on outcome changes (balanced panels,
+# weights constant within units) and on rows (unbalanced panels, repeated
+# cross-sections).
+cs_estimate_none <- function(pan, cells, control, anticipation) {
+  lev <- sort(unique(pan$cohort))
+  code <- match(pan$cohort, lev)
+  ctrl <- vapply(seq_len(nrow(cells)), function(k) {
+    cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
+  }, logical(length(lev)))
+  ctrl <- matrix(ctrl, length(lev))
+  cm <- cbind(match(cells$group, lev), cells$ti, cells$bi)
+  storage.mode(cm) <- "integer"
+  r <- .Call(C_sd_cs_none, as.integer(pan$unit), as.integer(pan$ti),
+             code[pan$unit], pan$y, if (pan$weighted) pan$w else NULL, cm, ctrl,
+             as.integer(c(pan$n_units, pan$n_periods, length(lev))))
+  list(att = r$att, psi = r$psi, no_control = sum(!r$ok))
 }
 
 # The 2x2 of every outcome of a cell, the propensity score fitted once.

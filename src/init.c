@@ -1,5 +1,6 @@
 /* The one registration table of the package's .Call routines. */
 #include "smartdid.h"
+#include "cs.h"
 
 static const R_CallMethodDef call_methods[] = {
   {"sd_demean",       (DL_FUNC) &sd_demean,       7},
@@ -19,6 +20,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_mboot",        (DL_FUNC) &sd_mboot,        3},
   {"sd_placebo",      (DL_FUNC) &sd_placebo,     14},
   {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 5},
+  {"sd_cs_none",      (DL_FUNC) &sd_cs_none,      8},
   {NULL, NULL, 0}
 };
 

@@ -312,3 +312,22 @@ test_that("several outcomes in one call equal separate calls", {
   expect_error(att_gt(fb, outcomes = "nope"), "not found")
   expect_error(att_gt(fb, outcomes = c("y", "y")), "distinct")
 })
+
+test_that("the C kernel without covariates equals the 2x2 estimators cell by cell", {
+  d <- cs_unbalanced()
+  for (bal in c(FALSE, TRUE)) {
+    dd <- if (bal) cs_data() else d
+    fit <- smartdid(y ~ 1, data = dd, id = "unit", time = "year", cohort = "first",
+                    weights = "w")
+    long <- cs_long(fit)
+    for (ctl in c("never", "notyet")) {
+      pan <- cs_panel(long, ctl, 0, TRUE)
+      cells <- cs_cells(pan, ctl, "universal", 0)
+      fast <- cs_estimate(pan, cells, ctl, 0, "none")
+      pan$w_varies <- TRUE                      # forces the R path
+      slow <- cs_estimate(pan, cells, ctl, 0, "none")
+      expect_equal(fast$att, slow$att, tolerance = 1e-12)
+      expect_equal(fast$psi, slow$psi, tolerance = 1e-12)
+    }
+  }
+})
