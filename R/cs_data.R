@@ -63,12 +63,12 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
   g[g > max(tt)] <- Inf
   unit <- if (is.null(id)) seq_len(nrow(d)) else as.vector(group_codes(d[[id]]))
   if (!is.null(id)) {
-    if (anyDuplicated(cbind(unit, tt))) {
+    if (anyDuplicated(unit * (length(unique(tt)) + 1) + match(tt, sort(unique(tt))))) {
       sd_stop("'", id, "' and '", time, "' do not identify rows: some unit ",
               "has two rows in a period")
     }
-    lo <- tapply(g, unit, min)
-    if (any(lo[unit] != g)) {
+    g1 <- g[match(seq_len(max(unit)), unit)]
+    if (any(g1[unit] != g)) {
       sd_stop("the 'cohort' column '", cohort, "' must be constant within each unit")
     }
   }
