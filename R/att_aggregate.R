@@ -70,7 +70,7 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
     w <- pg[which] / sum(pg[which])
     est <- sum(w * e$estimate[which])
     psi <- drop(x$psi[, which, drop = FALSE] %*% w) +
-      drop(agg_wif(which, pg, x$unit_cohort, e$group, uw) %*% e$estimate[which])
+      agg_wif_dot(which, pg, x$unit_cohort, e$group, uw, e$estimate[which])
     list(est = est, psi = psi)
   }
   rows <- NULL
@@ -96,7 +96,7 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
     psi_g <- vapply(parts, `[[`, numeric(N), "psi")
     ov <- list(est = sum(w * att_g),
                psi = drop(psi_g %*% w) +
-                 drop(agg_wif(seq_along(gs), pgg, x$unit_cohort, gs, uw) %*% att_g))
+                 agg_wif_dot(seq_along(gs), pgg, x$unit_cohort, gs, uw, att_g))
   } else {
     ts <- sort(unique(e$time[e$time >= min(e$group)]))
     ts <- ts[vapply(ts, function(t) any(ok & e$time == t & e$group <= t), TRUE)]
@@ -116,13 +116,23 @@ aggregate.smartdid_att_gt <- function(x, type = c("simple", "dynamic", "group",
 }
 
 # Influence function of estimated weights pg[k] / sum(pg[keep]) (units x
-# cells): the group shares are (weighted) means of unit indicators.
-agg_wif <- function(keep, pg, cohort, group, uw = rep(1, length(cohort))) {
+# cells) times the estimates `est` of the cells: the group shares are
+# (weighted) means of unit indicators, so with ind_k = uw 1(cohort = g_k) -
+# pg_k the product is sum_k est_k (ind_k / S - rowSums(ind) pg_k / S^2),
+# computed through per-cohort sums in O(units), without the units x cells
+# matrix.
+agg_wif_dot <- function(keep, pg, cohort, group, uw, est) {
   S <- sum(pg[keep])
-  ind <- vapply(keep, function(k) uw * (cohort == group[k]) - pg[k],
-                numeric(length(cohort)))
-  ind <- matrix(ind, length(cohort))
-  ind / S - outer(rowSums(ind), pg[keep] / S^2)
+  g <- group[keep]
+  p <- pg[keep]
+  lev <- unique(g)
+  a <- vapply(lev, function(v) sum(est[g == v]), 1)
+  cnt <- vapply(lev, function(v) sum(g == v), 1)
+  ci <- match(cohort, lev)
+  on <- !is.na(ci)
+  sum_est_ind <- -sum(est * p) + ifelse(on, uw * a[ci], 0)
+  row_ind <- -sum(p) + ifelse(on, uw * cnt[ci], 0)
+  sum_est_ind / S - row_ind * sum(p * est) / S^2
 }
 
 agg_rows <- function(key, parts) {

@@ -133,3 +133,18 @@ test_that("print(), tidy() and plot() of aggregations", {
   expect_identical(plot(g), g$estimates)
   expect_error(att_aggregate(fit), "must be a result of att_gt")
 })
+
+test_that("the estimated-weight influence term equals its units x cells matrix form", {
+  set.seed(1)
+  coh <- sample(c(3, 4, 5, Inf), 200, TRUE)
+  uw <- runif(200)
+  group <- rep(c(3, 4, 5), each = 4)
+  pg <- c(0.2, 0.3, 0.25)[match(group, c(3, 4, 5))]
+  keep <- c(1, 2, 5, 6, 7, 11)
+  est <- rnorm(6)
+  S <- sum(pg[keep])
+  ind <- sapply(keep, function(k) uw * (coh == group[k]) - pg[k])
+  full <- ind / S - outer(rowSums(ind), pg[keep] / S^2)
+  expect_equal(agg_wif_dot(keep, pg, coh, group, uw, est), drop(full %*% est),
+               tolerance = 1e-13)
+})
