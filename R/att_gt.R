@@ -458,8 +458,15 @@ cs_cell_panel <- function(pan, cell, sel, covariates) {
   X <- if (covariates == "none") NULL else cbind(1, pan$X[use, , early])
   w <- if (pan$weighted) pan$W[use, early] else NULL
   D <- as.numeric(sel$treated[use])
-  r <- cs_2x2_outcomes(dy, function(v, ps) did2x2(v, D, X, covariates, w = w, ps = ps),
-                       D, X, w, covariates)
+  r <- if (covariates == "none") {
+    cs_2x2_outcomes(dy, function(v, ps) did2x2(v, D, X, covariates, w = w, ps = ps),
+                    D, X, w, covariates)
+  } else {
+    # in C (src/cs_drdid.c): the formulas of did2x2() on cross-products
+    .Call(C_sd_cs_2x2, dy, D, X, w, if (covariates == "or") 1L else 2L, 0.995) %||%
+      sd_stop("the covariates are collinear among the units of a group-time ",
+              "cell; drop some controls from the fit")
+  }
   list(att = r$att, units = use, psi = (pan$n_units / length(use)) * r$psi)
 }
 

@@ -6,4 +6,6 @@
 SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
                 SEXP ctrl, SEXP dims);
 
+SEXP sd_cs_2x2(SEXP dy, SEXP D, SEXP X, SEXP w, SEXP method, SEXP trim);
+
 #endif

@@ -21,6 +21,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_placebo",      (DL_FUNC) &sd_placebo,     14},
   {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 5},
   {"sd_cs_none",      (DL_FUNC) &sd_cs_none,      8},
+  {"sd_cs_2x2",       (DL_FUNC) &sd_cs_2x2,       6},
   {NULL, NULL, 0}
 };
 
