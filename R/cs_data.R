@@ -55,15 +55,21 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
   }
   g <- data[[cohort]]
   if (!is.numeric(g)) sd_stop("column '", cohort, "' must be numeric (NA for never treated)")
-  ok <- stats::complete.cases(as.data.frame(data)[setdiff(cols, cohort)])
-  d <- data[ok, , drop = FALSE]
+  used <- unique(cols)
+  ok <- stats::complete.cases(as.data.frame(data)[setdiff(used, cohort)])
+  # only the used columns, and no copy when every row is complete
+  d <- lapply(stats::setNames(used, used), function(v) {
+    if (all(ok)) data[[v]] else data[[v]][ok]
+  })
   g <- as.double(g[ok])
   tt <- as.double(d[[time]])
   g[is.na(g) | g == 0] <- Inf
   g[g > max(tt)] <- Inf
-  unit <- if (is.null(id)) seq_len(nrow(d)) else as.vector(group_codes(d[[id]]))
+  unit <- if (is.null(id)) seq_along(tt) else as.vector(group_codes(d[[id]]))
   if (!is.null(id)) {
-    if (anyDuplicated(unit * (length(unique(tt)) + 1) + match(tt, sort(unique(tt))))) {
+    o <- order(unit, tt, method = "radix")
+    n <- length(o)
+    if (n > 1L && any(unit[o][-1L] == unit[o][-n] & tt[o][-1L] == tt[o][-n])) {
       sd_stop("'", id, "' and '", time, "' do not identify rows: some unit ",
               "has two rows in a period")
     }
@@ -72,9 +78,11 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
       sd_stop("the 'cohort' column '", cohort, "' must be constant within each unit")
     }
   }
-  X <- if (length(controls)) as.matrix(as.data.frame(d)[controls]) else matrix(0, nrow(d), 0L)
+  nr <- length(tt)
+  X <- if (length(controls)) matrix(unlist(d[controls], use.names = FALSE), nr,
+                                    dimnames = list(NULL, controls)) else matrix(0, nr, 0L)
   storage.mode(X) <- "double"
-  Y <- as.matrix(as.data.frame(d)[y])
+  Y <- matrix(unlist(d[y], use.names = FALSE), nr, dimnames = list(NULL, y))
   storage.mode(Y) <- "double"
   structure(list(y = Y, time = tt, unit = unit,
                  n_units = max(unit), X = X,
