@@ -32,7 +32,7 @@
 #' have an untreated base period) are dropped with a warning, as are cells
 #' without comparison (or treated) observations in one of their periods.
 #'
-#' * `control = "never"` compares with units never treated in the sample;
+#' * `comparison = "never"` compares with units never treated in the sample;
 #'   `"notyet"` adds the units not yet treated in both periods of the
 #'   comparison (nor within `anticipation` periods of it). Without
 #'   never-treated units, `"notyet"` uses the last group to adopt as the
@@ -43,7 +43,7 @@
 #'   post-treatment period with the last period before g - anticipation;
 #'   `"universal"` uses that last period for all, and reports ATT(g, g-1-
 #'   anticipation) = 0 with a missing standard error.
-#' * `covariates`: `"none"` (differences of mean changes), `"or"` (outcome
+#' * `adjust`: `"none"` (differences of mean changes), `"or"` (outcome
 #'   regression) or `"dr"` (doubly robust, Sant'Anna and Zhao 2020, with a
 #'   logit propensity score; comparison units with a score above 0.995 are
 #'   trimmed). The covariates are the fit's controls, taken in the earlier of
@@ -70,15 +70,18 @@
 #'
 #' @param fit A [smartdid()] fit (unit and period fixed effects, weighted or
 #'   not) or a [cs_data()] description.
-#' @param control `"never"` or `"notyet"`: the comparison units.
-#' @param covariates `NULL` (the default), `"none"`, `"or"` or `"dr"`.
+#' @param comparison `"never"` or `"notyet"`: the comparison units (formerly
+#'   `control`).
+#' @param adjust How the fit's controls enter: `NULL` (the default), `"none"`,
+#'   `"or"` or `"dr"` (formerly `covariates`).
 #' @param base_period `"varying"` or `"universal"`.
 #' @param anticipation Periods of anticipation (a whole number >= 0).
 #' @param bootstrap Use the multiplier bootstrap for standard errors and a
 #'   uniform confidence band.
-#' @param biters Bootstrap draws.
+#' @param draws Bootstrap draws (formerly `biters`).
 #' @param level Confidence level.
-#' @param seed `NULL` or a seed for [set.seed()] before the bootstrap.
+#' @param seed `NULL` or a seed for [set.seed()] before the bootstrap; the
+#'   session's random stream is left as it was.
 #' @param multiplier `"mammen"` or `"rademacher"` bootstrap weights.
 #' @param allow_unbalanced Keep units missing some periods (the default)
 #'   rather than dropping them.
@@ -87,6 +90,8 @@
 #'   comparison sets and propensity scores, and a named list of results (one
 #'   per outcome) is returned.
 #' @param ... Not used; an error if given.
+#' @param control,covariates,biters Deprecated names of `comparison`,
+#'   `adjust` and `draws` (still accepted, with a message).
 #' @return An object of class `smartdid_att_gt` (a named list of them with
 #'   several outcomes): a list with `estimates`
 #'   (group, time, estimate, std.error, statistic, p.value, conf.low,
@@ -111,47 +116,57 @@
 #' tidy(at)
 #' att_aggregate(at, "dynamic")
 #' @export
-att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
+att_gt <- function(fit, comparison = c("never", "notyet"), adjust = NULL,
                    base_period = c("varying", "universal"), anticipation = 0,
-                   bootstrap = TRUE, biters = 999, level = 0.95, seed = NULL,
+                   bootstrap = TRUE, draws = 999, level = 0.95, seed = NULL,
                    multiplier = c("mammen", "rademacher"),
-                   allow_unbalanced = TRUE, outcomes = NULL, ...) {
+                   allow_unbalanced = TRUE, outcomes = NULL, ..., control = NULL,
+                   covariates = NULL, biters = NULL) {
   check_no_dots("att_gt()", ...)
   long <- cs_long(fit, outcomes)
-  control <- match.arg(control)
+  # renamed arguments (R/deprecated.R); the body keeps the old local names
+  control <- sd_renamed(comparison, control, "comparison", "control", "att_gt",
+                        !missing(comparison))
+  control <- sd_match_arg(control, c("never", "notyet"), "comparison")
+  covariates <- sd_renamed(adjust, covariates, "adjust", "covariates", "att_gt",
+                           !missing(adjust))
+  biters <- sd_renamed(draws, biters, "draws", "biters", "att_gt", !missing(draws))
+  check_seed(seed)
   base_period <- match.arg(base_period)
   multiplier <- match.arg(multiplier)
   covariates <- covariates %||% if (ncol(long$X)) "dr" else "none"
   if (!is.character(covariates) || length(covariates) != 1L ||
       !covariates %in% c("none", "or", "dr")) {
-    sd_stop("'covariates' must be \"none\", \"or\" or \"dr\"")
+    sd_stop("'adjust' must be \"none\", \"or\" or \"dr\"")
   }
   if (covariates != "none" && !ncol(long$X)) {
-    sd_stop("'covariates' = \"", covariates, "\" needs a fit with controls; ",
-            "add them to the formula or use covariates = \"none\"")
+    sd_stop("'adjust' = \"", covariates, "\" needs a fit with controls; ",
+            "add them to the formula or use adjust = \"none\"")
   }
   anticipation <- check_count(anticipation, "anticipation")
   check_flag(bootstrap, "bootstrap")
   check_flag(allow_unbalanced, "allow_unbalanced")
-  biters <- check_count(biters, "biters", min = 1)
+  biters <- check_count(biters, "draws", min = 1)
   check_level(level)
-  pan <- cs_panel(long, control, anticipation, allow_unbalanced)
-  cells <- cs_cells(pan, control, base_period, anticipation)
+  # anticipation counts periods of the clock; the cells compare period values
+  step <- long$clock$spacing
+  ant <- anticipation * if (is.na(step)) 1 else step
+  pan <- cs_panel(long, control, ant, allow_unbalanced)
+  cells <- cs_cells(pan, control, base_period, ant)
   if (!nrow(cells)) sd_stop("att_gt() found no group-time cell to estimate")
-  est <- cs_estimate(pan, cells, control, anticipation, covariates)
+  est <- cs_estimate(pan, cells, control, ant, covariates)
   if (est$no_control) {
     warning(est$no_control, " group-time cell(s) have no comparison (or no ",
             "treated) observations in one of their periods and are not ",
             "estimated", call. = FALSE)
   }
-  if (bootstrap && !is.null(seed)) set.seed(seed)
   params <- list(control = control, covariates = covariates,
                  base_period = base_period, anticipation = anticipation,
                  bootstrap = bootstrap, biters = biters, level = level,
                  multiplier = multiplier, weighted = pan$weighted)
-  out <- lapply(seq_along(long$outcome), function(j) {
+  out <- with_seed(seed, lapply(seq_along(long$outcome), function(j) {
     cs_result(est$att[, j], est$psi[[j]], cells, pan, params, long$outcome[j])
-  })
+  }))
   if (is.null(outcomes) && length(out) == 1L) return(out[[1L]])
   stats::setNames(out, long$outcome)
 }
@@ -170,16 +185,14 @@ cs_result <- function(att, psi, cells, pan, params, outcome) {
     se <- boot$se
     crit <- boot$crit
   }
-  inf <- sd_infer(att, se, level)
-  inf$conf.low <- att - crit * se
-  inf$conf.high <- att + crit * se
+  inf <- sd_infer(att, se, level, crit = crit)
   est <- cbind(data.frame(group = cells$group, time = cells$time), inf,
                data.frame(base = cells$base, post = cells$time >= cells$group))
   structure(list(estimates = est, psi = psi, crit = unname(crit),
                  se_analytic = se_an, cluster = pan$cluster,
                  unit_cohort = pan$cohort, unit_weights = pan$unit_weights,
                  n_units = pan$n_units, nobs = pan$nobs, data_type = pan$mode,
-                 dropped_units = pan$dropped, params = params,
+                 clock = pan$clock, dropped_units = pan$dropped, params = params,
                  outcome = outcome),
             class = "smartdid_att_gt")
 }
@@ -225,7 +238,7 @@ cs_long <- function(fit, outcomes = NULL) {
     cl <- as.vector(group_codes(fit$data[[vi$cluster]][st$rows]))
   }
   list(y = st$y, time = st$time, unit = st$unit, n_units = st$n_units,
-       X = st$X, w = w, cohort = st$cohort, cluster = cl,
+       X = st$X, w = w, cohort = st$cohort, cluster = cl, clock = st$clock,
        cluster_name = if (is.null(cl)) NULL else vi$cluster,
        outcome = outcomes)
 }
@@ -265,7 +278,7 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
   last_period <- Inf
   if (!any(keep_u & is.infinite(gu))) {
     if (control == "never") {
-      sd_stop("there are no never-treated units; use control = \"notyet\"")
+      sd_stop("there are no never-treated units; use comparison = \"notyet\"")
     }
     gmax <- max(gu[keep_u])
     last_period <- gmax - anticipation
@@ -289,7 +302,7 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
   out <- list(mode = mode, periods = periods, n_periods = length(periods),
               n_units = N, cohort = cohort, nobs = length(rows),
               cluster = cs_cluster_units(long, rows, unit, N, mode),
-              weighted = !is.null(long$w), dropped = dropped)
+              weighted = !is.null(long$w), dropped = dropped, clock = long$clock)
   # rows by period, then unit
   o <- order(ti, unit)
   rows <- rows[o]

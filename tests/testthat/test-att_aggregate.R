@@ -11,7 +11,7 @@ test_that("aggregations equal did::aggte (analytic std. errors)", {
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
   for (ctl in c("never", "notyet")) {
     cg <- if (ctl == "never") "nevertreated" else "notyettreated"
-    at <- att_gt(fit, control = ctl, covariates = "or", bootstrap = FALSE)
+    at <- att_gt(fit, comparison = ctl, adjust = "or", bootstrap = FALSE)
     ref <- did::att_gt("y", "year", "unit", "g", xformla = ~x1, data = d,
                        control_group = cg, est_method = "reg", bstrap = FALSE,
                        cband = FALSE)
@@ -73,7 +73,7 @@ test_that("the simple ATT is the group-share weighted mean of post cells", {
 test_that("bootstrap aggregation gives a uniform band over event times", {
   d <- agg_data(80)
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
-  at <- att_gt(fit, seed = 3, biters = 499)
+  at <- att_gt(fit, seed = 3, draws = 499)
   a <- att_aggregate(at, "dynamic")
   expect_true(a$bootstrap)
   expect_gt(a$crit, qnorm(0.975))
@@ -87,7 +87,8 @@ test_that("es_cs() returns the common event-study structure", {
   d <- agg_data()
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
   es <- es_cs(fit, leads = 3, lags = 4)
-  expect_named(es, c("estimates", "overall", "vcov", "nobs", "estimator", "info"))
+  expect_s3_class(es, "smartdid_es")   # estimators return the contract (issue 16)
+  expect_equal(es$info$clock$spacing, 1)
   expect_identical(es$estimator, "cs")
   expect_identical(es$estimates$rel_time, as.numeric(-3:4))
   expect_equal(sqrt(diag(es$vcov)), es$estimates$std.error, tolerance = 1e-12,
@@ -97,12 +98,12 @@ test_that("es_cs() returns the common event-study structure", {
   expect_equal(es$overall$estimate, s$overall$estimate)
   expect_equal(es$overall$std.error, s$overall$std.error)
   expect_identical(es$nobs, nrow(d))
-  esb <- es_cs(fit, leads = 3, lags = 4, bootstrap = TRUE, seed = 1, biters = 299)
+  esb <- es_cs(fit, leads = 3, lags = 4, bootstrap = TRUE, seed = 1, draws = 299)
   expect_equal(esb$estimates$estimate, es$estimates$estimate)
   expect_gt(esb$info$crit, qnorm(0.975))
   expect_equal(esb$estimates$conf.high - esb$estimates$estimate,
                esb$info$crit * esb$estimates$std.error)
-  es2 <- es_cs(fit, control = "notyet", base_period = "universal")
+  es2 <- es_cs(fit, comparison = "notyet", base_period = "universal")
   expect_identical(es2$info$base_period, "universal")
   expect_equal(es2$estimates$estimate[es2$estimates$rel_time == -1], 0)
 })

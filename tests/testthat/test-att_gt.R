@@ -35,18 +35,18 @@ test_that("att_gt() equals did::att_gt (analytic std. errors)", {
     fit1 <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
     ref <- did::att_gt("y", "year", "unit", "g", data = d, control_group = cg,
                        base_period = bp, bstrap = FALSE, cband = FALSE)
-    match_did(att_gt(fit0, control = ctl, base_period = bp, bootstrap = FALSE),
+    match_did(att_gt(fit0, comparison = ctl, base_period = bp, bootstrap = FALSE),
               ref, 1e-10, 1e-10)
     ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
                        control_group = cg, base_period = bp, est_method = "reg",
                        bstrap = FALSE, cband = FALSE)
-    match_did(att_gt(fit1, control = ctl, base_period = bp, covariates = "or",
+    match_did(att_gt(fit1, comparison = ctl, base_period = bp, adjust = "or",
                      bootstrap = FALSE), ref, 1e-10, 1e-10)
     ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
                        control_group = cg, base_period = bp, bstrap = FALSE,
                        cband = FALSE)
     # did's logit stops at a looser tolerance than ours
-    match_did(att_gt(fit1, control = ctl, base_period = bp, bootstrap = FALSE),
+    match_did(att_gt(fit1, comparison = ctl, base_period = bp, bootstrap = FALSE),
               ref, 1e-7, 1e-7)
   }
 })
@@ -63,7 +63,7 @@ test_that("att_gt() equals did::att_gt on mpdta, with anticipation and without n
     did::att_gt("lemp", "year", "countyreal", "first.treat", data = mpdta,
                 control_group = "notyettreated", anticipation = 1,
                 bstrap = FALSE, cband = FALSE)))
-  expect_warning(at <- att_gt(update(fit, . ~ 1), control = "notyet",
+  expect_warning(at <- att_gt(update(fit, . ~ 1), comparison = "notyet",
                               anticipation = 1, bootstrap = FALSE),
                  "20 unit\\(s\\) treated in the first")
   match_did(at, ref, 1e-10, 1e-10)
@@ -72,7 +72,7 @@ test_that("att_gt() equals did::att_gt on mpdta, with anticipation and without n
                    cohort = "first.treat")
   ref <- did::att_gt("lemp", "year", "countyreal", "first.treat", data = m2,
                      control_group = "notyettreated", bstrap = FALSE, cband = FALSE)
-  match_did(att_gt(fit2, control = "notyet", bootstrap = FALSE), ref, 1e-10, 1e-10)
+  match_did(att_gt(fit2, comparison = "notyet", bootstrap = FALSE), ref, 1e-10, 1e-10)
   expect_error(att_gt(fit2, bootstrap = FALSE), "no never-treated units")
 })
 
@@ -102,8 +102,8 @@ test_that("the C multiplier bootstrap draws the documented weights", {
 test_that("bootstrap: reproducible, close to the analytic std. errors, uniform band", {
   d <- cs_data()
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
-  a1 <- att_gt(fit, seed = 5, biters = 999)
-  a2 <- att_gt(fit, seed = 5, biters = 999)
+  a1 <- att_gt(fit, seed = 5, draws = 999)
+  a2 <- att_gt(fit, seed = 5, draws = 999)
   expect_identical(a1$estimates, a2$estimates)
   ratio <- a1$estimates$std.error / a1$se_analytic
   expect_lt(max(abs(ratio - 1)), 0.2)
@@ -112,7 +112,7 @@ test_that("bootstrap: reproducible, close to the analytic std. errors, uniform b
   expect_lt(a1$crit, qnorm(1 - 0.025 / nrow(a1$estimates)))
   e <- a1$estimates
   expect_equal(e$conf.high - e$estimate, a1$crit * e$std.error)
-  a3 <- att_gt(fit, seed = 5, biters = 999, multiplier = "rademacher")
+  a3 <- att_gt(fit, seed = 5, draws = 999, multiplier = "rademacher")
   expect_lt(max(abs(a3$estimates$std.error / a1$se_analytic - 1)), 0.2)
 })
 
@@ -133,8 +133,8 @@ test_that("clusters coarser than units sum the influence functions", {
 test_that("argument errors say what to do", {
   d <- cs_data(60)
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
-  expect_error(att_gt(fit, covariates = "dr"), "needs a fit with controls")
-  expect_error(att_gt(fit, covariates = "ipw"), "must be \"none\", \"or\" or \"dr\"")
+  expect_error(att_gt(fit, adjust = "dr"), "needs a fit with controls")
+  expect_error(att_gt(fit, adjust = "ipw"), "must be \"none\", \"or\" or \"dr\"")
   expect_error(att_gt(fit, bogus = 1), "unknown argument")
   expect_error(att_gt(fit, anticipation = -1), "'anticipation' must be a whole number")
   expect_warning(at <- att_gt(update(fit, data = d[-1, ]), bootstrap = FALSE,
@@ -148,7 +148,7 @@ test_that("argument errors say what to do", {
 test_that("print() and plot() work", {
   d <- cs_data(60)
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
-  at <- att_gt(fit, seed = 1, biters = 99)
+  at <- att_gt(fit, seed = 1, draws = 99)
   out <- capture.output(print(at))
   expect_match(out[1], "Callaway and Sant'Anna")
   expect_true(any(grepl("simultaneous band", out)))
@@ -213,12 +213,12 @@ test_that("unbalanced panels and weights equal did::att_gt(allow_unbalanced_pane
     ref <- did::att_gt("y", "year", "unit", "g", data = d, control_group = cg,
                        base_period = bp, bstrap = FALSE, cband = FALSE,
                        allow_unbalanced_panel = TRUE)
-    match_did(att_gt(fit0, control = ctl, base_period = bp, bootstrap = FALSE),
+    match_did(att_gt(fit0, comparison = ctl, base_period = bp, bootstrap = FALSE),
               ref, 1e-10, 1e-10)
     ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
                        control_group = cg, base_period = bp, est_method = "reg",
                        bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
-    match_did(att_gt(fit1, control = ctl, base_period = bp, covariates = "or",
+    match_did(att_gt(fit1, comparison = ctl, base_period = bp, adjust = "or",
                      bootstrap = FALSE), ref, 1e-10, 1e-10)
   }
   ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
@@ -227,7 +227,7 @@ test_that("unbalanced panels and weights equal did::att_gt(allow_unbalanced_pane
   ref <- suppressWarnings(did::att_gt("y", "year", "unit", "g", data = d,
                      anticipation = 1, control_group = "notyettreated",
                      bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE))
-  expect_warning(at <- att_gt(fit0, control = "notyet", anticipation = 1,
+  expect_warning(at <- att_gt(fit0, comparison = "notyet", anticipation = 1,
                               bootstrap = FALSE), "first period")
   match_did(at, ref, 1e-10, 1e-10)
   # sampling weights, on the unbalanced panel and a balanced one
@@ -239,7 +239,7 @@ test_that("unbalanced panels and weights equal did::att_gt(allow_unbalanced_pane
                        xformla = if (cv == "none") ~1 else ~ x1 + x2,
                        est_method = if (cv == "or") "reg" else "dr",
                        bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
-    match_did(att_gt(fitw, covariates = cv, bootstrap = FALSE), ref, 1e-8, 1e-8)
+    match_did(att_gt(fitw, adjust = cv, bootstrap = FALSE), ref, 1e-8, 1e-8)
   }
   b <- cs_data()
   b$wu <- 0.5 + (b$unit %% 7) / 4
@@ -250,7 +250,7 @@ test_that("unbalanced panels and weights equal did::att_gt(allow_unbalanced_pane
                        xformla = if (cv == "none") ~1 else ~ x1 + x2,
                        est_method = if (cv == "or") "reg" else "dr",
                        control_group = "notyettreated", bstrap = FALSE, cband = FALSE)
-    at <- att_gt(fitb, covariates = cv, control = "notyet", bootstrap = FALSE)
+    at <- att_gt(fitb, adjust = cv, comparison = "notyet", bootstrap = FALSE)
     match_did(at, ref, 1e-8, 1e-8)
     ag <- did::aggte(ref, "dynamic", bstrap = FALSE, cband = FALSE)
     ours <- att_aggregate(at, "dynamic")
@@ -294,10 +294,10 @@ test_that("several outcomes in one call equal separate calls", {
   fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", cohort = "first",
                   weights = "w")
   for (cv in c("none", "dr")) {
-    all3 <- att_gt(fit, covariates = cv, bootstrap = FALSE, outcomes = c("y", "y2", "y3"))
+    all3 <- att_gt(fit, adjust = cv, bootstrap = FALSE, outcomes = c("y", "y2", "y3"))
     expect_named(all3, c("y", "y2", "y3"))
     for (o in c("y2", "y3")) {
-      one <- att_gt(update(fit, as.formula(paste(o, "~ x1 + x2"))), covariates = cv,
+      one <- att_gt(update(fit, as.formula(paste(o, "~ x1 + x2"))), adjust = cv,
                     bootstrap = FALSE)
       expect_equal(all3[[o]]$estimates, one$estimates, tolerance = 1e-10)
       expect_identical(all3[[o]]$outcome, o)
@@ -306,8 +306,8 @@ test_that("several outcomes in one call equal separate calls", {
   b <- cs_data()
   b$y2 <- b$y * 2 + b$x1
   fb <- smartdid(y ~ x1 + x2, data = b, id = "unit", time = "year", treat = "D")
-  two <- att_gt(fb, covariates = "or", bootstrap = FALSE, outcomes = c("y", "y2"))
-  one <- att_gt(update(fb, y2 ~ x1 + x2), covariates = "or", bootstrap = FALSE)
+  two <- att_gt(fb, adjust = "or", bootstrap = FALSE, outcomes = c("y", "y2"))
+  one <- att_gt(update(fb, y2 ~ x1 + x2), adjust = "or", bootstrap = FALSE)
   expect_equal(two$y2$estimates, one$estimates, tolerance = 1e-10)
   expect_error(att_gt(fb, outcomes = "nope"), "not found")
   expect_error(att_gt(fb, outcomes = c("y", "y")), "distinct")

@@ -48,7 +48,7 @@ test_that("repeated cross-sections equal did::att_gt(panel = FALSE), weights and
                        bstrap = FALSE, cband = FALSE)
     at <- att_gt(cs_data(d, "y", "year", "first", controls = c("x1", "x2"),
                          weights = "w"),
-                 covariates = cv, control = ctl, base_period = bp, bootstrap = FALSE)
+                 adjust = cv, comparison = ctl, base_period = bp, bootstrap = FALSE)
     match_did(at, ref, 1e-8, 1e-8)
   }
   ref <- did::att_gt("y", "year", NULL, "g", data = d, panel = FALSE,
