@@ -148,8 +148,12 @@ sd_fit_matrix <- function(y, X, sp, fit) {
   yd <- M[, 1L]
   Xd <- M[, -1L, drop = FALSE]
   colnames(Xd) <- colnames(X)
-  ss_raw <- colSums(sweep(X, 2L, colMeans(X))^2)
-  keep <- colSums(Xd^2) > 1e-12 * pmax(ss_raw, .Machine$double.xmin)
+  # column by column: no n x k temporaries (Sun-Abraham has a column per
+  # cohort and period)
+  ss <- function(A, j, m = 0) sum((A[, j] - m)^2)
+  ss_raw <- vapply(seq_len(ncol(X)), function(j) ss(X, j, mean(X[, j])), 1)
+  ss_dem <- vapply(seq_len(ncol(Xd)), function(j) ss(Xd, j), 1)
+  keep <- ss_dem > 1e-12 * pmax(ss_raw, .Machine$double.xmin)
   if (!any(keep)) sd_stop("every regressor is absorbed by the fixed effects")
   ols <- .Call(C_sd_ols, Xd[, keep, drop = FALSE], yd, w, 1e-10)
   kept <- which(keep)[ols$keep]
