@@ -17,16 +17,15 @@
 
 # The value of a renamed argument: `new_value` unless the old name was given
 # (`old_value` not NULL), which is used with a message; both is an error.
+# `fun` names the caller ("att_gt" or 'event_study(estimator = "cs")').
 # `new_given`: whether the caller supplied the new name (!missing(new)).
-sd_renamed <- function(new_value, old_value, new, old, fun, new_given,
-                       quiet = FALSE) {
+sd_renamed <- function(new_value, old_value, new, old, fun, new_given) {
   if (is.null(old_value)) return(new_value)
+  if (!endsWith(fun, ")")) fun <- paste0(fun, "()")
   if (new_given) {
-    sd_stop(fun, "(): give '", new, "' or its old name '", old, "', not both")
+    sd_stop(fun, ": give '", new, "' or its old name '", old, "', not both")
   }
-  if (!quiet) {
-    message(fun, "(): '", old, "' is deprecated; use '", new, "' (same meaning). ",
-            "The old name will be removed in a future release.")
-  }
+  message(fun, ": '", old, "' is deprecated; use '", new, "' (same meaning). ",
+          "The old name will be removed in a future release.")
   old_value
 }

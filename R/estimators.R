@@ -15,7 +15,8 @@
 #      times events with the clock (R/clock.R: sd_staggered() or
 #      es_timing(), never its own time - cohort), estimates, and returns
 #      es_build(...) (or new_event_study(...)) filling the contract below;
-#   2. one line in es_estimators():  <name> = es_entry(es_<name>, "label", "notes").
+#   2. one line in es_estimators():
+#        reg$<name> <- es_entry(es_<name>, "label", "notes")
 # Tables, plots, overlays, sensitivity() and boottest() read only the
 # contract, so nothing else changes.
 #
@@ -44,16 +45,17 @@
 es_entry <- function(fun, label, notes) list(fun = fun, label = label, notes = notes)
 
 es_estimators <- function() {
-  list(
-    twfe = es_entry(es_twfe, "two-way fixed effects",
-                    "relative-time dummies in the fit's regression; the fit's variance rules"),
-    cs = es_entry(es_cs, "Callaway-Sant'Anna",
-                  "group-time ATTs aggregated by event time; influence-function std. errors"),
-    sunab = es_entry(es_sunab, "Sun-Abraham",
-                     "cohort-by-period interactions, cohort-share weights; delta method"),
-    imputation = es_entry(es_imputation, "imputation (Borusyak-Jaravel-Spiess)",
-                          "untreated-outcome imputation; conservative BJS std. errors")
-  )
+  reg <- list()
+  reg$twfe <- es_entry(es_twfe, "two-way fixed effects",
+                       "relative-time dummies in the fit's regression and variance rules")
+  reg$cs <- es_entry(es_cs, "Callaway-Sant'Anna",
+                     "group-time ATTs by event time; influence-function std. errors")
+  reg$sunab <- es_entry(es_sunab, "Sun-Abraham",
+                        "cohort-by-period interactions, cohort-share weights; delta method")
+  reg$imputation <- es_entry(es_imputation, "imputation (Borusyak-Jaravel-Spiess)",
+                             "untreated-outcome imputation; conservative BJS std. errors")
+  # new estimators: one line here, reg$<name> <- es_entry(es_<name>, "label", "notes")
+  reg
 }
 
 # The registry entry of an estimator name, or a clear error.

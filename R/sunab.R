@@ -77,8 +77,9 @@ es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
                        dropped_units = sa$dropped_units,
                        overall_label = "cohort-share-weighted ATT",
                        note = paste0("Sun-Abraham interaction-weighted: ", sa$control,
-                                     " comparison, cohort-share weights; std. errors ",
-                                     "by the delta method with the fit's variance rules")))
+                                     " comparison, cohort-share weights; std. ",
+                                     "errors by the delta method with the fit's ",
+                                     "variance rules")))
 }
 
 # Rows of the staggered sample used by the regression, and the comparison.
