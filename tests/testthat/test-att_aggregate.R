@@ -149,3 +149,25 @@ test_that("the estimated-weight influence term equals its units x cells matrix f
   expect_equal(agg_wif_dot(keep, pg, coh, group, uw, est), drop(full %*% est),
                tolerance = 1e-13)
 })
+
+test_that("the CS event study keeps the contract on unbalanced, weighted, clustered panels", {
+  d <- sim_panel(150, 10, seed = 7)
+  d$y <- d$y + ifelse(d$D == 1, (d$year - d$first) * 0.3, 0)
+  set.seed(7)
+  d <- d[runif(nrow(d)) > 0.15, ]
+  d <- d[d$unit %in% names(which(table(d$unit) >= 2)), ]
+  d$state <- (d$unit - 1) %/% 5
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first",
+                  weights = "w", cluster = "state")
+  es <- event_study(fit, estimator = "cs")
+  est <- es$estimates[!es$estimates$reference, ]
+  expect_equal(unname(es$vcov), unname(es$influence$factor * crossprod(es$influence$psi)),
+               tolerance = 1e-12)
+  expect_equal(sqrt(diag(es$vcov)), est$std.error, ignore_attr = TRUE, tolerance = 1e-10)
+  expect_equal(nrow(es$influence$psi), length(unique(d$state)))
+  expect_equal(sum(es$overall_weights * est$estimate), es$overall$estimate, tolerance = 1e-10)
+  at <- att_gt(fit, bootstrap = FALSE)
+  expect_identical(at$data_type, "unbalanced")
+  expect_equal(es$overall$estimate, att_aggregate(at, "simple")$overall$estimate,
+               tolerance = 1e-12)
+})
