@@ -218,14 +218,18 @@ imp_residuals <- function(V, tau, fs, st, rel) {
   eps <- matrix(0, nrow(V), ncol(V))
   eps[fs$i0, ] <- fs$resid0
   tr <- which(fs$imputable)
-  cell <- paste(st$cohort[tr], rel[tr])
-  for (j in seq_len(ncol(V))) {
-    v2 <- V[tr, j]^2
-    num <- rowsum(v2 * tau[tr], cell)
-    den <- rowsum(v2, cell)
-    bar <- ifelse(den[, 1] > 0, num[, 1] / den[, 1], 0)
-    eps[tr, j] <- tau[tr] - bar[match(cell, rownames(num))]
-  }
+  # cohort-by-horizon cells as integer codes (no string keys)
+  ch <- st$cohort[tr]
+  rh <- rel[tr]
+  cl <- sort(unique(ch))
+  hl <- sort(unique(rh))
+  cell <- (match(ch, cl) - 1L) * length(hl) + match(rh, hl)
+  nc <- length(cl) * length(hl)
+  V2 <- V[tr, , drop = FALSE]^2
+  num <- rowsum_full(V2 * tau[tr], cell, nc)
+  den <- rowsum_full(V2, cell, nc)
+  bar <- ifelse(den > 0, num / den, 0)
+  eps[tr, ] <- tau[tr] - bar[cell, , drop = FALSE]
   eps
 }
 
