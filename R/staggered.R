@@ -149,12 +149,11 @@ sd_fit_matrix <- function(y, X, sp, fit) {
   yd <- M[, 1L]
   Xd <- M[, -1L, drop = FALSE]
   colnames(Xd) <- colnames(X)
-  # column by column: no n x k temporaries (Sun-Abraham has a column per
-  # cohort and period)
-  ss <- function(A, j, m = 0) sum((A[, j] - m)^2)
-  ss_raw <- vapply(seq_len(ncol(X)), function(j) ss(X, j, mean(X[, j])), 1)
-  ss_dem <- vapply(seq_len(ncol(Xd)), function(j) ss(Xd, j), 1)
-  keep <- ss_dem > 1e-12 * pmax(ss_raw, .Machine$double.xmin)
+  # centred sums of squares without sweep() (its n x k temporaries dominated
+  # Sun-Abraham, a column per cohort and period); cancellation in the raw
+  # sums only rescales this threshold
+  ss_raw <- pmax(colSums(X^2) - nrow(X) * colMeans(X)^2, 0)
+  keep <- colSums(Xd^2) > 1e-12 * pmax(ss_raw, .Machine$double.xmin)
   if (!any(keep)) sd_stop("every regressor is absorbed by the fixed effects")
   ols <- .Call(C_sd_ols, Xd[, keep, drop = FALSE], yd, w, 1e-10)
   kept <- which(keep)[ols$keep]
