@@ -176,3 +176,35 @@ test_that("weighted imputation: WLS first stage, weighted means, the BJS varianc
     expect_lt(rel_err(es$estimates$std.error[k], se), 1e-8)
   }
 })
+
+test_that("weighted, clustered imputation equals didimputation (wname, cluster_var), unbalanced too", {
+  skip_if_not_installed("didimputation")
+  d <- imp_data(80, seed = 3)
+  d$wt <- 0.5 + (d$unit %% 5) / 3
+  d$st <- (d$unit - 1) %/% 4
+  for (unb in c(FALSE, TRUE)) for (ctl in c(FALSE, TRUE)) {
+    dd <- if (unb) d[-c(3, 44, 45, 201, 388, 500), ] else d
+    fit <- smartdid(if (ctl) y ~ x1 else y ~ 1, data = dd, id = "unit", time = "year",
+                    cohort = "first", weights = "wt", cluster = "st")
+    es <- es_imputation(fit, leads = 0)
+    est <- es$estimates[!es$estimates$reference, ]
+    fs <- if (ctl) ~ x1 | unit + year else NULL
+    ref <- didimputation::did_imputation(dd, "y", "g", "year", "unit", first_stage = fs,
+                                         horizon = TRUE, wname = "wt", cluster_var = "st")
+    expect_identical(est$rel_time, as.numeric(ref$term))
+    # fixest's weighted first stage iterates (tolerance 1e-6); ours is exact
+    expect_lt(max(abs(est$estimate - ref$estimate)), 1e-6)
+    st <- didimputation::did_imputation(dd, "y", "g", "year", "unit", first_stage = fs,
+                                        wname = "wt", cluster_var = "st")
+    expect_lt(abs(es$overall$estimate - st$estimate), 1e-6)
+    # didimputation builds v from the design scaled by the weights in both
+    # Z0'Z0 and Z1'w (weights squared); ours is the weighted first stage's
+    # own v (the hand test above). They agree for unit and period effects
+    # on a balanced panel with weights constant within units, the case
+    # compared here.
+    if (!ctl && !unb) {
+      expect_lt(rel_err(est$std.error, ref$std.error), 1e-6)
+      expect_lt(rel_err(es$overall$std.error, st$std.error), 1e-6)
+    }
+  }
+})
