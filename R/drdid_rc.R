@@ -122,12 +122,14 @@ did2x2_rc_dr <- function(y, post, treat, X, w, trim, ps = NULL) {
   dmean <- function(wc) colMeans(wc * X) / mean(wc)
   H_inv <- chol2inv(chol(crossprod(X * (ps * (1 - ps) * w), X))) * n
   lin_ps <- (w * (treat - ps) * X) %*% H_inv
+  # the comparison regressions' estimation effect enters with the sign of
+  # its period (as in DRDID >= 1.4.0, which corrected the pre-period sign)
   inf_t <- lead(wt1, r, at1) - lead(wt0, r, at0) -
-    drop(c1$lin %*% dmean(wt1)) - drop(c0$lin %*% dmean(wt0))
+    drop(c1$lin %*% dmean(wt1)) + drop(c0$lin %*% dmean(wt0))
   M2 <- colMeans(wc1 * (r - ac1) * X) / mean(wc1) -
     colMeans(wc0 * (r - ac0) * X) / mean(wc0)
   inf_c <- lead(wc1, r, ac1) - lead(wc0, r, ac0) + drop(lin_ps %*% M2) -
-    drop(c1$lin %*% dmean(wc1)) - drop(c0$lin %*% dmean(wc0))
+    drop(c1$lin %*% dmean(wc1)) + drop(c0$lin %*% dmean(wc0))
   inf_eff <- (lead(wd, d1, ad1) - lead(wt1, d1, adt1)) -
     (lead(wd, d0, ad0) - lead(wt0, d0, adt0))
   inf_or <- drop((t1$lin - c1$lin) %*% (dmean(wd) - dmean(wt1))) -
