@@ -223,8 +223,9 @@ test_that("unbalanced panels and weights equal did::att_gt(allow_unbalanced_pane
   }
   ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
                      bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
-  match_did(att_gt(fit1, bootstrap = FALSE), ref, 1e-8,
-            if (drdid_rc_current()) 1e-8 else Inf)
+  # did's logit (fastglm) stops at a looser tolerance than ours
+  match_did(att_gt(fit1, bootstrap = FALSE), ref, 1e-7,
+            if (drdid_rc_current()) 1e-7 else Inf)
   ref <- suppressWarnings(did::att_gt("y", "year", "unit", "g", data = d,
                      anticipation = 1, control_group = "notyettreated",
                      bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE))
@@ -239,8 +240,9 @@ test_that("unbalanced panels and weights equal did::att_gt(allow_unbalanced_pane
                        xformla = if (cv == "none") ~1 else ~ x1 + x2,
                        est_method = if (cv == "or") "reg" else "dr",
                        bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
-    match_did(att_gt(fitw, adjust = cv, bootstrap = FALSE), ref, 1e-8,
-              if (cv != "dr" || drdid_rc_current()) 1e-8 else Inf)
+    tol <- if (cv == "dr") 1e-7 else 1e-8
+    match_did(att_gt(fitw, adjust = cv, bootstrap = FALSE), ref, tol,
+              if (cv != "dr" || drdid_rc_current()) tol else Inf)
   }
   b <- cs_data()
   b$wu <- 0.5 + (b$unit %% 7) / 4
