@@ -87,12 +87,11 @@ es_estimator_label <- function(estimator) {
 es_build <- function(rel_time, estimate, std.error, vcov, overall, estimator, nobs,
                      fit, level, df = Inf, ref = NULL, influence = NULL,
                      overall_weights = NULL, model = NULL, info = list(),
-                     crit = NULL, extra = NULL) {
+                     crit = NULL) {
   rel_time <- as.numeric(rel_time)
   est <- cbind(data.frame(rel_time = rel_time),
                sd_infer(as.double(estimate), as.double(std.error), level, df,
                         crit = crit))
-  if (!is.null(extra)) est <- cbind(est, extra)
   est$reference <- FALSE
   ref <- setdiff(ref, rel_time)
   if (length(ref)) {

@@ -32,7 +32,7 @@ build_treatment <- function(data, time, treat, cohort) {
     sd_stop("'cohort' column '", cohort, "' and the 'time' column must both be ",
             "numeric to compare adoption periods with periods")
   }
-  never <- is.na(g) | g == 0 | is.infinite(g)
+  never <- sd_never(g)   # the never-treated codes, defined once in R/clock.R
   d <- as.numeric(!never & tt >= g)
   list(d = d, name = "treated", cohort = ifelse(never, NA_real_, g))
 }

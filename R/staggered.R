@@ -130,6 +130,7 @@ sd_subpanel <- function(fit, rows) {
   list(fe = lapply(fe, as.vector), fe_nlev = vapply(fe, nlev, 1L),
        unit_levels = attr(fe[[1]], "levels"), time_levels = attr(fe[[2]], "levels"),
        cluster = lapply(cl, as.vector), cluster_G = vapply(cl, nlev, 1L),
+       cluster_levels = lapply(cl, attr, "levels"),
        weights = if (is.null(a$weights)) NULL else as.double(data[[a$weights]][rows]))
 }
 
@@ -167,7 +168,23 @@ sd_fit_matrix <- function(y, X, sp, fit) {
   n <- length(y)
   df_t <- switch(ssc$t_df, normal = Inf, residual = n - v$K, cluster = v$df)
   list(coefficients = b, vcov = v$V, residuals = ols$residuals, df_t = df_t,
-       nobs = n, factor = v$factor, dropped = setdiff(colnames(X), names(b)))
+       nobs = n, factor = v$factor, dropped = setdiff(colnames(X), names(b)),
+       scores = cluster_scores(Xk, ols$residuals, w, bread, sp, fit, v$factor))
+}
+
+# Per-cluster influence of the coefficients when the variance is clustered
+# one way: rows = clusters (named by their values), vcov = crossprod(scores)
+# (the small-sample factor folded in). NULL for other variance types, whose
+# variance is not such a cross-product.
+cluster_scores <- function(Xk, e, w, bread, sp, fit, factor) {
+  if (!identical(fit$vcov_info$type, "cluster") || length(sp$cluster) != 1L) {
+    return(NULL)
+  }
+  g <- sp$cluster[[1]]
+  u <- if (is.null(w)) e else w * e
+  S <- rowsum(Xk * u, g) %*% bread * sqrt(factor)
+  dimnames(S) <- list(sp$cluster_levels[[1]][as.integer(rownames(S))], colnames(Xk))
+  S
 }
 
 # Leads and lags arguments: NULL for all available, else whole numbers >= 0.

@@ -65,10 +65,14 @@ es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
   # linear combination of the rows when the window keeps every post period
   n_e <- vapply(es, function(e) sum(key$n[key$rel == e]), 1)
   w_ov <- if (all(keep | es < 0)) (n_e * (es >= 0) / sum(n_e[es >= 0]))[keep]
+  infl <- if (!is.null(est$scores)) {
+    psi <- est$scores[, key$name, drop = FALSE] %*% t(Ak)
+    list(psi = psi, ids = rownames(psi), factor = 1)
+  }
   es_build(es[keep], drop(Ak %*% b), sqrt(diag(Ve)), Ve,
            list(estimate = sum(a_att * b), std.error = sqrt(drop(a_att %*% V %*% a_att))),
            "sunab", est$nobs, fit, level, df = est$df_t, ref = -1,
-           overall_weights = w_ov,
+           overall_weights = w_ov, influence = infl,
            info = list(control = sa$control, outcome = fit$outcome,
                        cohorts = sort(unique(key$cohort)),
                        cells = cbind(key[, c("cohort", "rel", "n")],

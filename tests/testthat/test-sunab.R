@@ -158,3 +158,16 @@ test_that("es_sunab() equals fixest on an unbalanced, weighted panel with cluste
     expect_lt(rel_err(es$overall$std.error, att[1, 2]), 1e-6)
   }
 })
+
+test_that("clustered Sun-Abraham carries per-cluster influence functions", {
+  d <- sa_data()
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D",
+                  weights = "w", cluster = "region")
+  es <- es_sunab(fit, leads = 3, lags = 3)
+  psi <- es$influence$psi
+  expect_identical(nrow(psi), length(unique(d$region)))
+  expect_identical(sort(es$influence$ids), sort(unique(d$region)))
+  expect_lt(rel_err(crossprod(psi), es$vcov), 1e-10)
+  expect_null(es_sunab(update(fit, vcov = "hc1"))$influence)
+  expect_null(es_sunab(update(fit, cluster = c("unit", "region")))$influence)
+})
