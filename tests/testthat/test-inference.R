@@ -1,0 +1,16 @@
+test_that("sd_infer() gives t statistics, p-values and limits by hand", {
+  est <- c(0.5, -1, 0)
+  se <- c(0.25, 0.4, NA)
+  out <- smartdid:::sd_infer(est, se, level = 0.9, df = 12, reference = c(FALSE, FALSE, TRUE))
+  q <- qt(0.95, 12)
+  expect_equal(out$statistic[1:2], est[1:2] / se[1:2], tolerance = 1e-15)
+  expect_equal(out$p.value[1:2], 2 * pt(-abs(est[1:2] / se[1:2]), 12), tolerance = 1e-15)
+  expect_equal(out$conf.low[1:2], est[1:2] - q * se[1:2], tolerance = 1e-15)
+  expect_equal(out$conf.high[1:2], est[1:2] + q * se[1:2], tolerance = 1e-15)
+  expect_identical(c(out$conf.low[3], out$conf.high[3]), c(0, 0))
+  # normal limits with df = Inf; a simultaneous critical value replaces the quantile
+  z <- smartdid:::sd_infer(1, 0.5, level = 0.95)
+  expect_equal(z$conf.high, 1 + qnorm(0.975) * 0.5, tolerance = 1e-15)
+  b <- smartdid:::sd_infer(1, 0.5, level = 0.95, crit = 3)
+  expect_equal(c(b$conf.low, b$conf.high), c(-0.5, 2.5))
+})
