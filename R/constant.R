@@ -65,9 +65,8 @@ sd_parts <- function(fit) {
   terms <- names(fit$coefficients)
   X <- do.call(cbind, design$X[terms])
   colnames(X) <- terms
-  M <- .Call(C_sd_demean, c(list(design$y), design$X[terms]), panel$fe,
-             panel$fe_nlev, panel$weights, 1e-13, 100000L,
-             as.integer(a$nthreads %||% 1L))
+  M <- sd_absorb(c(list(design$y), design$X[terms]), panel$fe, panel$fe_nlev,
+                 panel$weights, a$nthreads %||% 1L, "the constant-effect estimator")
   Xd <- M[, -1L, drop = FALSE]
   colnames(Xd) <- terms
   list(panel = panel, spec = spec, y = design$y, X = X, yd = M[, 1L], Xd = Xd,

@@ -43,7 +43,8 @@ es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
   # best-populated dummy (the order of the output does not depend on this)
   ord <- order(-counts)
   X <- c(dummies[ord], design$X[-1L])
-  est <- sd_estimate(design$y, X, panel, spec, a$nthreads %||% smartdid_threads())
+  est <- sd_estimate(design$y, X, panel, spec, a$nthreads %||% smartdid_threads(),
+                     caller = "event_study()")
   model <- sd_build_fit(est, list(X = X), panel, spec)
   model$treat_name <- names(dummies)[ord[1]]
   model$controls <- setdiff(names(X), names(dummies))

@@ -112,8 +112,8 @@ imp_first_stage <- function(st, fit) {
   X0 <- st$X[i0, , drop = FALSE]
   k <- ncol(X0)
   w0 <- if (is.null(st$w)) NULL else st$w[i0]
-  M <- .Call(C_sd_demean, c(list(st$y[i0]), lapply(seq_len(k), function(j) X0[, j])),
-             fe, nlev, w0, 1e-13, 100000L, as.integer(fit$args$nthreads %||% 1L))
+  M <- sd_absorb(c(list(st$y[i0]), lapply(seq_len(k), function(j) X0[, j])),
+                 fe, nlev, w0, fit$args$nthreads %||% 1L, "the imputation estimator")
   beta <- numeric(0)
   Xd <- M[, -1L, drop = FALSE]
   if (k) {
@@ -265,8 +265,8 @@ imp_pretrends <- function(fit, st, fs, leads, cl) {
   if (identical(vi$type, "cluster") && length(vi$cluster) == 1L) {
     # per-cluster contributions whose cross-product is the clustered variance
     Xk <- X[, names(est$coefficients), drop = FALSE]
-    Xd <- .Call(C_sd_demean, lapply(seq_len(ncol(Xk)), function(j) Xk[, j]),
-                sp$fe, sp$fe_nlev, sp$weights, 1e-13, 100000L, 1L)
+    Xd <- sd_absorb(lapply(seq_len(ncol(Xk)), function(j) Xk[, j]),
+                    sp$fe, sp$fe_nlev, sp$weights, 1L, "the imputation estimator")
     wr <- sp$weights %||% rep(1, nrow(Xd))
     bread <- solve(crossprod(Xd * wr, Xd))
     sc <- rowsum(Xd * (wr * est$residuals), cl[i0]) %*% bread

@@ -103,9 +103,11 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
   fast <- if (is.null(subset) && is.null(weights) && !length(fe))
     .Call(C_sd_panel_fast, roles[[1]], roles[[2]], roles, tr$d)
   if (!is.null(fast)) {
-    s <- if (singletons && fast[[5]]) .Call(C_sd_singletons, fast[c(1L, 3L)], c(fast[[2]], fast[[4]]))
+    codes <- unname(fast[c("unit", "period")])
+    nlev <- c(fast$n_units, fast$n_periods)
+    s <- if (singletons && fast$singletons) .Call(C_sd_singletons, codes, nlev)
     if (is.null(s)) {
-      return(panel_result(n, tr, fe = fast[c(1L, 3L)], fe_nlev = c(fast[[2]], fast[[4]]),
+      return(panel_result(n, tr, fe = codes, fe_nlev = nlev,
                           rows = NULL, data = data, id = id, time = time,
                           cluster = cluster, w = NULL, fe_names = fe,
                           dropped = c(0L, 0L, 0L, 0L)))

@@ -64,11 +64,14 @@
 #' errors or clusters constant within units, such as the study's clustering
 #' by city), the demeaned pseudo-treatment has a closed form and a draw needs
 #' only per-unit sums computed once: it costs O(units x controls^2), and with
-#' clusters by unit only its pseudo-treated units are visited. Large draws
+#' clusters by unit only its pseudo-treated units are visited; since those
+#' sums grow as controls^4, this path is taken when a cost model finds it
+#' cheaper than the rows (see [smartdid_options]). Large draws
 #' (rows x (controls + 2) of at least 200,000) run in parallel (OpenMP) on
 #' `nthreads` threads; smaller ones on one. Results do not depend on the
-#' number of threads. Interrupting (Ctrl-C) is honoured between blocks of
-#' draws.
+#' number of threads, also when OpenMP gives fewer than asked for.
+#' Interrupting (Ctrl-C) is honoured between blocks of draws and within the
+#' long per-unit sums.
 #'
 #' @param fit A [smartdid()] fit.
 #' @param draws Number of placebo draws (a whole number >= 1).
@@ -95,7 +98,10 @@
 #'     \item{`p.value`, `p.value_share`, `p.value_plus1`}{randomization
 #'       p-values, see below.}
 #'     \item{`significant`}{shares of draws with a p-value below 0.10, 0.05,
-#'       0.01.}
+#'       0.01, over the draws with a p-value.}
+#'     \item{`n_no_se`}{draws with an estimate but no standard error (their
+#'       variance is NaN, as after an overflow): `NA` std. error and
+#'       p-value, left out of `significant`, reported by `print()`.}
 #'     \item{`type`, `n_draws`, `n_valid`, `treated_units`, `unmoved`,
 #'       `years`, `nobs`, `vcov_info`, `df`}{what was drawn and how.}
 #'     \item{`assignments`}{with `keep_assignments = TRUE`, a data frame
@@ -151,21 +157,20 @@ placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
   se <- res$std.error
   stat <- est / se
   pv <- 2 * stats::pt(-abs(stat), base$df_t)
-  ok <- !is.na(est)
   observed <- unname(fit$coefficients[fit$treat_name])
-  count <- sum(abs(est[ok]) >= abs(observed))
+  sh <- placebo_shares(est, se, pv, observed)
   out <- list(
     draws = data.frame(draw = seq_len(draws), estimate = est, std.error = se,
                        statistic = stat, p.value = pv),
     observed = observed,
-    p.value = if (any(ok)) perm_pvalue(count, sum(ok)) else NA_real_,
-    p.value_share = if (any(ok)) count / sum(ok) else NA_real_,
-    p.value_plus1 = if (any(ok)) perm_pvalue(count, sum(ok)) else NA_real_,
-    significant = c(`10%` = mean(pv[ok] < 0.10), `5%` = mean(pv[ok] < 0.05),
-                    `1%` = mean(pv[ok] < 0.01)),
+    p.value = sh$p.value,
+    p.value_share = sh$p.value_share,
+    p.value_plus1 = sh$p.value_plus1,
+    significant = sh$significant,
     type = type,
     n_draws = draws,
-    n_valid = sum(ok),
+    n_valid = sh$n_valid,
+    n_no_se = sh$n_no_se,
     treated_units = nrow(asg$unit),
     n_units = length(frame$units),
     unmoved = asg$unmoved,
@@ -184,6 +189,22 @@ placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
   )
   class(out) <- "smartdid_placebo"
   out
+}
+
+# The randomization p-values over the draws with an estimate, and the shares
+# of significant draws over those with a p-value: a draw whose variance is
+# NaN (its std. error NA) is left out of the shares and counted (n_no_se),
+# never taken as significant.
+placebo_shares <- function(est, se, pv, observed) {
+  ok <- !is.na(est)
+  count <- sum(abs(est[ok]) >= abs(observed))
+  okp <- ok & !is.na(pv)
+  share <- function(a) if (any(okp)) mean(pv[okp] < a) else NA_real_
+  list(p.value = if (any(ok)) perm_pvalue(count, sum(ok)) else NA_real_,
+       p.value_share = if (any(ok)) count / sum(ok) else NA_real_,
+       p.value_plus1 = if (any(ok)) perm_pvalue(count, sum(ok)) else NA_real_,
+       significant = c(`10%` = share(0.10), `5%` = share(0.05), `1%` = share(0.01)),
+       n_valid = sum(ok), n_no_se = sum(ok & is.na(se)))
 }
 
 check_placebo_type <- function(type) {
@@ -317,9 +338,12 @@ placebo_model <- function(base, frame, nthreads, panel = NULL) {
   # whole columns, read at the sample's rows by the engine (no copies in R)
   design <- sd_design(data, panel, spec, gather = TRUE)
   ctrl <- design$X[setdiff(names(base$coefficients), base$treat_name)]
-  w <- panel$weights
-  D <- .Call(C_sd_demean_yx, design$y, ctrl, panel$fe, panel$fe_nlev, w,
-             1e-13, 100000L, as.integer(nthreads), design$rows)
+  # extreme magnitudes scaled by powers of two (exact); only the outcome's
+  # scale reaches the draws' estimates, undone in placebo_run()
+  eq <- sd_equilibrate(design$y, ctrl, panel$weights, design$rows)
+  w <- eq$w
+  D <- sd_absorb_yx(eq$y, eq$X, panel$fe, panel$fe_nlev, w, nthreads,
+                    design$rows, "placebo()")
   yd <- D$y
   Xd <- D$X
   if (ncol(Xd) > 0L) {
@@ -335,7 +359,7 @@ placebo_model <- function(base, frame, nthreads, panel = NULL) {
        unit = panel$fe[[1]], unit_map = match(frame$units, panel$unit_levels),
        tcode = if (identical(panel$time_levels, frame$periods)) panel$fe[[2]]
                else match(panel$time_levels, frame$periods)[panel$fe[[2]]],
-       vc = placebo_vc(base, panel, length(e)))
+       vc = placebo_vc(base, panel, length(e)), y_exp = eq$ey)
 }
 
 # The parts of sd_panel() the draws need, on the fit's sample (already
@@ -347,16 +371,19 @@ placebo_panel <- function(base) {
     sd_subpanel(base, base$obs))
 }
 
-# The variance rules of the fit, for the C loop: list(type, scale, cluster
-# codes, their numbers of levels, signs).
+# The variance rules of the fit, for the C loop: list(type, scale, clusters
+# (codes), G (their numbers of levels), sign).
 placebo_vc <- function(base, panel, n) {
   vi <- base$vcov_info
+  none <- function(type, scale) list(type = type, scale = scale, clusters = list(),
+                                     G = integer(), sign = double())
   switch(vi$type,
-    iid = list(0L, iid_sigma2(1, n, vi$K, vi$ssc), list(), integer(), double()),
-    hc1 = list(1L, vi$factor, list(), integer(), double()),
+    iid = none(0L, iid_sigma2(1, n, vi$K, vi$ssc)),
+    hc1 = none(1L, vi$factor),
     cluster = {
       ct <- cluster_terms(panel$cluster, panel$cluster_G)
-      list(2L, vi$factor, ct$codes, ct$G, ct$sign)
+      list(type = 2L, scale = vi$factor, clusters = ct$codes, G = ct$G,
+           sign = ct$sign)
     })
 }
 
@@ -372,17 +399,29 @@ placebo_run <- function(model, aunit, aper, nthreads, progress) {
     on.exit(close(bar))
     tick <- function(done) utils::setTxtProgressBar(bar, done)
   }
-  r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
-             model$w, model$unit, model$tcode, aunit, aper, model$vc,
-             c(1e-13, 100000, getOption("smartdid.placebo_block", 0),
-               getOption("smartdid.placebo_min_work", 2e5),
-               isTRUE(getOption("smartdid.placebo_units", TRUE))),
-             as.integer(nthreads), tick)
-  if (!r$converged) {
-    warning("the fixed effects were not absorbed to full precision in some ",
-            "draws; results may be inaccurate", call. = FALSE)
-  }
-  list(estimate = r$estimate, std.error = r$std.error, converged = r$converged)
+  r <- .Call(C_sd_placebo, model, list(unit = aunit, period = aper),
+             placebo_options(nthreads), tick)
+  sd_warn_converged(r$converged, "placebo() (some draws)")
+  ey <- model$y_exp %||% 0L
+  list(estimate = sd_pow2(r$estimate, -ey), std.error = sd_pow2(r$std.error, -ey),
+       treated_rows = r$treated_rows, converged = r$converged)
+}
+
+# The options of the C loop, by name (see sd_placebo() in src/placebo.c).
+placebo_options <- function(nthreads) {
+  ctl <- sd_demean_control()
+  list(tol = ctl$tol, maxit = ctl$maxit,
+       block = as.double(getOption("smartdid.placebo_block", 0)),
+       min_work = as.double(getOption("smartdid.placebo_min_work", 2e5)),
+       units = placebo_units_mode(), nthreads = as.integer(nthreads))
+}
+
+# Which path may take the draws of a balanced, unweighted panel (option
+# smartdid.placebo_units): NULL (default) the cheaper by the cost model in C,
+# TRUE the per-unit sums whenever they apply, FALSE always the rows.
+placebo_units_mode <- function() {
+  opt <- getOption("smartdid.placebo_units")
+  if (is.null(opt)) 1 else if (isTRUE(opt)) 2 else 0
 }
 
 placebo_assignments <- function(asg, frame) {
@@ -457,7 +496,10 @@ format.smartdid_placebo <- function(x, digits = 4, ...) {
   c(paste0("Placebo test (randomization inference), type \"", x$type, "\": ",
            format(x$n_draws, big.mark = ","), " draws",
            if (x$n_valid < x$n_draws) paste0(" (", x$n_draws - x$n_valid,
-                                             " not estimable)") else ""),
+                                             " not estimable)") else "",
+           if (isTRUE(x$n_no_se > 0L)) paste0("; ", x$n_no_se, " without a ",
+                                              "std. error (NaN variance), left ",
+                                              "out of the shares significant")),
     paste0("Each draw: ", what),
     paste0("Sample: ", format(x$nobs, big.mark = ","), " observations; std. errors ",
            format_vcov_info(fake)),

@@ -223,17 +223,18 @@ sd_design <- function(data, panel, spec, gather = FALSE) {
 
 # Demean, solve, and compute the variance: the C engine's one entry in R.
 sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
-                        rows = NULL) {
-  w <- panel$weights
+                        rows = NULL, caller = "smartdid()") {
+  # columns (and weights) of extreme magnitude are scaled by powers of two
+  # before the cross products and scaled back below (exact)
+  eq <- sd_equilibrate(y, X, panel$weights, rows)
+  y0 <- y
+  y <- eq$y
+  X <- eq$X
+  w <- eq$w
   # the outcome and the regressors are demeaned with one shared setup but
   # returned apart, so that the regressor matrix reaches the solver as it is;
   # with `rows`, whole columns are read at those rows
-  D <- .Call(C_sd_demean_yx, y, X, panel$fe, panel$fe_nlev, w, 1e-13, 100000L,
-             as.integer(nthreads), rows)
-  if (!D$converged) {
-    warning("the fixed effects were not absorbed to full precision; results ",
-            "may be inaccurate", call. = FALSE)
-  }
+  D <- sd_absorb_yx(y, X, panel$fe, panel$fe_nlev, w, nthreads, rows, caller)
   # the C results carry no attributes to change: changing those of a large
   # object here could cost a copy of it
   yd <- D$y
@@ -264,10 +265,23 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
                panel$cluster_G, panel$fe, panel$fe_nlev, spec$ssc,
                meat1 = if (!is.null(cl1)) ols$meat[ols$keep, ols$keep, drop = FALSE])
   dimnames(v$V) <- list(names(b), names(b))
+  e <- ols$residuals
+  if (eq$any) {
+    k <- eq$ex[names(b)] - eq$ey
+    b <- sd_pow2(b, k)
+    v$V <- sd_pow2(sd_pow2(v$V, k), rep(k, each = length(k)))
+    if (eq$ey != 0L) {
+      e <- sd_pow2(e, -eq$ey)
+      yd <- sd_pow2(yd, -eq$ey)
+      ss_y <- sd_pow2(ss_y, -2L * eq$ey)
+    }
+  }
   # y on the sample, for the weighted total sum of squares
-  if (!is.null(rows) && !is.null(w)) y <- as.double(y[rows])
-  list(coefficients = b, V = v$V, vinfo = v, residuals = ols$residuals,
-       yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y)
+  y <- y0
+  if (!is.null(rows) && !is.null(panel$weights)) y <- as.double(y[rows])
+  list(coefficients = b, V = v$V, vinfo = v, residuals = e,
+       yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y,
+       converged = D$converged)
 }
 
 weighted_ss <- function(x, w) {
@@ -304,6 +318,7 @@ sd_build_fit <- function(est, design, panel, spec) {
     treat_name = panel$treat_name,
     controls = setdiff(names(design$X), panel$treat_name),
     collinear = est$collinear,
+    converged = est$converged,
     fe_names = panel$fe_names,
     fe_nlev = stats::setNames(panel$fe_nlev, panel$fe_names),
     obs = panel$obs,

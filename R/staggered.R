@@ -141,12 +141,8 @@ sd_subpanel <- function(fit, rows) {
 sd_fit_matrix <- function(y, X, sp, fit) {
   w <- sp$weights
   cols <- c(list(y), lapply(seq_len(ncol(X)), function(j) X[, j]))
-  M <- .Call(C_sd_demean, cols, sp$fe, sp$fe_nlev, w, 1e-13, 100000L,
-             as.integer(fit$args$nthreads %||% 1L))
-  if (!isTRUE(attr(M, "converged"))) {
-    warning("the fixed effects were not absorbed to full precision; results ",
-            "may be inaccurate", call. = FALSE)
-  }
+  M <- sd_absorb(cols, sp$fe, sp$fe_nlev, w, fit$args$nthreads %||% 1L,
+                 "the robust estimator")
   yd <- M[, 1L]
   Xd <- M[, -1L, drop = FALSE]
   colnames(Xd) <- colnames(X)

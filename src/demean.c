@@ -20,19 +20,6 @@
 #include <sys/mman.h>
 #endif
 
-int sd_nthreads(SEXP nthreads, int work)
-{
-  int nt = Rf_asInteger(nthreads);
-  if (nt == NA_INTEGER || nt < 1 || work < 100000) return 1;  /* too small to share */
-#ifdef _OPENMP
-  int procs = omp_get_num_procs();
-  if (nt > procs) nt = procs;
-#else
-  nt = 1;
-#endif
-  return nt;
-}
-
 /* Ask the kernel to back a large fresh block with huge pages (Linux with
  * transparent huge pages in "madvise" mode): writing a fresh n x p result
  * otherwise costs one page fault per 4 kB, which at millions of rows takes
@@ -80,21 +67,46 @@ static void sweep_all(const sd_fe *fe, double *const *tot, double *x, double *su
     sweep_one(x, fe->code[f], fe->nlev[f], fe->w, tot[f], fe->n, sum);
 }
 
-/* Returns iterations used, or -1 without convergence.
- * scratch: 2n + max(nlev) doubles. With `interruptible` (only on the main
- * thread, outside parallel regions) the user may interrupt every 16
- * iterations; all scratch memory is R_alloc'ed, so the jump leaks nothing. */
-static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
-                     int maxit, double *scratch, int interruptible)
+/* Alternating projections on one column, resumable: ap_start() sweeps
+ * once and sets the threshold, ap_steps() runs up to `steps` iterations
+ * from iteration st->it + 1. A column's sequence of operations does not
+ * depend on how its iterations are split into calls, so results do not
+ * depend on the threads or on how often the master polls for an interrupt.
+ *
+ * Convergence is judged on the scale of what the iterations remove, not on
+ * the input's level: one sweep first takes out every group mean (and so any
+ * level, such as 1e9 + noise), and the change of an iteration is compared
+ * with tol times the largest value left after it. Judged on the input
+ * (1e9), a change of 1e-4 would pass for converged while the data vary by
+ * about 1. */
+typedef struct {
+  double thr;   /* convergence threshold */
+  int it;       /* iterations done */
+  int state;    /* 0 running, 1 converged, -1 out of iterations */
+} ap_state;
+
+static void ap_start(const sd_fe *fe, double *const *tot, double *x, double tol,
+                     double *sum, ap_state *st)
+{
+  int n = fe->n;
+  sweep_all(fe, tot, x, sum);
+  double scale = 0;
+  for (int i = 0; i < n; i++) if (fabs(x[i]) > scale) scale = fabs(x[i]);
+  st->it = 0;
+  st->thr = tol * scale;
+  /* nothing left, or NaN/Inf: nothing to iterate on */
+  st->state = scale == 0 || !(scale < HUGE_VAL) ? 1 : 0;
+}
+
+/* scratch: 2n + max(nlev) doubles. */
+static void ap_steps(const sd_fe *fe, double *const *tot, double *x, int maxit,
+                     int steps, double *scratch, ap_state *st)
 {
   int n = fe->n;
   double *x1 = scratch, *x2 = scratch + n, *sum = scratch + 2 * n;
-  double scale = 0;
-  for (int i = 0; i < n; i++) if (fabs(x[i]) > scale) scale = fabs(x[i]);
-  if (scale == 0) return 0;
-  double thr = tol * scale;
-  for (int it = 1; it <= maxit; it++) {
-    if (interruptible && it % 16 == 0) R_CheckUserInterrupt();
+  for (int s = 0; s < steps && st->state == 0; s++) {
+    if (st->it >= maxit) { st->state = -1; break; }
+    st->it++;
     memcpy(x1, x, sizeof(double) * n);
     sweep_all(fe, tot, x1, sum);
     memcpy(x2, x1, sizeof(double) * n);
@@ -105,12 +117,21 @@ static int ap_column(const sd_fe *fe, double *const *tot, double *x, double tol,
       if (fabs(d1) > dmax) dmax = fabs(d1);
       num += d1 * d2; den += d2 * d2;
     }
-    if (dmax <= thr) { memcpy(x, x2, sizeof(double) * n); return it; }
+    if (dmax <= st->thr) { memcpy(x, x2, sizeof(double) * n); st->state = 1; break; }
     double c = den > 0 ? num / den : 0;
     for (int i = 0; i < n; i++) x[i] = x2[i] - c * (x2[i] - x1[i]);
     sweep_all(fe, tot, x, sum);   /* project back after the extrapolation */
   }
-  return -1;
+  if (st->state == 0 && st->it >= maxit) st->state = -1;
+}
+
+/* Iterations per column between two polls for an interrupt: about 2e7 row
+ * visits, at least one iteration. */
+static int ap_round(const sd_fe *fe)
+{
+  double per = 3.0 * fe->n * (fe->k > 0 ? fe->k : 1);
+  double r = 2e7 / (per > 1 ? per : 1);
+  return r < 1 ? 1 : r > 256 ? 256 : (int) r;
 }
 
 /* ---- sums of squares and loading ---------------------------------------- */
@@ -263,30 +284,32 @@ static int demean_core(const sd_fe *fe, const sd_src *src, double *const *cols,
     return 0;
   }
   size_t len = 2 * (size_t) n + maxlev;
-  int interruptible = 1;
-#ifdef _OPENMP
-  interruptible = !omp_in_parallel();   /* callers inside a parallel region */
-#endif
-  if (nthreads == 1) {
-    double *scr = (double *) R_alloc(len, sizeof(double));
-    for (int j = 0; j < ncol; j++) {
-      if (interruptible) R_CheckUserInterrupt();
-      load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
-      if (ap_column(fe, tot, cols[j], tol, maxit, scr, interruptible) < 0)
-        status = -1;
-      if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
-    }
-    return status;
-  }
+  /* the master polls for an interrupt between rounds of iterations, outside
+   * the parallel region (not when the caller is itself inside one); all
+   * memory is R_alloc'ed, so the jump leaks nothing */
+  int interruptible = !sd_in_parallel();
   double *scr = (double *) R_alloc((size_t) nthreads * len, sizeof(double));
+  ap_state *st = (ap_state *) R_alloc(ncol, sizeof(ap_state));
+  int round = ap_round(fe), left = ncol;
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic)
   for (int j = 0; j < ncol; j++) {
-    int th = sd_thread_id();
+    double *sc = scr + (size_t) sd_thread_id() * len;
     load_column(cols[j], SD_SRC(j), n, SD_SS0(j));
-    if (ap_column(fe, tot, cols[j], tol, maxit, scr + th * len, 0) < 0) {
-#pragma omp atomic write
-      status = -1;
+    ap_start(fe, tot, cols[j], tol, sc + 2 * n, st + j);
+  }
+  while (left > 0) {
+    if (interruptible) R_CheckUserInterrupt();
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic)
+    for (int j = 0; j < ncol; j++) {
+      if (st[j].state != 0) continue;
+      ap_steps(fe, tot, cols[j], maxit, round, scr + (size_t) sd_thread_id() * len,
+               st + j);
     }
+    left = 0;
+    for (int j = 0; j < ncol; j++) left += st[j].state == 0;
+  }
+  for (int j = 0; j < ncol; j++) {
+    if (st[j].state < 0) status = -1;
     if (ss) ss[2 * j + 1] = sum_sq(cols[j], n);
   }
 #undef SD_SS0
@@ -339,7 +362,17 @@ static void fe_fill(SEXP fes, SEXP nlev, SEXP w, int n, sd_fe *fe, int base)
   }
   fe->code = code;
   fe->nlev = lev;
-  fe->w = Rf_isNull(w) ? NULL : REAL(w);
+  fe->w = NULL;
+  if (!Rf_isNull(w)) {
+    /* the group totals and the exact solves rely on weights >= 0 */
+    if (!Rf_isReal(w) || XLENGTH(w) != n)
+      Rf_error("'w' must be NULL or a double vector of length %d", n);
+    const double *wv = REAL(w);
+    for (int i = 0; i < n; i++)
+      if (!(wv[i] >= 0 && wv[i] < HUGE_VAL))
+        Rf_error("weights must be finite and >= 0 (row %d has %g)", i + 1, wv[i]);
+    fe->w = wv;
+  }
   fe->base = base;
 }
 

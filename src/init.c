@@ -1,6 +1,7 @@
 /* The one registration table of the package's .Call routines. */
 #include "smartdid.h"
 #include "cs.h"
+#include "boottest.h"
 
 static const R_CallMethodDef call_methods[] = {
   {"sd_demean",       (DL_FUNC) &sd_demean,       7},
@@ -18,10 +19,14 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_panel_fast",   (DL_FUNC) &sd_panel_fast,   4},
   {"sd_nn_match",     (DL_FUNC) &sd_nn_match,     7},
   {"sd_mboot",        (DL_FUNC) &sd_mboot,        3},
-  {"sd_placebo",      (DL_FUNC) &sd_placebo,     14},
+  {"sd_placebo",      (DL_FUNC) &sd_placebo,      4},
   {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 5},
   {"sd_cs_none",      (DL_FUNC) &sd_cs_none,      8},
   {"sd_cs_2x2",       (DL_FUNC) &sd_cs_2x2,       6},
+  {"sd_boottest_draws", (DL_FUNC) &sd_boottest_draws, 7},
+  {"sd_boottest_count", (DL_FUNC) &sd_boottest_count, 5},
+  {"sd_boottest_sums", (DL_FUNC) &sd_boottest_sums, 4},
+  {"sd_scale_exponents", (DL_FUNC) &sd_scale_exponents, 2},
   {NULL, NULL, 0}
 };
 

@@ -263,7 +263,8 @@ SEXP sd_panel_fast(SEXP unit, SEXP period, SEXP roles, SEXP d)
     UNPROTECT(2);
     return R_NilValue;
   }
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
+  const char *names[] = {"unit", "n_units", "period", "n_periods", "singletons", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   SET_VECTOR_ELT(out, 0, cu);
   SET_VECTOR_ELT(out, 1, Rf_ScalarInteger(N));
   SET_VECTOR_ELT(out, 2, ct);

@@ -27,48 +27,30 @@
 #define PL_MAX_BLOCK 64         /* draws demeaned together */
 #define PL_BLOCK_BYTES 67108864.0   /* memory budget of a block: 64 MB */
 
-typedef struct {
-  int n, p;
-  const double *X;      /* n x p, column major */
-  const double *e;      /* n */
-  const double *Q;      /* p x p */
-  const double *w;      /* n or NULL */
-  const double *xe;     /* X~'W e, p */
-  double ee;            /* e'W e */
-  int vtype;            /* 0 iid, 1 HC1, 2 cluster */
-  double scale;
-  int ncl;              /* clusterings (cluster only) */
-  const int **cl;       /* 0-based codes */
-  const int *G;
-  const double *sign;
-  int Gsum;
-  /* balanced, unweighted two-way panels: the demeaned pseudo-treatment has a
-   * closed form, d~(u,t) = d(u,t) - du[u] - dt[t] + dbar, evaluated row by
-   * row instead of stored (NULL otherwise) */
-  const int *unit0;     /* 0-based unit of each row */
-  const int *time0;     /* 0-based period of each row */
-  const int *tval;      /* the period code compared with adoption periods */
-  int N, T;
-} pl_model;
-
 /* One draw's closed-form pieces (see pl_model). */
 typedef struct {
-  const int *gu;        /* pseudo adoption period per unit, INT_MAX if none */
+  const long long *gu;  /* pseudo adoption period per unit, PL_NONE if none */
   const double *du, *dt;
   double dbar;
 } pl_closed;
+
+/* "Not pseudo-treated": above every int period code, INT_MAX included (an
+ * int sentinel would collide with a period coded INT_MAX). */
+#define PL_NONE LLONG_MAX
+
+static SEXP pl_elt(SEXP x, const char *name);
 
 /* ---- kernels (no R API) ------------------------------------------------ */
 
 /* Pseudo-treatment of one draw: d_i = 1 when the row's unit has a pseudo
  * adoption period g and the row's period is >= g. Only the rows of the
  * pseudo-treated units are visited (ustart/urows: the rows of each unit).
- * gu: N ints, all INT_MAX on entry and on return (if a unit is listed twice,
+ * gu: N values, all PL_NONE on entry and on return (if a unit is listed twice,
  * its last period counts). idx receives the treated rows. Returns their
  * number. */
 static int pl_build(int n, int N, const int *ustart, const int *urows,
                     const int *tcode, const int *au, const int *ap, int m,
-                    int *gu, double *d, int *idx)
+                    long long *gu, double *d, int *idx)
 {
   memset(d, 0, sizeof(double) * n);
   for (int k = 0; k < m; k++) {
@@ -79,13 +61,13 @@ static int pl_build(int n, int N, const int *ustart, const int *urows,
    * order and the later gathers over them stream instead of jumping */
   int n1 = 0;
   for (int u = 0; u < N; u++) {
-    if (gu[u] == INT_MAX) continue;
-    int g = gu[u];
+    if (gu[u] == PL_NONE) continue;
+    long long g = gu[u];
     for (int r = ustart[u]; r < ustart[u + 1]; r++) {
       int i = urows[r];
       if (tcode[i] >= g) { d[i] = 1; idx[n1++] = i; }
     }
-    gu[u] = INT_MAX;
+    gu[u] = PL_NONE;
   }
   return n1;
 }
@@ -124,33 +106,6 @@ static void pl_scatter(double *S, const int *c, const double *x, int len)
     else { S[g] += acc; g = c[k]; acc = x[k]; }
   }
   S[g] += acc;
-}
-
-/* The pseudo-treatment's coefficient by Frisch-Waugh-Lovell from its sums:
- * c = X~'W d~ (p), dd = d~'W d~, de = d~'W e, over n rows of which n1 are
- * treated. Fills gam = Q c and returns 1 with beta = r'W e / r'W r, r'W r
- * and r'W e (r = d~ - X~ gam), or 0 when the draw is not estimable (no
- * variation left after the fixed effects or the controls). */
-int pl_fwl(const double *Q, const double *xe, int p, const double *c, double dd,
-           double de, double n1, double n, double *gam, double *beta,
-           double *rr_out, double *re_out)
-{
-  double ss_raw = n1 * (n - n1) / n;
-  if (n1 == 0 || n1 == n || !(dd > 1e-12 * ss_raw)) return 0;
-  double ca = 0, xa = 0;
-  for (int j = 0; j < p; j++) {
-    double s = 0;
-    for (int k = 0; k < p; k++) s += Q[j + (size_t) k * p] * c[k];
-    gam[j] = s;
-    ca += c[j] * s;
-    xa += xe[j] * s;
-  }
-  double rr = dd - ca;
-  if (!(rr > 1e-10 * dd)) return 0;
-  *rr_out = rr;
-  *re_out = de - xa;
-  *beta = *re_out / rr;
-  return 1;
 }
 
 /* The coefficient of one draw on its demeaned pseudo-treatment d (length n)
@@ -252,16 +207,18 @@ static void pl_block(const pl_model *m, const double *D, const pl_closed *cf,
   if (m->vtype != 0) {
 #pragma omp parallel num_threads(nt)
     {
-      int th = sd_thread_id();
+      /* the team OpenMP gave, which may be smaller than nt (a thread
+       * limit, dynamic adjustment): every draw belongs to one of them */
+      int th = sd_thread_id(), team = sd_team_size();
       double *buf = bufs + (size_t) th * PL_CHUNK;
-      for (int b = th; b < nb; b += nt) {
+      for (int b = th; b < nb; b += team) {
         double *wb = ws + (size_t) b * per;
         wb[2 * p + RE] = 0;
         memset(wb + 2 * p + 4, 0, sizeof(double) * m->Gsum);
       }
       for (int i0 = 0; i0 < n; i0 += PL_CHUNK) {
         int len = n - i0 < PL_CHUNK ? n - i0 : PL_CHUNK;
-        for (int b = th; b < nb; b += nt) {
+        for (int b = th; b < nb; b += team) {
           double *wb = ws + (size_t) b * per, *t = wb + 2 * p;
           if (t[OK] == 0) continue;
           pl_meat_chunk(m, D + (size_t) b * n, cf ? cf + b : NULL, wb + p, t[BETA],
@@ -290,7 +247,7 @@ static void pl_block(const pl_model *m, const double *D, const pl_closed *cf,
       }
       v = m->scale * meat / (rr * rr);
     }
-    se[b] = sqrt(v > 0 ? v : 0);
+    se[b] = pl_se_of(v);
   }
 }
 
@@ -328,11 +285,11 @@ static int *pl_closed_setup(pl_model *m, const sd_fe *fe, const int *un,
  * number of treated rows. */
 static int pl_closed_draw(const pl_model *m, const int *ustart, const int *urows,
                           const int *tv, const int *au, const int *ap, int na,
-                          int *gu, double *du, double *dt, pl_closed *cf,
+                          long long *gu, double *du, double *dt, pl_closed *cf,
                           double *dv, int *idx)
 {
   int N = m->N, T = m->T;
-  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  for (int u = 0; u < N; u++) gu[u] = PL_NONE;
   for (int k = 0; k < na; k++) {   /* the last period given to a unit counts */
     int u = au[k];
     if (u >= 1 && u <= N && ap[k] != NA_INTEGER) gu[u - 1] = ap[k];
@@ -341,7 +298,7 @@ static int pl_closed_draw(const pl_model *m, const int *ustart, const int *urows
   memset(dt, 0, sizeof(double) * T);
   double cells = 0;
   for (int u = 0; u < N; u++) {
-    if (gu[u] == INT_MAX) continue;
+    if (gu[u] == PL_NONE) continue;
     int nu = 0;
     for (int t = 0; t < T; t++) if (tv[t] >= gu[u]) { nu++; dt[t] += 1; }
     du[u] = (double) nu / T;
@@ -351,7 +308,7 @@ static int pl_closed_draw(const pl_model *m, const int *ustart, const int *urows
   double dbar = cells / ((double) N * T);
   int n1 = 0;
   for (int u = 0; u < N; u++) {
-    if (gu[u] == INT_MAX) continue;
+    if (gu[u] == PL_NONE) continue;
     for (int r = ustart[u]; r < ustart[u + 1]; r++) {
       int i = urows[r];
       if (m->tval[i] >= gu[u]) {
@@ -390,43 +347,44 @@ static void pl_tick_cb(void *ctx, int done)
  * demeaned (or in closed form when tv is not NULL), then pl_block(). */
 static void pl_run_rows(const pl_model *mdp, const sd_fe *fe, const int *tv,
                         int N, const int *tc, const int *ustart, const int *urows,
-                        const int *au, const int *ap, int m, int B, SEXP ctrl,
-                        SEXP nthreads, SEXP tick, double *pest, double *pse,
+                        const int *au, const int *ap, int m, int B,
+                        const double *ctrl, SEXP nthreads, SEXP tick,
+                        double *pest, double *pse,
                         int *pntr, int *converged)
 {
   pl_model md = *mdp;
   int n = md.n, p = md.p;
-  double tol = REAL(ctrl)[0];
-  int maxit = (int) REAL(ctrl)[1];
+  double tol = ctrl[0];
+  int maxit = (int) ctrl[1];
   /* blocks of draws: bounded memory, an interrupt check between blocks; in
    * closed form a draw needs no demeaning pass, so the block is larger and
    * each chunk of X~ serves more draws */
   double budget = tv ? 4 * PL_BLOCK_BYTES : PL_BLOCK_BYTES;
   int bk = (int) fmin(PL_MAX_BLOCK,
                       fmax(1.0, floor(budget / (n * (sizeof(double) + sizeof(int))))));
-  if (REAL(ctrl)[2] >= 1) bk = (int) REAL(ctrl)[2];
+  if (ctrl[2] >= 1) bk = (int) ctrl[2];
   if (bk > B) bk = B;
   if (bk < 1) bk = 1;
   /* Threads only when a draw is big enough: a parallel region per block
    * costs little on an idle machine but a time slice whenever another
    * process holds a core, which small draws cannot amortise. */
   double per_draw = (double) n * (p + 2);
-  int nt = per_draw >= REAL(ctrl)[3] ?
+  int nt = per_draw >= ctrl[3] ?
     sd_nthreads(nthreads, (int) fmin(per_draw * bk, 2e9)) : 1;
   if (nt > bk) nt = bk;
   size_t wslen = (size_t) bk * (2 * (size_t) p + 4 + md.Gsum) + (size_t) nt * PL_CHUNK;
   double *D = (double *) R_alloc((size_t) n * bk, sizeof(double));
-  int *gu = (int *) R_alloc(N, sizeof(int));
-  for (int u = 0; u < N; u++) gu[u] = INT_MAX;
+  long long *gu = (long long *) R_alloc(N, sizeof(long long));
+  for (int u = 0; u < N; u++) gu[u] = PL_NONE;
   double *ws = (double *) R_alloc(wslen, sizeof(double));
   int *n1 = (int *) R_alloc(bk, sizeof(int));
   int *idx = (int *) R_alloc((size_t) n * bk, sizeof(int));
 
-  int *GU = NULL;
+  long long *GU = NULL;
   double *DU = NULL, *DT = NULL;
   pl_closed *cfs = NULL;
   if (tv) {
-    GU = (int *) R_alloc((size_t) bk * N, sizeof(int));
+    GU = (long long *) R_alloc((size_t) bk * N, sizeof(long long));
     DU = (double *) R_alloc((size_t) bk * N, sizeof(double));
     DT = (double *) R_alloc((size_t) bk * md.T, sizeof(double));
     cfs = (pl_closed *) R_alloc(bk, sizeof(pl_closed));
@@ -462,8 +420,8 @@ static void pl_run_rows(const pl_model *mdp, const sd_fe *fe, const int *tv,
 /* Can the draws be aggregated by unit (placebo_units.c)? Yes in closed
  * form (balanced, unweighted two-way panel) with an iid variance or one
  * clustering constant within units. Fills um and returns 1, or returns 0. */
-static int pl_units_setup(const pl_model *md, const int *ustart, const int *urows,
-                          const int *tv, int N, plu_model *um)
+static int pl_units_setup(pl_model *md, const int *ustart, const int *urows,
+                          const int *tv, int N)
 {
   const int *clu = NULL;
   int G = 0;
@@ -481,29 +439,16 @@ static int pl_units_setup(const pl_model *md, const int *ustart, const int *urow
   } else if (md->vtype != 0) {
     return 0;
   }
-  um->n = md->n; um->p = md->p; um->N = N; um->T = md->T;
-  um->X = md->X; um->e = md->e; um->Q = md->Q; um->xe = md->xe; um->ee = md->ee;
-  um->time0 = md->time0; um->tv = tv;
-  um->vtype = md->vtype; um->scale = md->scale;
-  um->clu = clu; um->G = G; um->block = 0;
+  md->tv = tv;
+  md->clu = clu;
+  md->Gu = G;
   return 1;
 }
 
-/* Xd: n x p demeaned controls; e: residuals of the demeaned outcome on them;
- * Q: (X~'WX~)^-1; fes, nlev, w: the fixed effects and weights as for
- * sd_demean; unit, tcode: 1-based unit and period codes of each row;
- * aunit, aper: m x B integer matrices, the pseudo-treated units of each draw
- * and their pseudo adoption period codes; vc: list(type, scale, clusters
- * (list of 1-based codes), G, sign); ctrl: c(tol, maxit) of the demeaning,
- * the number of draws per block (0: chosen here), the least rows x
- * (controls + 2) of a draw for which threads are used, and whether draws may
- * be aggregated by unit (placebo_units.c; 0 forces the rows, for tests);
- * tick: NULL or an R function called with the number of draws done after
- * each block (a progress bar).
- * Returns list(estimate, std.error, treated_rows, converged). */
-SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
-                SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
-                SEXP ctrl, SEXP nthreads, SEXP tick)
+/* The draws from the pieces sd_placebo() reads by name (see there). */
+static SEXP pl_main(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
+                    SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
+                    const double *ctrl, SEXP nthreads, SEXP tick)
 {
   if (!Rf_isNull(tick) && !Rf_isFunction(tick)) Rf_error("'tick' must be NULL or a function");
   int nprotect = 0;
@@ -526,9 +471,7 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
       !Rf_isMatrix(aper) || Rf_nrows(aunit) != Rf_nrows(aper) ||
       Rf_ncols(aunit) != Rf_ncols(aper))
     Rf_error("'aunit' and 'aper' must be integer matrices of the same dimensions");
-  if (TYPEOF(vc) != VECSXP || Rf_length(vc) != 5) Rf_error("'vc' must be a list of 5");
-  if (!Rf_isReal(ctrl) || XLENGTH(ctrl) != 5)
-    Rf_error("'ctrl' must be c(tol, maxit, block, min_work, units)");
+  if (TYPEOF(vc) != VECSXP) Rf_error("'vc' must be a list");
 
   const int *un = INTEGER(unit), *tc = INTEGER(tcode);
   int N = int_max(un, n);
@@ -542,10 +485,10 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   md.n = n; md.p = p;
   md.X = REAL(Xd); md.e = REAL(e); md.Q = REAL(Q);
   md.w = Rf_isNull(w) ? NULL : REAL(w);
-  md.vtype = Rf_asInteger(VECTOR_ELT(vc, 0));
-  md.scale = Rf_asReal(VECTOR_ELT(vc, 1));
+  md.vtype = Rf_asInteger(pl_elt(vc, "type"));
+  md.scale = Rf_asReal(pl_elt(vc, "scale"));
   if (md.vtype < 0 || md.vtype > 2) Rf_error("unknown variance type %d", md.vtype);
-  SEXP cls = VECTOR_ELT(vc, 2), Gs = VECTOR_ELT(vc, 3), sg = VECTOR_ELT(vc, 4);
+  SEXP cls = pl_elt(vc, "clusters"), Gs = pl_elt(vc, "G"), sg = pl_elt(vc, "sign");
   md.ncl = 0; md.Gsum = 0; md.cl = NULL; md.G = NULL; md.sign = NULL;
   if (md.vtype == 2) {
     md.ncl = Rf_length(cls);
@@ -604,13 +547,14 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   int converged = 1;
   double per_draw = (double) n * (p + 2);
 
-  plu_model um;
   int done = 0;
-  if (tv && REAL(ctrl)[4] != 0 && pl_units_setup(&md, ustart, urows, tv, N, &um)) {
-    um.block = REAL(ctrl)[2] >= 1 ? (int) REAL(ctrl)[2] : 0;
-    int nt = per_draw >= REAL(ctrl)[3] ?
+  md.tv = md.clu = NULL; md.Gu = 0; md.block = 0; md.force = 0;
+  if (tv && ctrl[4] != 0 && pl_units_setup(&md, ustart, urows, tv, N)) {
+    md.block = ctrl[2] >= 1 ? (int) ctrl[2] : 0;
+    md.force = ctrl[4] >= 2;
+    int nt = per_draw >= ctrl[3] ?
       sd_nthreads(nthreads, (int) fmin(per_draw * B, 2e9)) : 1;
-    done = plu_run(&um, ustart, urows, au, ap, m, B, nt,
+    done = plu_run(&md, ustart, urows, au, ap, m, B, nt,
                    Rf_isNull(tick) ? NULL : pl_tick_cb, (void *) tick, pest, pse, pntr);
   }
   if (!done) {
@@ -626,4 +570,49 @@ SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
   SET_VECTOR_ELT(out, 3, Rf_ScalarLogical(converged));
   UNPROTECT(nprotect);
   return out;
+}
+
+/* The element `name` of the named list x (an error naming it if absent). */
+static SEXP pl_elt(SEXP x, const char *name)
+{
+  SEXP nm = Rf_getAttrib(x, R_NamesSymbol);
+  if (TYPEOF(x) != VECSXP || TYPEOF(nm) != STRSXP)
+    Rf_error("a named list is needed for '%s'", name);
+  for (R_xlen_t i = 0; i < XLENGTH(x); i++)
+    if (strcmp(CHAR(STRING_ELT(nm, i)), name) == 0) return VECTOR_ELT(x, i);
+  Rf_error("element '%s' is missing", name);
+  return R_NilValue;
+}
+
+/* The draws, with named arguments (R builds them in R/placebo.R):
+ * model: list(Xd = n x p demeaned controls, e = residuals of the demeaned
+ *   outcome on them, Q = (X~'WX~)^-1, fe, fe_nlev, w = the fixed effects
+ *   and weights as for sd_demean, unit, tcode = 1-based unit and period
+ *   codes of each row, vc = list(type = 0 iid / 1 HC1 / 2 cluster, scale =
+ *   small-sample factor, clusters = list of 1-based codes, G = their
+ *   numbers of levels, sign = their signs));
+ * assign: list(unit, period): m x B integer matrices, the pseudo-treated
+ *   units of each draw and their pseudo adoption period codes;
+ * opts: list(tol, maxit = of the demeaning, block = draws per block (0:
+ *   chosen here), min_work = the least rows x (controls + 2) of a draw for
+ *   which threads are used, units = 0 rows / 1 cost model / 2 per-unit sums
+ *   whenever they apply, nthreads);
+ * tick: NULL or an R function called with the number of draws done after
+ *   each block (a progress bar).
+ * Returns list(estimate, std.error, treated_rows, converged). */
+SEXP sd_placebo(SEXP model, SEXP assign, SEXP opts, SEXP tick)
+{
+  static const char *names[] = {"tol", "maxit", "block", "min_work", "units"};
+  double ctl[5];
+  for (int k = 0; k < 5; k++) {
+    SEXP v = pl_elt(opts, names[k]);
+    if (!Rf_isNumeric(v) || Rf_length(v) != 1)
+      Rf_error("option '%s' must be one number", names[k]);
+    ctl[k] = Rf_asReal(v);
+  }
+  return pl_main(pl_elt(model, "Xd"), pl_elt(model, "e"), pl_elt(model, "Q"),
+                 pl_elt(model, "fe"), pl_elt(model, "fe_nlev"), pl_elt(model, "w"),
+                 pl_elt(model, "unit"), pl_elt(model, "tcode"),
+                 pl_elt(assign, "unit"), pl_elt(assign, "period"),
+                 pl_elt(model, "vc"), ctl, pl_elt(opts, "nthreads"), tick);
 }

@@ -80,36 +80,44 @@ static inline int plu_sx(const plu_layout *L, int k) { return plu_se(L, k) + 1; 
  * the unit's rows of e and x~ are gathered into a small buffer (columns of
  * T values) so that Xe and A are short dot products.
  * after[t * P + k]: period t is at or after candidate k. */
-static void plu_unit_sums(const plu_model *md, const plu_layout *L,
+static void plu_unit_sums(const pl_model *md, const plu_layout *L,
                           const int *ustart, const int *urows,
                           const unsigned char *after, double *Z, int nt)
 {
   int n = md->n, p = md->p, P = L->P, m = L->m, T = md->T;
   const double *X = md->X, *e = md->e;
   double *buf = (double *) R_alloc((size_t) nt * T * (p + 1), sizeof(double));
+  /* rounds of about 1e8 multiplications, the master polling for an
+   * interrupt between them */
+  double per = (double) T * (P * (p + 1.0) + p * (p + 3.0) / 2) + 1;
+  int step = 1e8 / per < 1 ? 1 : 1e8 / per > md->N ? md->N : (int) (1e8 / per);
+  for (int u0 = 0; u0 < md->N; u0 += step) {
+    int u1 = md->N - u0 < step ? md->N : u0 + step;
+    R_CheckUserInterrupt();
 #pragma omp parallel for num_threads(nt) schedule(static)
-  for (int u = 0; u < md->N; u++) {
-    double *z = Z + (size_t) u * m, *eb = buf + (size_t) sd_thread_id() * T * (p + 1);
-    double *xb = eb + T;   /* column j at xb + j * T */
-    int len = ustart[u + 1] - ustart[u];
-    memset(z, 0, sizeof(double) * m);
-    for (int r = 0; r < len; r++) {
-      int i = urows[ustart[u] + r];
-      eb[r] = e[i];
-      for (int j = 0; j < p; j++) xb[(size_t) j * T + r] = X[i + (size_t) j * n];
-      const unsigned char *af = after + (size_t) md->time0[i] * P;
-      for (int k = 0; k < P; k++) {
-        if (!af[k]) continue;
-        double *sk = z + plu_se(L, k);
-        sk[0] += eb[r];
-        for (int j = 0; j < p; j++) sk[1 + j] += xb[(size_t) j * T + r];
+    for (int u = u0; u < u1; u++) {
+      double *z = Z + (size_t) u * m, *eb = buf + (size_t) sd_thread_id() * T * (p + 1);
+      double *xb = eb + T;   /* column j at xb + j * T */
+      int len = ustart[u + 1] - ustart[u];
+      memset(z, 0, sizeof(double) * m);
+      for (int r = 0; r < len; r++) {
+        int i = urows[ustart[u] + r];
+        eb[r] = e[i];
+        for (int j = 0; j < p; j++) xb[(size_t) j * T + r] = X[i + (size_t) j * n];
+        const unsigned char *af = after + (size_t) md->time0[i] * P;
+        for (int k = 0; k < P; k++) {
+          if (!af[k]) continue;
+          double *sk = z + plu_se(L, k);
+          sk[0] += eb[r];
+          for (int j = 0; j < p; j++) sk[1 + j] += xb[(size_t) j * T + r];
+        }
       }
-    }
-    double *a = z + L->oA;
-    for (int j = 0; j < p; j++) {
-      const double *xj = xb + (size_t) j * T;
-      z[L->oXe + j] = sd_dot(xj, eb, len);
-      for (int l = j; l < p; l++) *a++ = sd_dot(xj, xb + (size_t) l * T, len);
+      double *a = z + L->oA;
+      for (int j = 0; j < p; j++) {
+        const double *xj = xb + (size_t) j * T;
+        z[L->oXe + j] = sd_dot(xj, eb, len);
+        for (int l = j; l < p; l++) *a++ = sd_dot(xj, xb + (size_t) l * T, len);
+      }
     }
   }
 }
@@ -133,21 +141,26 @@ typedef struct {
 
 /* Fill draw b's membership (its flags are clear on entry; the last period
  * listed for a unit counts) and the number of units treated from each
- * candidate (nk, P). */
+ * candidate (nk, P). Codes as the row path reads them: at or below the
+ * first period (negative ones included) the unit is treated throughout
+ * (code lo), above the last one (hi) it is treated nowhere, as if not drawn;
+ * kof[g - lo] is the candidate of code g. */
 static void plu_members(const int *au, const int *ap, int na, const int *kof,
-                        int kmax, int N, const plu_members_t *mb, int b, int P,
-                        double *nk)
+                        int lo, int hi, int N, const plu_members_t *mb, int b,
+                        int P, double *nk)
 {
   memset(nk, 0, sizeof(double) * P);
   unsigned char bit = (unsigned char) (1u << (b % PLU_GROUP));
   for (int j = 0; j < na; j++) {
     int u = au[j], g = ap[j];
-    if (u < 1 || u > N || g == NA_INTEGER || g < 0 || g > kmax) continue;
+    if (u < 1 || u > N || g == NA_INTEGER) continue;
     unsigned char *f = mb->flag + (size_t) (u - 1) * mb->ng + b / PLU_GROUP;
     uint8_t *Ku = mb->K + (size_t) (u - 1) * mb->ks + b;
     if (*f & bit) nk[*Ku] -= 1;
+    if (g > hi) { *f &= (unsigned char) ~bit; continue; }
+    if (g < lo) g = lo;
     *f |= bit;
-    *Ku = (uint8_t) kof[g];
+    *Ku = (uint8_t) kof[g - lo];
     nk[*Ku] += 1;
   }
 }
@@ -161,7 +174,7 @@ SD_INLINE void plu_axpy1(double *restrict c, const double *restrict z, int n)
 /* The coefficient's sums of a block's nb draws over the units u0..u1-1,
  * unit by unit so that Z streams through memory: per draw e'd (de) and X~'d
  * (cv), p + 1 doubles a draw: de then cv. */
-static void plu_coef_sums(const plu_model *md, const plu_layout *L,
+static void plu_coef_sums(const pl_model *md, const plu_layout *L,
                           const double *Z, const plu_members_t *mb, int u0,
                           int u1, int nb, double *part)
 {
@@ -184,7 +197,7 @@ static void plu_coef_sums(const plu_model *md, const plu_layout *L,
  * (when alpha is not NULL) the coefficients alpha (m, with stride `stride`)
  * and kappa of its cluster sums and the constants td2 (P) of the
  * pseudo-treated units' corrections. wt: T doubles of scratch, gam: p. */
-static void plu_draw_finish(const plu_model *md, const plu_layout *L,
+static void plu_draw_finish(const pl_model *md, const plu_layout *L,
                             const int *cnt, const unsigned char *after,
                             const double *nk, double de, const double *cv,
                             double *wt, double *gam, double *alpha, int stride,
@@ -283,7 +296,7 @@ static void plu_dots(const double *z0, const double *z1, const double *alpha,
 
 /* Add unit u's cluster sums s (the draws of group b0 / 8, up to hi) to S[b *
  * G + cluster], with the correction of the draws that treat the unit. */
-static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
+static void plu_add(const pl_model *md, const plu_layout *L, const double *z,
                     int u, const plu_members_t *mb, const double *gam,
                     const double *td2, const plu_draw *dr, int b0, int hi,
                     const double *s, double *S)
@@ -299,14 +312,14 @@ static void plu_add(const plu_model *md, const plu_layout *L, const double *z,
       sb += plu_delta(L, z, k, gam + (size_t) b * (p + 1), dr[b].beta,
                       td2[(size_t) b * (P + 1) + k]);
     }
-    S[(size_t) b * md->G + md->clu[u]] += sb;
+    S[(size_t) b * md->Gu + md->clu[u]] += sb;
   }
 }
 
 /* The cluster sums of the draws lo..hi-1 of a block (lo a multiple of
  * PLU_GROUP; alpha and kappa padded to a multiple of PLU_GROUP draws, stride
  * bk), unit by unit, each draw's units in order. */
-static void plu_scores(const plu_model *md, const plu_layout *L, const double *Z,
+static void plu_scores(const pl_model *md, const plu_layout *L, const double *Z,
                        const plu_members_t *mb, const double *alpha,
                        const double *kappa, const double *gam, const double *td2,
                        const plu_draw *dr, int bk, int lo, int hi, double *S)
@@ -340,8 +353,12 @@ static void plu_scores(const plu_model *md, const plu_layout *L, const double *Z
  * quadratic form free of the cancellation an uncentred one would have. */
 
 /* zbar (m) and the centred cross-products M (m x m, full) of the units'
- * sums: per fixed chunk of units (in parallel) the centred sums as columns
- * and their cross-products as dot products; the chunks added in order. */
+ * sums, chunk of units after chunk (fixed chunks, added in order: the
+ * result does not depend on the threads): the chunk's centred sums as
+ * columns, then their cross-products as dot products, the rows of M shared
+ * among the threads in rounds of about 1e8 multiplications. The master
+ * polls for an interrupt between rounds (M grows as p^4 with the controls:
+ * one chunk can take seconds). */
 static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
                         int nt)
 {
@@ -349,27 +366,30 @@ static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
   for (int u = 0; u < N; u++)
     for (int j = 0; j < m; j++) zbar[j] += Z[(size_t) u * m + j];
   for (int j = 0; j < m; j++) zbar[j] /= N;
-  int nch = (N + PLU_CHUNK - 1) / PLU_CHUNK;
   size_t mm = (size_t) m * m;
-  double *part = (double *) R_alloc(mm * nch, sizeof(double));
-  double *dev = (double *) R_alloc((size_t) m * PLU_CHUNK * nt, sizeof(double));
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int c = 0; c < nch; c++) {
-    double *Mc = part + mm * c, *D = dev + (size_t) m * PLU_CHUNK * sd_thread_id();
-    int u0 = c * PLU_CHUNK, len = N - u0 < PLU_CHUNK ? N - u0 : PLU_CHUNK;
+  double *D = (double *) R_alloc((size_t) m * PLU_CHUNK, sizeof(double));
+  memset(M, 0, sizeof(double) * mm);
+  for (int u0 = 0; u0 < N; u0 += PLU_CHUNK) {
+    int len = N - u0 < PLU_CHUNK ? N - u0 : PLU_CHUNK;
+    R_CheckUserInterrupt();
     for (int r = 0; r < len; r++) {
       const double *z = Z + (size_t) (u0 + r) * m;
       for (int j = 0; j < m; j++) D[(size_t) j * PLU_CHUNK + r] = z[j] - zbar[j];
     }
-    for (int j = 0; j < m; j++)
-      for (int l = j; l < m; l++)
-        Mc[(size_t) j * m + l] = sd_dot(D + (size_t) j * PLU_CHUNK,
-                                        D + (size_t) l * PLU_CHUNK, len);
+    for (int j0 = 0; j0 < m; ) {
+      /* rows j0..j1-1 of M: about 1e8 multiplications */
+      int j1 = j0;
+      double work = 0;
+      while (j1 < m && (j1 == j0 || work < 1e8)) { work += (double) len * (m - j1); j1++; }
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+      for (int j = j0; j < j1; j++)
+        for (int l = j; l < m; l++)
+          M[(size_t) j * m + l] += sd_dot(D + (size_t) j * PLU_CHUNK,
+                                          D + (size_t) l * PLU_CHUNK, len);
+      j0 = j1;
+      if (j0 < m) R_CheckUserInterrupt();
+    }
   }
-  memset(M, 0, sizeof(double) * mm);
-  for (int c = 0; c < nch; c++)
-    for (int j = 0; j < m; j++)
-      for (int l = j; l < m; l++) M[(size_t) j * m + l] += part[mm * c + (size_t) j * m + l];
   for (int j = 0; j < m; j++)
     for (int l = 0; l < j; l++) M[(size_t) j * m + l] = M[(size_t) l * m + j];
 }
@@ -378,7 +398,7 @@ static void plu_moments(const double *Z, int N, int m, double *zbar, double *M,
  * the units u0..u1-1 (alphaT: the draws' alphas one after the other, m
  * each), unit by unit: a unit's sums stay in cache for all the draws that
  * treat it. */
-static void plu_corr_units(const plu_model *md, const plu_layout *L,
+static void plu_corr_units(const pl_model *md, const plu_layout *L,
                            const double *Z, const plu_members_t *mb,
                            const double *alphaT, const double *kappa,
                            const double *gam, const double *td2,
@@ -406,7 +426,7 @@ static void plu_corr_units(const plu_model *md, const plu_layout *L,
 
 /* A draw's estimate, std. error (iid from its sums, clustered from its meat)
  * and number of treated rows. */
-static void plu_result(const plu_model *md, const plu_draw *dr, double meat,
+static void plu_result(const pl_model *md, const plu_draw *dr, double meat,
                        double *est, double *se, int *ntr)
 {
   *ntr = dr->n1 > INT_MAX ? NA_INTEGER : (int) dr->n1;
@@ -419,39 +439,76 @@ static void plu_result(const plu_model *md, const plu_draw *dr, double meat,
     v = md->scale * uu / rr;
   }
   *est = beta;
-  *se = sqrt(v > 0 ? v : 0);
+  *se = pl_se_of(v);
 }
 
-/* Candidate adoption periods: the distinct period codes of ap (codes
- * 0..kmax; NA and negative codes ignored), as an index kof[code] (-1 if not a
+/* Candidate adoption periods: the distinct codes of ap as the draws use
+ * them (NA ignored, codes below lo read as lo, codes above hi treat no
+ * period and are not candidates), as an index kof[code - lo] (-1 if not a
  * candidate). Returns their number. */
-static int plu_candidates(const int *ap, size_t len, int **kof_out, int *kmax_out)
+static int plu_candidates(const int *ap, size_t len, int lo, int hi, int **kof_out)
 {
-  int kmax = 0;
-  for (size_t i = 0; i < len; i++) if (ap[i] != NA_INTEGER && ap[i] > kmax) kmax = ap[i];
-  int *kof = (int *) R_alloc((size_t) kmax + 1, sizeof(int));
-  for (int g = 0; g <= kmax; g++) kof[g] = -1;
-  for (size_t i = 0; i < len; i++) if (ap[i] != NA_INTEGER && ap[i] >= 0) kof[ap[i]] = 0;
+  size_t span = (size_t) ((long long) hi - lo + 1);
+  int *kof = (int *) R_alloc(span, sizeof(int));
+  for (size_t g = 0; g < span; g++) kof[g] = -1;
+  for (size_t i = 0; i < len; i++) {
+    int g = ap[i];
+    if (g == NA_INTEGER || g > hi) continue;
+    kof[(g < lo ? lo : g) - (long long) lo] = 0;
+  }
   int P = 0;
-  for (int g = 0; g <= kmax; g++) if (kof[g] == 0) kof[g] = P++;
+  for (size_t g = 0; g < span; g++) if (kof[g] == 0) kof[g] = P++;
   *kof_out = kof;
-  *kmax_out = kmax;
   return P;
 }
 
+/* The cost model of the two paths, in multiply-adds (issue 15: the
+ * per-unit path grows as p^4 in the controls p, through the m x m moments
+ * with m ~ p^2 / 2, while a draw on the rows costs O(rows x p)). The
+ * per-unit path: the units' sums once, N T (P (p + 1) + p (p + 3) / 2), the
+ * moments once with clusters by unit, N m^2 / 2, and per draw its treated
+ * units' sums (na (p + 1)) and, with clusters, the products with alpha
+ * (m^2 for the quadratic form with clusters by unit, N m with coarser
+ * clusters). The rows (closed form): per draw the treated rows' sums,
+ * about na T (p + 1) / 2, and unless iid the meat, n (p + 3). Returns 1
+ * when the per-unit path is the cheaper one (or md->force) and its memory,
+ * N m + m^2 doubles, stays under 2 GB. */
+static int plu_worth_it(const pl_model *md, const plu_layout *L, int na, int B)
+{
+  double N = md->N, T = md->T, p = md->p, P = L->P, m = L->m, n = md->n;
+  if ((N * m + m * m) * sizeof(double) > 2147483648.0) return 0;
+  if (md->force) return 1;
+  int by_unit = md->vtype == 2 && !md->clu, coarse = md->vtype == 2 && md->clu;
+  double units = N * T * (P * (p + 1) + p * (p + 3) / 2) +
+    (by_unit ? N * m * m / 2 : 0) +
+    (double) B * (na * (p + 1) + T * P + p * p +
+                  (by_unit ? m * m + na * (m + p) : 0) + (coarse ? N * m : 0));
+  double rows = (double) B * (na * T * (p + 1) / 2 + N +
+                              (md->vtype != 0 ? n * (p + 3) : 0));
+  return units < rows;
+}
+
 /* The draws (see the top of the file). Returns 0, doing nothing, when there
- * are more than 255 candidate periods (8-bit membership codes). */
-int plu_run(const plu_model *md, const int *ustart, const int *urows,
+ * are more than 255 candidate periods (8-bit membership codes), when the
+ * period codes are spread too thinly to index, or when the cost model
+ * prefers the rows (plu_worth_it()): the row path then takes the draws. */
+int plu_run(const pl_model *md, const int *ustart, const int *urows,
             const int *au, const int *ap, int na, int B, int nt,
             pl_tick_fn tick, void *tick_ctx, double *est, double *se, int *ntr)
 {
   int N = md->N, T = md->T, p = md->p;
-  int *kof, kmax;
-  int P = plu_candidates(ap, (size_t) na * B, &kof, &kmax);
+  int lo = md->tv[0], hi = md->tv[0];
+  for (int t = 1; t < T; t++) {
+    if (md->tv[t] < lo) lo = md->tv[t];
+    if (md->tv[t] > hi) hi = md->tv[t];
+  }
+  if ((long long) hi - lo > 16LL * T + 1024) return 0;
+  int *kof;
+  int P = plu_candidates(ap, (size_t) na * B, lo, hi, &kof);
   if (P > UINT8_MAX) return 0;
   /* candidate codes in increasing order, then the periods at or after each */
   int *pk = (int *) R_alloc(P > 0 ? P : 1, sizeof(int));
-  for (int g = 0; g <= kmax; g++) if (kof[g] >= 0) pk[kof[g]] = g;
+  for (long long g = lo; g <= hi; g++) if (kof[g - lo] >= 0) pk[kof[g - lo]] = (int) g;
   unsigned char *after = (unsigned char *) R_alloc((size_t) T * (P > 0 ? P : 1), 1);
   int *cnt = (int *) R_alloc(P > 0 ? P : 1, sizeof(int));
   for (int k = 0; k < P; k++) {
@@ -463,6 +520,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   }
   plu_layout L = plu_make_layout(P, p);
   int m = L.m;
+  if (!plu_worth_it(md, &L, na, B)) return 0;
   double *Z = (double *) R_alloc((size_t) N * m, sizeof(double));
   plu_unit_sums(md, &L, ustart, urows, after, Z, nt);
   int clustered = md->vtype == 2, by_unit = clustered && !md->clu;
@@ -488,7 +546,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
   memset(kappa, 0, sizeof(double) * bkp);
   double *meat = (double *) R_alloc(bk, sizeof(double));
   double *alphaT = by_unit ? (double *) R_alloc((size_t) bk * m, sizeof(double)) : NULL;
-  double *S = md->clu ? (double *) R_alloc((size_t) bk * md->G, sizeof(double)) : NULL;
+  double *S = md->clu ? (double *) R_alloc((size_t) bk * md->Gu, sizeof(double)) : NULL;
   plu_members_t mb;
   mb.ng = ng;
   mb.ks = bkp;
@@ -514,7 +572,7 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
     for (int g = 0; g < ngb; g++) {
       for (int b = g * PLU_GROUP; b < nb && b < (g + 1) * PLU_GROUP; b++) {
         size_t col = (size_t) (b0 + b) * na;
-        plu_members(au + col, ap + col, na, kof, kmax, N, &mb, b, P,
+        plu_members(au + col, ap + col, na, kof, lo, hi, N, &mb, b, P,
                     nk + (size_t) b * (P + 1));
       }
     }
@@ -535,16 +593,13 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
                       wt + (size_t) b * T, gam + (size_t) b * (p + 1),
                       clustered ? alpha + b : NULL, bkp, kappa + b,
                       td2 + (size_t) b * (P + 1), dr + b);
-      if (S) memset(S + (size_t) b * md->G, 0, sizeof(double) * md->G);
+      if (S) memset(S + (size_t) b * md->Gu, 0, sizeof(double) * md->Gu);
     }
     if (S) {
       /* coarse clusters: whole groups of draws per thread, all units */
 #pragma omp parallel num_threads(ntm)
       {
-        int th = sd_thread_id(), ntt = ntm;
-#ifdef _OPENMP
-        ntt = omp_get_num_threads();
-#endif
+        int th = sd_thread_id(), ntt = sd_team_size();
         int lo = (int) ((long long) ngb * th / ntt) * PLU_GROUP;
         int hi = (int) ((long long) ngb * (th + 1) / ntt) * PLU_GROUP;
         if (hi > nb) hi = nb;
@@ -575,8 +630,8 @@ int plu_run(const plu_model *md, const int *ustart, const int *urows,
     for (int b = 0; b < nb; b++) {
       double mt = by_unit ? meat[b] : 0;
       if (S) {
-        const double *Sb = S + (size_t) b * md->G;
-        for (int g = 0; g < md->G; g++) mt += Sb[g] * Sb[g];
+        const double *Sb = S + (size_t) b * md->Gu;
+        for (int g = 0; g < md->Gu; g++) mt += Sb[g] * Sb[g];
       }
       plu_result(md, dr + b, mt, est + b0 + b, se + b0 + b, ntr + b0 + b);
     }

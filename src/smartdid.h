@@ -7,19 +7,7 @@
 #include <Rinternals.h>
 #include <R_ext/Rdynload.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-/* The calling thread's number inside a parallel region (0 without OpenMP). */
-static inline int sd_thread_id(void)
-{
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
+#include "threads.h"
 
 /* Inline even where the compiler would not by itself (hot inner loops). */
 #if defined(__GNUC__)
@@ -131,15 +119,12 @@ SEXP sd_panel_fast(SEXP unit, SEXP period, SEXP roles, SEXP d);
 /* match.c */
 SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
                  SEXP replace, SEXP caliper);
+/* scale.c */
+SEXP sd_scale_exponents(SEXP cols, SEXP rows);
 /* bootstrap.c */
 SEXP sd_mboot(SEXP psi, SEXP biters, SEXP type);
 /* placebo.c */
-SEXP sd_placebo(SEXP Xd, SEXP e, SEXP Q, SEXP fes, SEXP nlev, SEXP w,
-                SEXP unit, SEXP tcode, SEXP aunit, SEXP aper, SEXP vc,
-                SEXP ctrl, SEXP nthreads, SEXP tick);
+SEXP sd_placebo(SEXP model, SEXP assign, SEXP opts, SEXP tick);
 SEXP sd_placebo_assign(SEXP N, SEXP m, SEXP B, SEXP cand, SEXP mt);
-
-/* helpers */
-int sd_nthreads(SEXP nthreads, int work);
 
 #endif

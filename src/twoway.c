@@ -235,7 +235,13 @@ int sd_twoway_setup(const sd_fe *fe, sd_twoway *tw)
   for (int t = 0; t < T; t++) A[t + t * T] = tw->Wt[t];
   double *v = (double *) R_alloc(T, sizeof(double));
   int *touched = (int *) R_alloc(T, sizeof(int));
+  /* mark[t] == g + 1: period t already listed for unit g. A weight sum of
+   * zero cannot serve as the mark: repeated cells with zero weights (or
+   * weights adding to zero) would list a period twice and write past
+   * `touched` and the per-unit arrays. */
+  int *mark = (int *) R_alloc(T, sizeof(int));
   memset(v, 0, sizeof(double) * T);
+  memset(mark, 0, sizeof(int) * T);
   tw->invWu = (double *) R_alloc(N, sizeof(double));
   tw->pstart = (int *) R_alloc((size_t) N + 1, sizeof(int));
   tw->pt = (int *) R_alloc(n > 0 ? n : 1, sizeof(int));
@@ -245,14 +251,14 @@ int sd_twoway_setup(const sd_fe *fe, sd_twoway *tw)
     int m = 0;
     for (int r = start[g]; r < start[g + 1]; r++) {
       int i = ord[r], t = ct[i];
-      if (v[t] == 0) touched[m++] = t;
+      if (mark[t] != g + 1) { mark[t] = g + 1; touched[m++] = t; }
       v[t] += w ? w[i] : 1.0;
     }
     double Wg = tw->Wu[g];
     tw->invWu[g] = Wg > 0 ? 1.0 / Wg : 0;
     tw->pstart[g] = np;
     for (int a = 0; a < m; a++) { tw->pt[np] = touched[a]; tw->pw[np++] = v[touched[a]]; }
-    for (int a = 0; a < m; a++) {
+    for (int a = 0; a < m && Wg > 0; a++) {   /* a unit without weight adds nothing */
       int ta = touched[a];
       double va = v[ta] / Wg;
       for (int b = 0; b < m; b++) A[ta + touched[b] * T] -= va * v[touched[b]];

@@ -82,6 +82,31 @@ if (exists("placebo", ns)) {
   options(old)
   note(grep("placebo", routines, value = TRUE))
 }
+# issue 15's paths: equilibrated extreme columns and weights, repeated
+# zero-weight cells in the exact two-way solve, refused negative weights,
+# the resumable alternating projections on two threads, both placebo paths
+# forced (the cost model picks one of them otherwise)
+de <- d
+de$x2 <- de$x2 * 1e-300
+de$w <- de$w * 1e300
+invisible(smartdid(y ~ x1 + x2, data = de, id = "unit", time = "year", treat = "D",
+                   weights = "w"))
+note("sd_scale_exponents")
+u <- c(rep(1L, 50), 1:6, 1:6); tt <- c(rep(1:2, 25), rep(1:3, 4))
+invisible(.Call(ns$C_sd_demean, list(rnorm(length(u))), list(u, tt), c(6L, 3L),
+                c(rep(0, 50), rep(1, 12)), 1e-13, 100L, 1L))
+stopifnot(inherits(try(.Call(ns$C_sd_demean, list(c(1, 2, 3)), list(c(1L, 1L, 2L),
+  c(1L, 2L, 1L)), c(2L, 2L), c(1, -1, 1), 1e-13, 10L, 1L), silent = TRUE), "try-error"))
+fe3 <- lapply(c(40L, 30L, 10L), function(k) sample.int(k, 3000, TRUE))
+invisible(.Call(ns$C_sd_demean, replicate(4, rnorm(3000), simplify = FALSE), fe3,
+                c(40L, 30L, 10L), NULL, 1e-10, 1000L, 2L))
+if (exists("placebo_units_mode", ns)) {
+  for (mode in list(TRUE, FALSE)) {
+    old <- options(smartdid.placebo_units = mode)
+    invisible(get("placebo", ns)(fits[[1]], draws = 10, seed = 8, nthreads = 2))
+    options(old)
+  }
+}
 # the heterogeneity-robust event studies, when merged
 for (est in c("cs", "sunab", "imputation")) {
   r <- try(suppressMessages(event_study(fits[[1]], estimator = est, leads = 2, lags = 2)),

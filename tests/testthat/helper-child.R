@@ -26,3 +26,37 @@ child_script <- function(lines) {
 }
 
 child_rscript <- function() file.path(R.home("bin"), "Rscript")
+
+# Run `setup` in a child R, then `call` (an expression that runs for long),
+# interrupt it (SIGINT, as Ctrl-C) `wait` seconds after `call` starts, and
+# return how many seconds passed from the interrupt to the child's report
+# that the call ended (Inf when it did not end within `timeout`: the child
+# is then killed), with the child's output as attribute "out".
+interrupt_delay <- function(setup, call, wait = 1, timeout = 20,
+                            env = "OMP_THREAD_LIMIT=2") {
+  dir <- tempfile("smartdid-child-")
+  dir.create(dir)
+  pidf <- file.path(dir, "pid")
+  dir <- child_script(c(setup,
+    sprintf("writeLines(as.character(Sys.getpid()), %s)", deparse(paste0(pidf, ".tmp"))),
+    sprintf("invisible(file.rename(%s, %s))", deparse(paste0(pidf, ".tmp")), deparse(pidf)),
+    "t_call <- proc.time()[[3]]",
+    sprintf("r <- tryCatch({%s; 'finished'}, interrupt = function(i) 'interrupted')", call),
+    "cat('RESULT', r, 'after', proc.time()[[3]] - t_call, 's\\n')"))
+  out <- file.path(dir, "out.txt")
+  system2(child_rscript(), c("--vanilla", shQuote(file.path(dir, "run.R"))),
+          stdout = out, stderr = out, wait = FALSE, env = c(env, "R_TESTS="))
+  t0 <- Sys.time()
+  secs <- function(t) as.numeric(difftime(Sys.time(), t, units = "secs"))
+  while (!file.exists(pidf) && secs(t0) < 120) Sys.sleep(0.05)
+  if (!file.exists(pidf)) return(structure(Inf, out = "the child never got ready"))
+  pid <- as.integer(readLines(pidf))
+  Sys.sleep(wait)
+  system2("kill", c("-INT", pid))
+  t1 <- Sys.time()
+  done <- function() file.exists(out) && any(grepl("^RESULT", readLines(out)))
+  while (!done() && secs(t1) < timeout) Sys.sleep(0.05)
+  delay <- if (done()) secs(t1) else Inf
+  if (!done()) system2("kill", c("-KILL", pid))   # never leave it running
+  structure(delay, out = if (file.exists(out)) readLines(out) else character())
+}

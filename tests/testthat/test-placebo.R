@@ -221,20 +221,22 @@ test_that("results do not depend on threads or on progress chunks", {
   asg <- with_seed(5, placebo_assign(frame, "mixed", 70L, NULL))
   model <- placebo_model(fit, frame, 1L)
   seen <- integer()
-  ctrl <- c(1e-13, 1e5, 16, 2e5, 1)
-  for (units in 0:1) {
-    ctrl[5] <- units
+  ctrl <- list(tol = 1e-13, maxit = 1e5, block = 16, min_work = 2e5, units = 1,
+               nthreads = 1L)
+  draws <- list(unit = asg$unit, period = asg$per)
+  for (units in c(0, 2)) {
+    ctrl$units <- units
     seen <- integer()
-    r <- .Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe, model$fe_nlev,
-               model$w, model$unit, model$tcode, asg$unit, asg$per, model$vc,
-               ctrl, 1L, function(done) seen <<- c(seen, done))
+    r <- .Call(C_sd_placebo, model, draws, ctrl, function(done) seen <<- c(seen, done))
     expect_identical(seen, c(16L, 32L, 48L, 64L, 70L))
     expect_equal(r$estimate, p1$draws$estimate, tolerance = 1e-10)
-    expect_error(.Call(C_sd_placebo, model$Xd, model$e, model$Q, model$fe,
-                       model$fe_nlev, model$w, model$unit, model$tcode, asg$unit,
-                       asg$per, model$vc, ctrl, 1L, function(done) stop("boom")),
+    expect_error(.Call(C_sd_placebo, model, draws, ctrl, function(done) stop("boom")),
                  "boom")
   }
+  # named arguments: a missing one is named in the error
+  expect_error(.Call(C_sd_placebo, model, draws, ctrl[-1], NULL), "'tol' is missing")
+  expect_error(.Call(C_sd_placebo, model[names(model) != "Q"], draws, ctrl, NULL),
+               "'Q' is missing")
   # blocks of 7 draws instead of 64
   options(smartdid.placebo_block = 7)
   p4 <- placebo(fit, draws = 70, seed = 5, nthreads = 2)
@@ -383,8 +385,9 @@ test_that("the closed form for balanced panels equals the general path", {
 # The same draws aggregated by unit (the default where possible) and row by
 # row (forced by an option).
 both_paths <- function(...) {
+  old <- options(smartdid.placebo_units = TRUE)
   a <- placebo(...)
-  old <- options(smartdid.placebo_units = FALSE)
+  options(smartdid.placebo_units = FALSE)
   on.exit(options(old))
   list(units = a, rows = placebo(...))
 }
@@ -482,4 +485,97 @@ test_that("unit sums stay exact with most units treated and controls tied to tim
   expect_lt(rel_err(r$units$draws$std.error, r$rows$draws$std.error), 1e-10)
   pl <- placebo(fit, draws = 5, seed = 11, keep_assignments = TRUE)
   expect_draws_match(pl, fit, d, draws = c(1, 5))
+})
+
+test_that("a NaN variance gives an NA std. error, never 0 or significant", {
+  # an outcome of 1e160: e'e overflows, the iid variance of every draw is
+  # NaN (main read it as SE 0, so every draw was "significant")
+  d <- sim_panel(40, 10, seed = 41)
+  d$y <- d$y * 1e160
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D",
+                  vcov = "iid")
+  pl <- placebo(fit, draws = 20, seed = 1)
+  expect_false(any(pl$draws$std.error == 0, na.rm = TRUE))
+  expect_false(isTRUE(all(pl$significant == 1)))
+  # the C routine itself: a NaN small-sample factor makes every variance NaN,
+  # on both paths
+  frame <- placebo_frame(fit)
+  asg <- with_seed(2, placebo_assign(frame, "mixed", 10L, NULL))
+  model <- placebo_model(update(fit, data = sim_panel(40, 10, seed = 41)), frame, 1L)
+  model$vc$scale <- NaN
+  for (units in c(TRUE, FALSE)) {
+    old <- options(smartdid.placebo_units = units)
+    r <- placebo_run(model, asg$unit, asg$per, 1L, FALSE)
+    options(old)
+    expect_true(all(is.finite(r$estimate)))
+    expect_true(all(is.na(r$std.error)))
+  }
+  # NA std. errors are left out of the shares and counted, in print too
+  sh <- placebo_shares(c(1, 2, NA, 4), c(1, NA, NA, 1), c(0.01, NA, NA, 0.5), 1.5)
+  expect_equal(sh$n_valid, 3L)
+  expect_equal(sh$n_no_se, 1L)
+  expect_equal(unname(sh$significant), c(0.5, 0.5, 0))
+  expect_equal(sh$p.value_share, 2 / 3)
+  expect_equal(sh$p.value, 3 / 4)
+  pl$n_no_se <- 3L
+  expect_output(print(pl), "3 without a std. error")
+})
+
+test_that("the per-unit moments stop soon after an interrupt", {
+  skip_on_os("windows")
+  # 60 controls: the units' centred cross-products (about 1e10
+  # multiplications) ran in one parallel region on main, to the end
+  d <- interrupt_delay(c(
+    "set.seed(1); N <- 5000; TT <- 5; ns <- asNamespace('smartdid')",
+    "d <- data.frame(u = rep(1:N, each = TT), t = rep(1:TT, N),",
+    "  matrix(rnorm(N * TT * 60), N * TT, 60))",
+    "d$D <- as.numeric(d$u <= N / 3 & d$t >= 2 + d$u %% 3)",
+    "d$y <- d$D + rnorm(nrow(d))",
+    "f <- smartdid::smartdid(reformulate(paste0('X', 1:60), 'y'), data = d,",
+    "  id = 'u', time = 't', treat = 'D')",
+    "fr <- ns$placebo_frame(f); m <- ns$placebo_model(f, fr, 1L)",
+    "asg <- ns$with_seed(1, ns$placebo_assign(fr, 'mixed', 10L, NULL))",
+    "options(smartdid.placebo_units = TRUE)"),
+    "ns$placebo_run(m, asg$unit, asg$per, 2L, FALSE)")
+  out <- paste(attr(d, "out"), collapse = "\n")
+  expect_true(any(grepl("RESULT interrupted", attr(d, "out"))), info = out)
+  expect_lt(d, 5)
+})
+
+test_that("the placebo path is chosen by a cost model in the number of controls", {
+  # 40 controls: the per-unit moments (m ~ p^2 / 2 sums per unit, m^2
+  # products) cost far more than the draws on the rows; 2 controls: less
+  d <- expand.grid(year = 1:6, unit = 1:400)
+  set.seed(5)
+  d$D <- as.numeric(d$unit <= 120 & d$year >= 3 + d$unit %% 3)
+  X <- matrix(stats::rnorm(nrow(d) * 40), nrow(d), 40,
+              dimnames = list(NULL, paste0("x", 1:40)))
+  d <- cbind(d, X)
+  d$y <- d$D + stats::rnorm(nrow(d))
+  fit40 <- smartdid(reformulate(paste0("x", 1:40), "y"), data = d, id = "unit",
+                    time = "year", treat = "D")
+  fit2 <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
+  frame <- placebo_frame(fit40)
+  asg <- with_seed(1, placebo_assign(frame, "mixed", 40L, NULL))
+  took_units <- function(fit, mode) {
+    model <- placebo_model(fit, frame, 1L)
+    ctrl <- list(tol = 1e-13, maxit = 1e5, block = 0, min_work = 2e5, units = mode,
+                 nthreads = 1L)
+    # a draw-count callback tells the paths apart: the unit path reports
+    # after blocks of at most 32 draws, the rows after blocks of 64
+    seen <- integer()
+    .Call(C_sd_placebo, model, list(unit = asg$unit, period = asg$per), ctrl,
+          function(done) seen <<- c(seen, done))
+    length(seen) > 1L
+  }
+  expect_true(took_units(fit2, 1))
+  expect_false(took_units(fit40, 1))   # main took the per-unit path here
+  expect_true(took_units(fit40, 2))    # forced
+  expect_false(took_units(fit2, 0))
+  # and either way the same draws
+  a <- placebo(fit40, draws = 30, seed = 1)
+  old <- options(smartdid.placebo_units = TRUE)
+  on.exit(options(old))
+  b <- placebo(fit40, draws = 30, seed = 1)
+  expect_lt(rel_err(a$draws$std.error, b$draws$std.error), 1e-9)
 })
