@@ -81,7 +81,8 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
   ok <- !is.na(e$estimate)
   N <- x$n_units
   g_all <- sort(unique(e$group))
-  pg_grp <- vapply(g_all, function(g) mean(x$unit_cohort == g), 1)
+  uw <- x$unit_weights %||% rep(1, N)
+  pg_grp <- vapply(g_all, function(g) mean(uw * (x$unit_cohort == g)), 1)
   pg <- pg_grp[match(e$group, g_all)]
   rel <- clock_rel(x$clock, e$time, e$group)   # event time on the one clock
   post <- ok & rel >= 0 & rel <= max_e
@@ -90,7 +91,7 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
     w <- pg[which] / sum(pg[which])
     est <- sum(w * e$estimate[which])
     psi <- drop(x$psi[, which, drop = FALSE] %*% w) +
-      drop(agg_wif(which, pg, x$unit_cohort, e$group) %*% e$estimate[which])
+      agg_wif_dot(which, pg, x$unit_cohort, e$group, uw, e$estimate[which])
     list(est = est, psi = psi)
   }
   rows <- NULL
@@ -116,7 +117,7 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
     psi_g <- vapply(parts, `[[`, numeric(N), "psi")
     ov <- list(est = sum(w * att_g),
                psi = drop(psi_g %*% w) +
-                 drop(agg_wif(seq_along(gs), pgg, x$unit_cohort, gs) %*% att_g))
+                 agg_wif_dot(seq_along(gs), pgg, x$unit_cohort, gs, uw, att_g))
   } else {
     ts <- sort(unique(e$time[e$time >= min(e$group)]))
     ts <- ts[vapply(ts, function(t) any(ok & e$time == t & e$group <= t), TRUE)]
@@ -136,13 +137,23 @@ aggregate.smartdid_att_gt <- function(x, type = c("simple", "dynamic", "group",
 }
 
 # Influence function of estimated weights pg[k] / sum(pg[keep]) (units x
-# cells): the group shares are means of unit indicators.
-agg_wif <- function(keep, pg, cohort, group) {
+# cells) times the estimates `est` of the cells: the group shares are
+# (weighted) means of unit indicators, so with ind_k = uw 1(cohort = g_k) -
+# pg_k the product is sum_k est_k (ind_k / S - rowSums(ind) pg_k / S^2),
+# computed through per-cohort sums in O(units), without the units x cells
+# matrix.
+agg_wif_dot <- function(keep, pg, cohort, group, uw, est) {
   S <- sum(pg[keep])
-  ind <- vapply(keep, function(k) as.numeric(cohort == group[k]) - pg[k],
-                numeric(length(cohort)))
-  ind <- matrix(ind, length(cohort))
-  ind / S - outer(rowSums(ind), pg[keep] / S^2)
+  g <- group[keep]
+  p <- pg[keep]
+  lev <- unique(g)
+  a <- vapply(lev, function(v) sum(est[g == v]), 1)
+  cnt <- vapply(lev, function(v) sum(g == v), 1)
+  ci <- match(cohort, lev)
+  on <- !is.na(ci)
+  sum_est_ind <- -sum(est * p) + ifelse(on, uw * a[ci], 0)
+  row_ind <- -sum(p) + ifelse(on, uw * cnt[ci], 0)
+  sum_est_ind / S - row_ind * sum(p * est) / S^2
 }
 
 agg_rows <- function(key, parts) {
@@ -291,7 +302,8 @@ cs_overall_weights <- function(at, rel_rows) {
   e <- at$estimates
   rel <- clock_rel(at$clock, e$time, e$group)
   post <- !is.na(e$estimate) & rel >= 0
-  pg <- vapply(e$group[post], function(g) mean(at$unit_cohort == g), 1)
+  uw <- at$unit_weights %||% rep(1, at$n_units)
+  pg <- vapply(e$group[post], function(g) mean(uw * (at$unit_cohort == g)), 1)
   s_e <- tapply(pg, rel[post], sum)
   ks <- as.numeric(names(s_e))
   if (!all(ks %in% rel_rows)) return(NULL)

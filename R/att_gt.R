@@ -10,13 +10,27 @@
 #' over time, unlike the two-way fixed-effects coefficient. Aggregate them
 #' with [att_aggregate()] (or `aggregate()`).
 #'
-#' Data come from `fit`: its estimation sample, unit and period columns, and
-#' adoption periods from its `cohort` column or, with a 0/1 `treat` column,
-#' each unit's first treated period (the treatment must stay on once on).
-#' The panel must be balanced; units missing some periods are dropped with a
-#' warning. Units treated in the first period (or, with anticipation, too
-#' early to have an untreated base period) are dropped with a warning, as are
-#' cells without comparison units.
+#' Data come from `fit`: its estimation sample, unit and period columns,
+#' weights, and adoption periods from its `cohort` column or, with a 0/1
+#' `treat` column, each unit's first treated period (the treatment must stay
+#' on once on; in an unbalanced panel a `cohort` column is safer, since a
+#' unit missing its first treated period would be dated late). Or `fit` is a
+#' [cs_data()] description, which also covers repeated cross-sections.
+#'
+#' * A balanced panel compares outcome changes of units (did's panel
+#'   estimators).
+#' * An unbalanced panel (units missing some periods) is kept, as did's
+#'   `allow_unbalanced_panel = TRUE` does: each cell compares the rows
+#'   observed in its two periods with the repeated cross-section estimators,
+#'   and the influence functions are summed by unit, so that units observed
+#'   in both periods count once. `allow_unbalanced = FALSE` instead drops the
+#'   units missing a period (did's default) with a warning.
+#' * Repeated cross-sections (a [cs_data()] without `id`, or with an `id`
+#'   that never repeats): every row is its own unit (did's `panel = FALSE`).
+#'
+#' Units treated in the first period (or, with anticipation, too early to
+#' have an untreated base period) are dropped with a warning, as are cells
+#' without comparison (or treated) observations in one of their periods.
 #'
 #' * `comparison = "never"` compares with units never treated in the sample;
 #'   `"notyet"` adds the units not yet treated in both periods of the
@@ -37,9 +51,16 @@
 #'   pre-periods of `base_period = "universal"`), as the did package does.
 #'   The default is `"dr"` when the fit has controls, `"none"` otherwise.
 #'
+#' Sampling weights (the fit's `weights`, or `cs_data(weights = )`, did's
+#' `weightsname`) enter every mean, regression and propensity score of the
+#' 2x2 comparisons (rescaled to mean 1 within each), and the group shares of
+#' [att_aggregate()].
+#'
 #' Standard errors come from the influence functions of the estimates,
 #' clustered by unit (or by the fit's cluster variable when it is constant
-#' within units): `sqrt(sum_c (sum_{i in c} psi_i)^2) / n` over n units.
+#' within units, i.e. at or above the unit): `sqrt(sum_c (sum_{i in c}
+#' psi_i)^2) / n` over n units. For repeated cross-sections the unit is the
+#' row, and any cluster variable is allowed.
 #' With `bootstrap = TRUE`, a multiplier bootstrap (in C, with Mammen's or
 #' Rademacher weights drawn per cluster) gives the standard errors
 #' (interquartile range of the draws over that of the normal) and a
@@ -47,7 +68,8 @@
 #' largest studentised deviation); set `seed` to make it reproducible.
 #' Otherwise the intervals are pointwise normal ones.
 #'
-#' @param fit A [smartdid()] fit (unweighted, unit and period fixed effects).
+#' @param fit A [smartdid()] fit (unit and period fixed effects, weighted or
+#'   not) or a [cs_data()] description.
 #' @param comparison `"never"` or `"notyet"`: the comparison units (formerly
 #'   `control`).
 #' @param adjust How the fit's controls enter: `NULL` (the default), `"none"`,
@@ -61,13 +83,22 @@
 #' @param seed `NULL` or a seed for [set.seed()] before the bootstrap; the
 #'   session's random stream is left as it was.
 #' @param multiplier `"mammen"` or `"rademacher"` bootstrap weights.
+#' @param allow_unbalanced Keep units missing some periods (the default)
+#'   rather than dropping them.
+#' @param outcomes `NULL` (the fit's outcome) or names of outcome columns of
+#'   the fit's data: all are estimated in one pass that shares the groups,
+#'   comparison sets and propensity scores, and a named list of results (one
+#'   per outcome) is returned.
 #' @param ... Not used; an error if given.
 #' @param control,covariates,biters Deprecated names of `comparison`,
 #'   `adjust` and `draws` (still accepted, with a message).
-#' @return An object of class `smartdid_att_gt`: a list with `estimates`
+#' @return An object of class `smartdid_att_gt` (a named list of them with
+#'   several outcomes): a list with `estimates`
 #'   (group, time, estimate, std.error, statistic, p.value, conf.low,
 #'   conf.high, base period, post), the influence functions `psi` (units by
-#'   cells), the critical value `crit` of the band, and the settings.
+#'   cells, summed within units), the critical value `crit` of the band,
+#'   `data_type` (`"panel"`, `"unbalanced"` or `"rcs"`), `n_units`, `nobs`,
+#'   `unit_weights`, and the settings.
 #'   Methods: `print()`, `generics::tidy()`, `plot()`, `aggregate()`.
 #' @references Callaway, B. and Sant'Anna, P. H. C. (2021).
 #'   Difference-in-differences with multiple time periods. Journal of
@@ -88,10 +119,11 @@
 att_gt <- function(fit, comparison = c("never", "notyet"), adjust = NULL,
                    base_period = c("varying", "universal"), anticipation = 0,
                    bootstrap = TRUE, draws = 999, level = 0.95, seed = NULL,
-                   multiplier = c("mammen", "rademacher"), ..., control = NULL,
+                   multiplier = c("mammen", "rademacher"),
+                   allow_unbalanced = TRUE, outcomes = NULL, ..., control = NULL,
                    covariates = NULL, biters = NULL) {
   check_no_dots("att_gt()", ...)
-  check_fit(fit)
+  long <- cs_long(fit, outcomes)
   # renamed arguments (R/deprecated.R); the body keeps the old local names
   control <- sd_renamed(comparison, control, "comparison", "control", "att_gt",
                         !missing(comparison))
@@ -102,145 +134,232 @@ att_gt <- function(fit, comparison = c("never", "notyet"), adjust = NULL,
   check_seed(seed)
   base_period <- match.arg(base_period)
   multiplier <- match.arg(multiplier)
-  covariates <- covariates %||% if (length(fit$controls)) "dr" else "none"
+  covariates <- covariates %||% if (ncol(long$X)) "dr" else "none"
   if (!is.character(covariates) || length(covariates) != 1L ||
       !covariates %in% c("none", "or", "dr")) {
     sd_stop("'adjust' must be \"none\", \"or\" or \"dr\"")
   }
-  if (covariates != "none" && !length(fit$controls)) {
+  if (covariates != "none" && !ncol(long$X)) {
     sd_stop("'adjust' = \"", covariates, "\" needs a fit with controls; ",
             "add them to the formula or use adjust = \"none\"")
   }
   anticipation <- check_count(anticipation, "anticipation")
   check_flag(bootstrap, "bootstrap")
+  check_flag(allow_unbalanced, "allow_unbalanced")
   biters <- check_count(biters, "draws", min = 1)
   check_level(level)
-  sd_require(fit, "att_gt()")
   # anticipation counts periods of the clock; the cells compare period values
-  ant <- anticipation * clock_step(fit)
-  pan <- cs_panel(fit, control, ant)
+  step <- long$clock$spacing
+  ant <- anticipation * if (is.na(step)) 1 else step
+  pan <- cs_panel(long, control, ant, allow_unbalanced)
   cells <- cs_cells(pan, control, base_period, ant)
   if (!nrow(cells)) sd_stop("att_gt() found no group-time cell to estimate")
-  K <- nrow(cells)
-  N <- pan$n_units
-  att <- rep(NA_real_, K)
-  psi <- matrix(0, N, K)
-  no_control <- 0L
-  for (k in seq_len(K)) {
-    if (cells$time[k] == cells$base[k]) {      # universal base period itself
-      att[k] <- 0
-      next
-    }
-    sel <- cs_select(pan, cells[k, ], control, ant)
-    if (!any(sel$control)) {
-      no_control <- no_control + 1L
-      next
-    }
-    use <- sel$treated | sel$control
-    ti <- cells$ti[k]
-    bi <- cells$bi[k]
-    dy <- pan$Y[use, ti] - pan$Y[use, bi]
-    X <- if (covariates == "none") NULL else cbind(1, pan$X[use, , min(ti, bi)])
-    r <- did2x2(dy, as.numeric(sel$treated[use]), X, covariates)
-    att[k] <- r$att
-    psi[use, k] <- (N / sum(use)) * r$psi
+  est <- cs_estimate(pan, cells, control, ant, covariates)
+  if (est$no_control) {
+    warning(est$no_control, " group-time cell(s) have no comparison (or no ",
+            "treated) observations in one of their periods and are not ",
+            "estimated", call. = FALSE)
   }
-  if (no_control) {
-    warning(no_control, " group-time cell(s) have no comparison units and are ",
-            "not estimated", call. = FALSE)
-  }
-  se <- cs_se(psi, pan$cluster)
-  se[is.na(att)] <- NA
-  boot <- NULL
-  if (bootstrap) {
-    boot <- with_seed(seed, cs_bootstrap(psi, pan$cluster, biters, multiplier, level, N))
+  params <- list(control = control, covariates = covariates,
+                 base_period = base_period, anticipation = anticipation,
+                 bootstrap = bootstrap, biters = biters, level = level,
+                 multiplier = multiplier, weighted = pan$weighted)
+  out <- with_seed(seed, lapply(seq_along(long$outcome), function(j) {
+    cs_result(est$att[, j], est$psi[[j]], cells, pan, params, long$outcome[j])
+  }))
+  if (is.null(outcomes) && length(out) == 1L) return(out[[1L]])
+  stats::setNames(out, long$outcome)
+}
+
+# One outcome's smartdid_att_gt object: standard errors (analytic or
+# multiplier bootstrap) and intervals of its ATT(g, t).
+cs_result <- function(att, psi, cells, pan, params, outcome) {
+  level <- params$level
+  se_an <- cs_se(psi, pan$cluster)
+  se_an[is.na(att)] <- NA
+  se <- se_an
+  crit <- stats::qnorm(1 - (1 - level) / 2)
+  if (params$bootstrap) {
+    boot <- cs_bootstrap(psi, pan$cluster, params$biters, params$multiplier,
+                         level, pan$n_units)
     se <- boot$se
+    crit <- boot$crit
   }
-  crit <- if (bootstrap) boot$crit else stats::qnorm(1 - (1 - level) / 2)
   inf <- sd_infer(att, se, level, crit = crit)
   est <- cbind(data.frame(group = cells$group, time = cells$time), inf,
                data.frame(base = cells$base, post = cells$time >= cells$group))
   structure(list(estimates = est, psi = psi, crit = unname(crit),
-                 se_analytic = cs_se(psi, pan$cluster), cluster = pan$cluster,
-                 unit_cohort = pan$cohort, n_units = N, nobs = N * pan$n_periods,
-                 clock = pan$clock,
-                 dropped_units = pan$dropped,
-                 params = list(control = control, covariates = covariates,
-                               base_period = base_period,
-                               anticipation = anticipation, bootstrap = bootstrap,
-                               biters = biters, level = level,
-                               multiplier = multiplier),
-                 outcome = fit$outcome),
+                 se_analytic = se_an, cluster = pan$cluster,
+                 unit_cohort = pan$cohort, unit_weights = pan$unit_weights,
+                 n_units = pan$n_units, nobs = pan$nobs, data_type = pan$mode,
+                 clock = pan$clock, dropped_units = pan$dropped, params = params,
+                 outcome = outcome),
             class = "smartdid_att_gt")
 }
 
-# Balanced unit-by-period matrices of the outcome and controls, cohorts per
-# unit, clusters per unit.
-cs_panel <- function(fit, control, anticipation) {
-  st <- sd_staggered(fit, "att_gt()", all_controls = TRUE)
-  periods <- st$periods
-  T <- length(periods)
-  cnt <- tabulate(st$unit, st$n_units)
-  keep_u <- cnt == T
-  dropped <- c(unbalanced = sum(!keep_u), always_treated = 0L)
-  if (!all(keep_u)) {
-    warning(sum(!keep_u), " unit(s) not observed in every period dropped to ",
-            "balance the panel", call. = FALSE)
+# The long data att_gt() works on, from a smartdid() fit or a cs_data()
+# description: per row the outcome, period, unit code, controls, weight,
+# cohort and cluster code (NULL: the unit).
+cs_long <- function(fit, outcomes = NULL) {
+  if (!is.null(outcomes) && (!is.character(outcomes) || !length(outcomes) ||
+                             anyNA(outcomes) || anyDuplicated(outcomes))) {
+    sd_stop("'outcomes' must be NULL or distinct column names")
   }
-  early <- keep_u & st$unit_cohort - anticipation <= periods[1]
+  if (inherits(fit, "smartdid_cs_data")) {
+    if (!is.null(outcomes) && !identical(outcomes, fit$outcome)) {
+      sd_stop("with cs_data(), name the outcomes in cs_data(y = ) and use ",
+              "outcomes = NULL")
+    }
+    return(fit)
+  }
+  check_fit(fit)
+  sd_require(fit, "att_gt()", weights = FALSE)
+  st <- sd_staggered(fit, "att_gt()", all_controls = TRUE)
+  a <- fit$args
+  outcomes <- outcomes %||% fit$outcome
+  miss <- setdiff(outcomes, names(fit$data))
+  if (length(miss)) sd_stop("'outcomes' not found in the fit's data: ", paste(miss, collapse = ", "))
+  Ym <- vapply(outcomes, function(o) {
+    v <- fit$data[[o]][st$rows]
+    if (!is.numeric(v) || anyNA(v)) {
+      sd_stop("outcome '", o, "' must be numeric without missing values on ",
+              "the fit's estimation sample")
+    }
+    as.double(v)
+  }, numeric(length(st$rows)))
+  st$y <- matrix(Ym, length(st$rows))
+  w <- if (is.null(a$weights)) NULL else as.double(fit$data[[a$weights]][st$rows])
+  vi <- fit$vcov_info
+  cl <- NULL
+  if (identical(vi$type, "cluster") && !identical(vi$cluster, a$id)) {
+    if (length(vi$cluster) > 1L) {
+      sd_stop("att_gt() clusters by one variable; refit with one 'cluster'")
+    }
+    cl <- as.vector(group_codes(fit$data[[vi$cluster]][st$rows]))
+  }
+  list(y = st$y, time = st$time, unit = st$unit, n_units = st$n_units,
+       X = st$X, w = w, cohort = st$cohort, cluster = cl, clock = st$clock,
+       cluster_name = if (is.null(cl)) NULL else vi$cluster,
+       outcome = outcomes)
+}
+
+# Units, periods and comparison sets of the sample: a balanced panel (unit x
+# period matrices), or the rows of an unbalanced panel or of repeated
+# cross-sections (each row its own unit), which att_gt() compares with the
+# repeated cross-section estimators and influence functions summed by unit,
+# as the did package does with allow_unbalanced_panel = TRUE / panel = FALSE.
+cs_panel <- function(long, control, anticipation, allow_unbalanced) {
+  periods <- sort(unique(long$time))
+  T <- length(periods)
+  N0 <- long$n_units
+  cnt <- tabulate(long$unit, N0)
+  gu <- numeric(N0)
+  gu[long$unit] <- long$cohort
+  keep_u <- cnt > 0
+  dropped <- c(unbalanced = 0L, always_treated = 0L)
+  mode <- if (all(cnt[keep_u] == 1L)) "rcs" else if (all(cnt[keep_u] == T)) "panel" else
+    if (allow_unbalanced) "unbalanced" else "balance"
+  if (mode == "balance") {
+    bad <- keep_u & cnt != T
+    warning(sum(bad), " unit(s) not observed in every period dropped to ",
+            "balance the panel (allow_unbalanced = TRUE keeps them)", call. = FALSE)
+    dropped[["unbalanced"]] <- sum(bad)
+    keep_u <- keep_u & !bad
+    mode <- "panel"
+  }
+  early <- keep_u & gu - anticipation <= periods[1]
   if (any(early)) {
-    warning(sum(early), " unit(s) treated in the first period (or too early ",
-            "for an untreated base period) dropped", call. = FALSE)
+    warning(sum(early), if (mode == "rcs") " observation(s)" else " unit(s)",
+            " treated in the first period (or too early for an untreated ",
+            "base period) dropped", call. = FALSE)
     dropped[["always_treated"]] <- sum(early)
     keep_u <- keep_u & !early
   }
-  g <- st$unit_cohort
   last_period <- Inf
-  if (!any(keep_u & is.infinite(g))) {
+  if (!any(keep_u & is.infinite(gu))) {
     if (control == "never") {
       sd_stop("there are no never-treated units; use comparison = \"notyet\"")
     }
-    gmax <- max(g[keep_u])
+    gmax <- max(gu[keep_u])
     last_period <- gmax - anticipation
-    g[g == gmax] <- Inf
+    gu[gu == gmax] <- Inf
   }
-  rows <- keep_u[st$unit] & st$time < last_period
-  unit_new <- cumsum(keep_u)[st$unit[rows]]
+  rows <- which(keep_u[long$unit] & long$time < last_period)
+  keep_u <- keep_u & tabulate(long$unit[rows], N0) > 0
   periods <- periods[periods < last_period]
-  ti <- match(st$time[rows], periods)
+  new_code <- cumsum(keep_u)
   N <- sum(keep_u)
-  Tn <- length(periods)
-  Y <- matrix(NA_real_, N, Tn)
-  Y[cbind(unit_new, ti)] <- st$y[rows]
-  k <- ncol(st$X)
-  X <- array(NA_real_, c(N, max(k, 1L), Tn))
-  for (j in seq_len(k)) X[, j, ][cbind(unit_new, ti)] <- st$X[rows, j]
-  cohort <- g[keep_u]
+  unit <- new_code[long$unit[rows]]
+  ti <- match(long$time[rows], periods)
+  cohort <- gu[keep_u]
   if (!any(is.finite(cohort) & cohort <= max(periods))) {
     sd_stop("att_gt() found no treated group with a period to estimate")
   }
-  list(Y = Y, X = X[, seq_len(k), , drop = FALSE], cohort = cohort,
-       periods = periods, n_units = N, n_periods = Tn,
-       cluster = cs_cluster(fit, st, keep_u), dropped = dropped, clock = st$clock)
+  w <- if (is.null(long$w)) rep(1, length(rows)) else long$w[rows]
+  if (any(!is.finite(w) | w < 0) || !any(w > 0)) {
+    sd_stop("att_gt() needs finite, non-negative weights with a positive sum")
+  }
+  out <- list(mode = mode, periods = periods, n_periods = length(periods),
+              n_units = N, cohort = cohort, nobs = length(rows),
+              cluster = cs_cluster_units(long, rows, unit, N, mode),
+              weighted = !is.null(long$w), dropped = dropped, clock = long$clock)
+  # rows by period, then unit
+  o <- order(ti, unit)
+  rows <- rows[o]
+  out$unit <- unit[o]
+  out$ti <- ti[o]
+  out$y <- long$y[rows, , drop = FALSE]
+  out$w <- w[o]
+  out$X <- long$X[rows, , drop = FALSE]
+  # did::aggte() takes the group shares with each unit's mean weight (the
+  # first period's weight in a balanced panel)
+  out$unit_weights <- if (mode == "panel") out$w[out$ti == 1L] else
+    as.vector(rowsum(out$w, out$unit)) / tabulate(out$unit, N)
+  # a balanced panel compares units with the earlier period's weight (did)
+  out$w_varies <- mode == "panel" && out$weighted &&
+    any(out$w != out$unit_weights[out$unit])
+  out
 }
 
-# Cluster codes per unit: the fit's cluster variable when it is constant
-# within units, the unit otherwise.
-cs_cluster <- function(fit, st, keep_u) {
-  vi <- fit$vcov_info
-  if (!identical(vi$type, "cluster") || identical(vi$cluster, fit$args$id)) {
-    return(seq_len(sum(keep_u)))
-  }
-  if (length(vi$cluster) > 1L) {
-    sd_stop("att_gt() clusters by one variable; refit with one 'cluster'")
-  }
-  cl <- fit$data[[vi$cluster]][st$rows]
-  first <- match(seq_len(st$n_units), st$unit)
-  if (any(cl != cl[first][st$unit])) {
+# Units x periods matrices of a balanced panel (outcomes: units x periods x
+# outcomes; controls: units x controls x periods; weights), for the 2x2
+# comparisons of outcome changes.
+cs_matrices <- function(pan) {
+  N <- pan$n_units
+  Tn <- pan$n_periods
+  idx <- cbind(pan$unit, pan$ti)
+  W <- matrix(NA_real_, N, Tn)
+  W[idx] <- pan$w
+  m <- ncol(pan$y)
+  Y <- array(NA_real_, c(N, Tn, m))
+  for (j in seq_len(m)) Y[, , j][idx] <- pan$y[, j]
+  k <- ncol(pan$X)
+  X <- array(NA_real_, c(N, max(k, 1L), Tn))
+  for (j in seq_len(k)) X[, j, ][idx] <- pan$X[, j]
+  pan$Y <- Y
+  pan$W <- W
+  pan$X <- X[, seq_len(k), , drop = FALSE]
+  pan
+}
+
+# By-period row lists of the repeated cross-section path.
+cs_rows <- function(pan) {
+  pan$by_period <- split(seq_along(pan$ti), factor(pan$ti, seq_len(pan$n_periods)))
+  pan
+}
+
+# Cluster codes per unit: the unit, or the fit's cluster variable, which must
+# be constant within units (a level at or above the unit).
+cs_cluster_units <- function(long, rows, unit, N, mode) {
+  if (is.null(long$cluster)) return(seq_len(N))
+  cl <- long$cluster[rows]
+  first <- match(seq_len(N), unit)
+  if (mode != "rcs" && any(cl != cl[first][unit])) {
     sd_stop("att_gt() needs a cluster variable constant within units; '",
-            vi$cluster, "' varies within units")
+            long$cluster_name, "' varies within units (cluster at the unit ",
+            "level or above)")
   }
-  as.vector(group_codes(cl[first][keep_u]))
+  as.vector(group_codes(cl[first]))
 }
 
 # The group-time cells with their base periods (values and column indices).
@@ -265,7 +384,7 @@ cs_cells <- function(pan, control, base_period, anticipation) {
              ti = as.integer(m[, 4]), bi = as.integer(m[, 5]))
 }
 
-# Treated and comparison units of one cell.
+# Treated and comparison units of one cell (logical over units).
 cs_select <- function(pan, cell, control, anticipation) {
   g <- pan$cohort
   treated <- g == cell$group
@@ -273,6 +392,119 @@ cs_select <- function(pan, cell, control, anticipation) {
   comp <- if (control == "never") is.infinite(g) else
     is.infinite(g) | (g > later + anticipation & g != cell$group)
   list(treated = treated, control = comp)
+}
+
+# ATT(g, t) of every cell and outcome (cells x outcomes) and their influence
+# functions (one units x cells matrix per outcome, scaled so that the
+# variance is sum_c (sum_{i in c} psi_i)^2 / N^2). The comparison sets and
+# propensity scores of a cell are computed once for all outcomes.
+cs_estimate <- function(pan, cells, control, anticipation, covariates) {
+  if (covariates == "none" && !pan$w_varies) {
+    return(cs_estimate_none(pan, cells, control, anticipation))
+  }
+  pan <- if (pan$mode == "panel") cs_matrices(pan) else cs_rows(pan)
+  K <- nrow(cells)
+  N <- pan$n_units
+  m <- ncol(pan$y)
+  att <- matrix(NA_real_, K, m)
+  psi <- rep(list(matrix(0, N, K)), m)
+  no_control <- 0L
+  for (k in seq_len(K)) {
+    if (cells$time[k] == cells$base[k]) {      # universal base period itself
+      att[k, ] <- 0
+      next
+    }
+    sel <- cs_select(pan, cells[k, ], control, anticipation)
+    r <- if (pan$mode == "panel") cs_cell_panel(pan, cells[k, ], sel, covariates) else
+      cs_cell_rc(pan, cells[k, ], sel, covariates)
+    if (is.null(r)) {
+      no_control <- no_control + 1L
+      next
+    }
+    for (j in seq_len(m)) {
+      if (is.finite(r$att[j])) {
+        att[k, j] <- r$att[j]
+        psi[[j]][r$units, k] <- r$psi[, j]
+      }
+    }
+  }
+  list(att = att, psi = psi, no_control = no_control)
+}
+
+# Without covariates, every cell and outcome in C (src/cs_none.c): the
+# weighted cohort-by-period sums in one pass, the influence functions in a
+# second. Equal to the 2x2 estimators on outcome changes (balanced panels,
+# weights constant within units) and on rows (unbalanced panels, repeated
+# cross-sections).
+cs_estimate_none <- function(pan, cells, control, anticipation) {
+  lev <- sort(unique(pan$cohort))
+  code <- match(pan$cohort, lev)
+  ctrl <- vapply(seq_len(nrow(cells)), function(k) {
+    cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
+  }, logical(length(lev)))
+  ctrl <- matrix(ctrl, length(lev))
+  cm <- cbind(match(cells$group, lev), cells$ti, cells$bi)
+  storage.mode(cm) <- "integer"
+  r <- .Call(C_sd_cs_none, as.integer(pan$unit), as.integer(pan$ti),
+             code[pan$unit], pan$y, if (pan$weighted) pan$w else NULL, cm, ctrl,
+             as.integer(c(pan$n_units, pan$n_periods, length(lev))))
+  list(att = r$att, psi = r$psi, no_control = sum(!r$ok))
+}
+
+# The 2x2 of every outcome of a cell, the propensity score fitted once.
+cs_2x2_outcomes <- function(Y, fun, treat, X, w, covariates) {
+  ps <- if (covariates == "dr") rc_logit(treat, X, w %||% rep(1, length(treat))) else NULL
+  rs <- lapply(seq_len(ncol(Y)), function(j) fun(Y[, j], ps))
+  list(att = vapply(rs, `[[`, 1, "att"),
+       psi = matrix(vapply(rs, `[[`, numeric(nrow(Y)), "psi"), nrow(Y)))
+}
+
+# One cell of a balanced panel: the 2x2 on outcome changes, covariates and
+# weights of the earlier of the two periods (as the did package).
+cs_cell_panel <- function(pan, cell, sel, covariates) {
+  if (!any(sel$control)) return(NULL)
+  use <- which(sel$treated | sel$control)
+  ti <- cell$ti
+  bi <- cell$bi
+  early <- min(ti, bi)
+  dy <- matrix(pan$Y[use, ti, ] - pan$Y[use, bi, ], length(use))
+  X <- if (covariates == "none") NULL else cbind(1, pan$X[use, , early])
+  w <- if (pan$weighted) pan$W[use, early] else NULL
+  D <- as.numeric(sel$treated[use])
+  r <- if (covariates == "none") {
+    cs_2x2_outcomes(dy, function(v, ps) did2x2(v, D, X, covariates, w = w, ps = ps),
+                    D, X, w, covariates)
+  } else {
+    # in C (src/cs_drdid.c): the formulas of did2x2() on cross-products
+    .Call(C_sd_cs_2x2, dy, D, X, w, if (covariates == "or") 1L else 2L, 0.995) %||%
+      sd_stop("the covariates are collinear among the units of a group-time ",
+              "cell; drop some controls from the fit")
+  }
+  list(att = r$att, units = use, psi = (pan$n_units / length(use)) * r$psi)
+}
+
+# One cell from rows (unbalanced panel, repeated cross-sections): the
+# repeated cross-section 2x2 on the rows of both periods, the influence
+# function summed by unit.
+cs_cell_rc <- function(pan, cell, sel, covariates) {
+  rows <- c(pan$by_period[[cell$ti]], pan$by_period[[cell$bi]])
+  u <- pan$unit[rows]
+  D <- sel$treated[u]
+  rows <- rows[D | sel$control[u]]
+  u <- pan$unit[rows]
+  D <- as.numeric(sel$treated[u])
+  post <- as.numeric(pan$ti[rows] == cell$ti)
+  if (!all(c(sum(D * post), sum(D * (1 - post)), sum((1 - D) * post),
+             sum((1 - D) * (1 - post))) > 0)) {
+    return(NULL)
+  }
+  X <- if (covariates == "none") NULL else cbind(1, pan$X[rows, , drop = FALSE])
+  w <- if (pan$weighted) pan$w[rows] else NULL
+  r <- cs_2x2_outcomes(pan$y[rows, , drop = FALSE],
+                       function(v, ps) did2x2_rc(v, post, D, X, w, covariates, ps = ps),
+                       D, X, w, covariates)
+  s <- rowsum((pan$n_units / length(rows)) * r$psi, u)
+  list(att = r$att, units = as.integer(rownames(s)), psi = s)
 }
 
 # Analytic standard errors from influence functions (units x estimates),

@@ -13,76 +13,54 @@
 # regression and of the propensity score.
 
 # dy: outcome changes; treat: 1 for the treated group, 0 for comparison units;
-# X: covariates with an intercept column (ignored for "none").
+# X: covariates with an intercept column (ignored for "none"); w: sampling
+# weights or NULL (rescaled to mean 1, as the did package does).
 did2x2 <- function(dy, treat, X = NULL, method = c("none", "or", "dr"),
-                   trim = 0.995) {
+                   trim = 0.995, w = NULL, ps = NULL) {
   method <- match.arg(method)
-  if (method == "none" || is.null(X) || ncol(X) == 0L) return(did2x2_plain(dy, treat))
-  if (method == "or") did2x2_or(dy, treat, X) else did2x2_dr(dy, treat, X, trim)
+  w <- if (is.null(w)) rep(1, length(dy)) else w / mean(w)
+  if (method == "none" || is.null(X) || ncol(X) == 0L) {
+    return(did2x2_plain(dy, treat, w))
+  }
+  if (method == "or") did2x2_or(dy, treat, X, w) else did2x2_dr(dy, treat, X, trim, w, ps)
 }
 
-did2x2_plain <- function(dy, treat) {
-  p <- mean(treat)
-  m1 <- mean(dy[treat == 1])
-  m0 <- mean(dy[treat == 0])
-  psi <- treat * (dy - m1) / p - (1 - treat) * (dy - m0) / (1 - p)
-  list(att = m1 - m0, psi = psi)
+did2x2_plain <- function(dy, treat, w = rep(1, length(dy))) {
+  m1 <- rc_mean(dy, w * treat)
+  m0 <- rc_mean(dy, w * (1 - treat))
+  list(att = m1$m - m0$m, psi = m1$psi - m0$psi)
 }
 
-# OLS of dy on X among comparison units, with the asymptotically linear
-# representation of its coefficients (n x k).
-did2x2_ols <- function(dy, treat, X) {
-  n <- length(dy)
-  c0 <- 1 - treat
-  XtX <- crossprod(X * c0, X) / n
-  XtX_inv <- tryCatch(solve(XtX), error = function(e) {
-    sd_stop("the covariates are collinear among the comparison units of a ",
-            "group-time cell; drop some controls from the fit")
-  })
-  beta <- XtX_inv %*% (crossprod(X * c0, dy) / n)
-  fitted <- drop(X %*% beta)
-  lin <- (c0 * (dy - fitted) * X) %*% XtX_inv
-  list(fitted = fitted, lin = lin)
+# Weighted OLS of dy on X among comparison units, with the asymptotically
+# linear representation of its coefficients (n x k).
+did2x2_ols <- function(dy, treat, X, w = rep(1, length(dy))) {
+  rc_wls(dy, X, w * (1 - treat))
 }
 
-did2x2_or <- function(dy, treat, X) {
-  ols <- did2x2_ols(dy, treat, X)
-  p <- mean(treat)
-  att <- sum(treat * (dy - ols$fitted)) / sum(treat)
-  M1 <- colMeans(treat * X)
-  psi <- (treat * (dy - ols$fitted - att) - drop(ols$lin %*% M1)) / p
+did2x2_or <- function(dy, treat, X, w = rep(1, length(dy))) {
+  ols <- did2x2_ols(dy, treat, X, w)
+  wd <- w * treat
+  att <- sum(wd * (dy - ols$fitted)) / sum(wd)
+  M1 <- colMeans(wd * X)
+  psi <- (wd * (dy - ols$fitted - att) - drop(ols$lin %*% M1)) / mean(wd)
   list(att = att, psi = psi)
 }
 
-# Logit propensity score by Newton-Raphson, to machine precision.
-did2x2_logit <- function(treat, X) {
-  fit <- stats::glm.fit(X, treat, family = stats::binomial(),
-                        control = list(epsilon = 1e-14, maxit = 100))
-  if (!fit$converged) {
-    warning("the propensity-score logit did not converge in a group-time cell",
-            call. = FALSE)
-  }
-  if (anyNA(fit$coefficients)) {
-    sd_stop("the covariates are collinear in the propensity score of a ",
-            "group-time cell; drop some controls from the fit")
-  }
-  drop(X %*% fit$coefficients)
-}
-
-did2x2_dr <- function(dy, treat, X, trim) {
+# ps: the fitted propensity score when already known (several outcomes share
+# it), NULL to fit it.
+did2x2_dr <- function(dy, treat, X, trim, w = rep(1, length(dy)), ps = NULL) {
   n <- length(dy)
-  ps <- stats::plogis(did2x2_logit(treat, X))
-  ps <- pmin(ps, 1 - 1e-6)
+  ps <- pmin(ps %||% rc_logit(treat, X, w), 1 - 1e-6)
   keep <- ifelse(treat == 1, 1, as.numeric(ps < trim))
-  ols <- did2x2_ols(dy, treat, X)
-  w1 <- keep * treat
-  w0 <- keep * ps * (1 - treat) / (1 - ps)
+  ols <- did2x2_ols(dy, treat, X, w)
+  w1 <- keep * w * treat
+  w0 <- keep * w * ps * (1 - treat) / (1 - ps)
   r <- dy - ols$fitted
   eta1 <- sum(w1 * r) / sum(w1)
   eta0 <- sum(w0 * r) / sum(w0)
   # estimation effect of the logit: its score times the inverse Hessian
-  H_inv <- solve(crossprod(X * (ps * (1 - ps)), X) / n)
-  lin_ps <- ((treat - ps) * X) %*% H_inv
+  H_inv <- solve(crossprod(X * (w * ps * (1 - ps)), X) / n)
+  lin_ps <- ((w * (treat - ps)) * X) %*% H_inv
   psi1 <- (w1 * (r - eta1) - drop(ols$lin %*% colMeans(w1 * X))) / mean(w1)
   M2 <- colMeans(w0 * (r - eta0) * X)
   psi0 <- (w0 * (r - eta0) + drop(lin_ps %*% M2) -

@@ -31,8 +31,10 @@
 es_imputation <- function(fit, leads = NULL, lags = NULL, level = 0.95, ...) {
   check_no_dots("the imputation estimator", ...)
   check_level(level)
-  sd_require(fit, "the imputation estimator")
+  sd_require(fit, "the imputation estimator", weights = FALSE)
   st <- sd_staggered(fit, "the imputation estimator")
+  st$w <- if (is.null(fit$args$weights)) NULL else
+    as.double(fit$data[[fit$args$weights]][st$rows])
   fs <- imp_first_stage(st, fit)
   tr <- fs$imputable
   rel <- st$rel
@@ -41,6 +43,7 @@ es_imputation <- function(fit, leads = NULL, lags = NULL, level = 0.95, ...) {
   # weights on treated observations: one column per horizon, then static
   W <- vapply(hor, function(h) as.numeric(tr & rel %in% h), numeric(length(tr)))
   W <- cbind(matrix(W, length(tr)), as.numeric(tr))
+  if (!is.null(st$w)) W <- W * st$w
   W <- sweep(W, 2L, colSums(W), "/")
   tau <- ifelse(tr, st$y - fs$y0hat, 0)
   est <- colSums(W * tau)
@@ -64,7 +67,7 @@ es_imputation <- function(fit, leads = NULL, lags = NULL, level = 0.95, ...) {
     sqrt(diag(Vm))
   # the static ATT weights each horizon by its treated observations; the
   # rows include every horizon unless `lags` cuts some
-  n_h <- colSums(W[, seq_len(k), drop = FALSE] > 0)
+  n_h <- colSums((W[, seq_len(k), drop = FALSE] > 0) * (st$w %||% 1))
   w_ov <- if (length(hor) == length(all_hor)) {
     c(rep(0, length(rel_out) - k), n_h / sum(n_h))
   }
@@ -108,12 +111,13 @@ imp_first_stage <- function(st, fit) {
   nlev <- c(length(unique(ucode[i0])), length(unique(tcode[i0])))
   X0 <- st$X[i0, , drop = FALSE]
   k <- ncol(X0)
+  w0 <- if (is.null(st$w)) NULL else st$w[i0]
   M <- sd_absorb(c(list(st$y[i0]), lapply(seq_len(k), function(j) X0[, j])),
-                 fe, nlev, NULL, fit$args$nthreads %||% 1L, "the imputation estimator")
+                 fe, nlev, w0, fit$args$nthreads %||% 1L, "the imputation estimator")
   beta <- numeric(0)
   Xd <- M[, -1L, drop = FALSE]
   if (k) {
-    ols <- .Call(C_sd_ols, Xd, M[, 1L], NULL, 1e-10)
+    ols <- .Call(C_sd_ols, Xd, M[, 1L], w0, 1e-10)
     if (!all(ols$keep)) {
       sd_stop("the controls are collinear on the untreated observations; ",
               "drop some from the fit")
@@ -124,13 +128,14 @@ imp_first_stage <- function(st, fit) {
     resid <- M[, 1L]
   }
   xb <- if (k) drop(st$X %*% beta) else numeric(length(st$y))
-  sys <- imp_fe_system(ucode[i0], tcode[i0], st$n_units, length(st$periods))
-  r0 <- st$y[i0] - xb[i0]
+  ww0 <- w0 %||% rep(1, length(i0))
+  sys <- imp_fe_system(ucode[i0], tcode[i0], st$n_units, length(st$periods), ww0)
+  r0 <- ww0 * (st$y[i0] - xb[i0])
   ab <- imp_fe_solve(sys, rowsum_full(r0, ucode[i0], st$n_units),
                      rowsum_full(r0, tcode[i0], length(st$periods)))
   y0hat <- ifelse(imputable, ab$alpha[ucode] + ab$lambda[tcode] + xb, NA_real_)
   list(untreated = u0, imputable = imputable, not_imputed = not_imp, beta = beta,
-       resid0 = resid, Xd0 = Xd, i0 = i0, sys = sys, y0hat = y0hat)
+       resid0 = resid, Xd0 = Xd, i0 = i0, w0 = ww0, sys = sys, y0hat = y0hat)
 }
 
 # Sums of the rows of x (a vector or matrix) by integer codes g in 1..n,
@@ -144,17 +149,18 @@ rowsum_full <- function(x, g, n) {
 }
 
 # The normal equations of unit + period effects on the untreated
-# observations: with n_i, m_t their counts and C the unit-by-period incidence,
+# observations (weighted least squares with weights w): with n_i, m_t their
+# weight sums and C the unit-by-period sums of weights,
 # the unit effects are concentrated out, leaving
 #   (diag(m) - C' diag(1/n) C) lambda = c - C' (a / n)
 # solved with lambda_1 = 0 (the normalisation does not change alpha + lambda).
-imp_fe_system <- function(unit, tidx, N, T) {
-  n_i <- tabulate(unit, N)
-  m_t <- tabulate(tidx, T)
+imp_fe_system <- function(unit, tidx, N, T, w = rep(1, length(unit))) {
+  n_i <- rowsum_full(w, unit, N)[, 1L]
+  m_t <- rowsum_full(w, tidx, T)[, 1L]
   C <- matrix(0, N, T)
-  C[cbind(unit, tidx)] <- 1
-  ui <- n_i > 0
-  ti <- which(m_t > 0)
+  C[cbind(unit, tidx)] <- w
+  ui <- tabulate(unit, N) > 0
+  ti <- which(tabulate(tidx, T) > 0)
   A <- diag(m_t, T) - crossprod(C[ui, , drop = FALSE] / sqrt(n_i[ui]))
   free <- ti[-1L]
   R <- tryCatch(chol(A[free, free, drop = FALSE]), error = function(e) {
@@ -169,21 +175,22 @@ imp_fe_system <- function(unit, tidx, N, T) {
 imp_fe_solve <- function(sys, a, c) {
   a <- as.matrix(a)
   c <- as.matrix(c)
-  an <- a / pmax(sys$n_i, 1)
+  an <- a / ifelse(sys$ui, sys$n_i, 1)
   rhs <- c - crossprod(sys$C, an * sys$ui)
   lambda <- matrix(0, nrow(c), ncol(c))
   z <- backsolve(sys$R, forwardsolve(t(sys$R), rhs[sys$free, , drop = FALSE]))
   lambda[sys$free, ] <- z
-  alpha <- (a - sys$C %*% lambda) / pmax(sys$n_i, 1)
+  alpha <- (a - sys$C %*% lambda) / ifelse(sys$ui, sys$n_i, 1)
   alpha[!sys$ui, ] <- NA
   lambda[-sys$ti, ] <- NA
   list(alpha = drop(alpha), lambda = drop(lambda))
 }
 
 # The weights v of each estimate on every observation (rows x estimates):
-# w on treated observations, -Z0 (Z0'Z0)^- Z1'w on untreated ones, computed
-# by blocks (fixed effects by the normal equations, controls by
-# Frisch-Waugh-Lovell on the demeaned controls).
+# w on treated observations, -W0 Z0 (Z0'W0 Z0)^- Z1'w on untreated ones (W0
+# the sampling weights of the first stage), computed by blocks (fixed
+# effects by the normal equations, controls by Frisch-Waugh-Lovell on the
+# demeaned controls).
 imp_v <- function(W, fs, st) {
   i0 <- fs$i0
   a <- rowsum_full(W, st$unit, st$n_units)
@@ -195,12 +202,12 @@ imp_v <- function(W, fs, st) {
   v0 <- u
   if (ncol(fs$Xd0)) {
     X <- st$X
-    bX <- crossprod(X, W) - crossprod(X[i0, , drop = FALSE], u)
-    gX <- solve(crossprod(fs$Xd0), bX)
+    bX <- crossprod(X, W) - crossprod(X[i0, , drop = FALSE] * fs$w0, u)
+    gX <- solve(crossprod(fs$Xd0 * fs$w0, fs$Xd0), bX)
     v0 <- u + fs$Xd0 %*% gX
   }
   V <- W
-  V[i0, ] <- -v0
+  V[i0, ] <- -fs$w0 * v0
   V
 }
 
@@ -211,14 +218,18 @@ imp_residuals <- function(V, tau, fs, st, rel) {
   eps <- matrix(0, nrow(V), ncol(V))
   eps[fs$i0, ] <- fs$resid0
   tr <- which(fs$imputable)
-  cell <- paste(st$cohort[tr], rel[tr])
-  for (j in seq_len(ncol(V))) {
-    v2 <- V[tr, j]^2
-    num <- rowsum(v2 * tau[tr], cell)
-    den <- rowsum(v2, cell)
-    bar <- ifelse(den[, 1] > 0, num[, 1] / den[, 1], 0)
-    eps[tr, j] <- tau[tr] - bar[match(cell, rownames(num))]
-  }
+  # cohort-by-horizon cells as integer codes (no string keys)
+  ch <- st$cohort[tr]
+  rh <- rel[tr]
+  cl <- sort(unique(ch))
+  hl <- sort(unique(rh))
+  cell <- (match(ch, cl) - 1L) * length(hl) + match(rh, hl)
+  nc <- length(cl) * length(hl)
+  V2 <- V[tr, , drop = FALSE]^2
+  num <- rowsum_full(V2 * tau[tr], cell, nc)
+  den <- rowsum_full(V2, cell, nc)
+  bar <- ifelse(den > 0, num / den, 0)
+  eps[tr, ] <- tau[tr] - bar[cell, , drop = FALSE]
   eps
 }
 
@@ -255,9 +266,10 @@ imp_pretrends <- function(fit, st, fs, leads, cl) {
     # per-cluster contributions whose cross-product is the clustered variance
     Xk <- X[, names(est$coefficients), drop = FALSE]
     Xd <- sd_absorb(lapply(seq_len(ncol(Xk)), function(j) Xk[, j]),
-                    sp$fe, sp$fe_nlev, NULL, 1L, "the imputation estimator")
-    bread <- solve(crossprod(Xd))
-    sc <- rowsum(Xd * est$residuals, cl[i0]) %*% bread
+                    sp$fe, sp$fe_nlev, sp$weights, 1L, "the imputation estimator")
+    wr <- sp$weights %||% rep(1, nrow(Xd))
+    bread <- solve(crossprod(Xd * wr, Xd))
+    sc <- rowsum(Xd * (wr * est$residuals), cl[i0]) %*% bread
     colnames(sc) <- names(est$coefficients)
     fac <- sqrt(est$factor)
     scores <- matrix(0, length(unique(cl)), length(nm),

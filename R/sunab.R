@@ -44,7 +44,10 @@ es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
   key <- cells$key[ok, , drop = FALSE]
   if (!nrow(key)) sd_stop("every cohort-by-period effect is collinear with the fixed effects")
   w <- if (is.null(sp$weights)) rep(1, length(rows)) else sp$weights
-  key$n <- colSums(cells$X[, key$name, drop = FALSE] * w)
+  # (weighted) observations per cell, as fixest's aggregation counts them
+  n_cell <- rowsum_full(w[!is.na(cells$idx)], cells$idx[!is.na(cells$idx)],
+                        nrow(cells$key))[, 1L]
+  key$n <- n_cell[match(key$name, cells$key$name)]
   b <- est$coefficients[key$name]
   V <- est$vcov[key$name, key$name, drop = FALSE]
   es <- sort(unique(key$rel))
@@ -104,18 +107,24 @@ sunab_sample <- function(st, control) {
        dropped_units = sum(st$always))
 }
 
-# One dummy per (cohort, relative period) except relative period -1; `rel`
-# is the clock's relative time of each row (NA for never-treated units).
+# One dummy per (cohort, relative period) except relative period -1, and
+# each row's dummy (column index, NA for none); `rel` is the clock's
+# relative time of each row (NA for never-treated units). Cells are coded by
+# integer arithmetic on the cohort and relative-period indices (no string
+# keys).
 sunab_dummies <- function(cohort, rel) {
   tr <- is.finite(cohort) & !is.na(rel)
   cell <- tr & rel != -1
-  key <- unique(data.frame(cohort = cohort[cell], rel = rel[cell]))
-  key <- key[order(key$cohort, key$rel), , drop = FALSE]
+  gl <- sort(unique(cohort[cell]))
+  rl <- sort(unique(rel[cell]))
+  code <- rep(NA_integer_, length(cohort))
+  code[cell] <- (match(cohort[cell], gl) - 1L) * length(rl) + match(rel[cell], rl)
+  used <- sort(unique(code[cell]))
+  key <- data.frame(cohort = gl[(used - 1L) %/% length(rl) + 1L],
+                    rel = rl[(used - 1L) %% length(rl) + 1L])
   key$name <- paste0("sa::", key$cohort, "::", key$rel)
-  idx <- match(paste0("sa::", cohort, "::", rel), key$name)
-  idx[!cell] <- NA_integer_
+  idx <- match(code, used)
   X <- matrix(0, length(cohort), nrow(key), dimnames = list(NULL, key$name))
   X[cbind(which(!is.na(idx)), idx[!is.na(idx)])] <- 1
-  rownames(key) <- NULL
-  list(X = X, key = key)
+  list(X = X, key = key, idx = idx)
 }

@@ -1,5 +1,6 @@
 /* The one registration table of the package's .Call routines. */
 #include "smartdid.h"
+#include "cs.h"
 #include "boottest.h"
 #include "dcdh.h"
 
@@ -21,6 +22,8 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_mboot",        (DL_FUNC) &sd_mboot,        3},
   {"sd_placebo",      (DL_FUNC) &sd_placebo,      4},
   {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 5},
+  {"sd_cs_none",      (DL_FUNC) &sd_cs_none,      8},
+  {"sd_cs_2x2",       (DL_FUNC) &sd_cs_2x2,       6},
   {"sd_boottest_draws", (DL_FUNC) &sd_boottest_draws, 7},
   {"sd_boottest_count", (DL_FUNC) &sd_boottest_count, 5},
   {"sd_boottest_sums", (DL_FUNC) &sd_boottest_sums, 4},

@@ -11,7 +11,7 @@ test_that("aggregations equal did::aggte (analytic std. errors)", {
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
   for (ctl in c("never", "notyet")) {
     cg <- if (ctl == "never") "nevertreated" else "notyettreated"
-    at <- att_gt(fit, control = ctl, covariates = "or", bootstrap = FALSE)
+    at <- att_gt(fit, comparison = ctl, adjust = "or", bootstrap = FALSE)
     ref <- did::att_gt("y", "year", "unit", "g", xformla = ~x1, data = d,
                        control_group = cg, est_method = "reg", bstrap = FALSE,
                        cband = FALSE)
@@ -73,7 +73,7 @@ test_that("the simple ATT is the group-share weighted mean of post cells", {
 test_that("bootstrap aggregation gives a uniform band over event times", {
   d <- agg_data(80)
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
-  at <- att_gt(fit, seed = 3, biters = 499)
+  at <- att_gt(fit, seed = 3, draws = 499)
   a <- att_aggregate(at, "dynamic")
   expect_true(a$bootstrap)
   expect_gt(a$crit, qnorm(0.975))
@@ -98,12 +98,12 @@ test_that("es_cs() returns the common event-study structure", {
   expect_equal(es$overall$estimate, s$overall$estimate)
   expect_equal(es$overall$std.error, s$overall$std.error)
   expect_identical(es$nobs, nrow(d))
-  esb <- es_cs(fit, leads = 3, lags = 4, bootstrap = TRUE, seed = 1, biters = 299)
+  esb <- es_cs(fit, leads = 3, lags = 4, bootstrap = TRUE, seed = 1, draws = 299)
   expect_equal(esb$estimates$estimate, es$estimates$estimate)
   expect_gt(esb$info$crit, qnorm(0.975))
   expect_equal(esb$estimates$conf.high - esb$estimates$estimate,
                esb$info$crit * esb$estimates$std.error)
-  es2 <- es_cs(fit, control = "notyet", base_period = "universal")
+  es2 <- es_cs(fit, comparison = "notyet", base_period = "universal")
   expect_identical(es2$info$base_period, "universal")
   expect_equal(es2$estimates$estimate[es2$estimates$rel_time == -1], 0)
 })
@@ -133,4 +133,41 @@ test_that("print(), tidy() and plot() of aggregations", {
   on.exit(grDevices::dev.off())
   expect_identical(plot(g), g$estimates)
   expect_error(att_aggregate(fit), "must be a result of att_gt")
+})
+
+test_that("the estimated-weight influence term equals its units x cells matrix form", {
+  set.seed(1)
+  coh <- sample(c(3, 4, 5, Inf), 200, TRUE)
+  uw <- runif(200)
+  group <- rep(c(3, 4, 5), each = 4)
+  pg <- c(0.2, 0.3, 0.25)[match(group, c(3, 4, 5))]
+  keep <- c(1, 2, 5, 6, 7, 11)
+  est <- rnorm(6)
+  S <- sum(pg[keep])
+  ind <- sapply(keep, function(k) uw * (coh == group[k]) - pg[k])
+  full <- ind / S - outer(rowSums(ind), pg[keep] / S^2)
+  expect_equal(agg_wif_dot(keep, pg, coh, group, uw, est), drop(full %*% est),
+               tolerance = 1e-13)
+})
+
+test_that("the CS event study keeps the contract on unbalanced, weighted, clustered panels", {
+  d <- sim_panel(150, 10, seed = 7)
+  d$y <- d$y + ifelse(d$D == 1, (d$year - d$first) * 0.3, 0)
+  set.seed(7)
+  d <- d[runif(nrow(d)) > 0.15, ]
+  d <- d[d$unit %in% names(which(table(d$unit) >= 2)), ]
+  d$state <- (d$unit - 1) %/% 5
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first",
+                  weights = "w", cluster = "state")
+  es <- event_study(fit, estimator = "cs")
+  est <- es$estimates[!es$estimates$reference, ]
+  expect_equal(unname(es$vcov), unname(es$influence$factor * crossprod(es$influence$psi)),
+               tolerance = 1e-12)
+  expect_equal(sqrt(diag(es$vcov)), est$std.error, ignore_attr = TRUE, tolerance = 1e-10)
+  expect_equal(nrow(es$influence$psi), length(unique(d$state)))
+  expect_equal(sum(es$overall_weights * est$estimate), es$overall$estimate, tolerance = 1e-10)
+  at <- att_gt(fit, bootstrap = FALSE)
+  expect_identical(at$data_type, "unbalanced")
+  expect_equal(es$overall$estimate, att_aggregate(at, "simple")$overall$estimate,
+               tolerance = 1e-12)
 })

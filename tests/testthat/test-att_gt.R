@@ -5,16 +5,6 @@ cs_data <- function(n = 120, seed = 3) {
   d
 }
 
-match_did <- function(ours, ref, tol_est, tol_se) {
-  o <- tidy(ours)
-  i <- match(paste(ref$group, ref$t), paste(o$group, o$time))
-  expect_false(anyNA(i))
-  expect_identical(nrow(o), length(ref$att))
-  expect_lt(max(abs(o$estimate[i] - ref$att)), tol_est)
-  expect_identical(is.na(o$std.error[i]), is.na(ref$se))
-  expect_lt(rel_err(o$std.error[i][!is.na(ref$se)], ref$se[!is.na(ref$se)]), tol_se)
-}
-
 test_that("unconditional ATT(g,t) are differences of mean changes", {
   d <- cs_data()
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
@@ -45,18 +35,18 @@ test_that("att_gt() equals did::att_gt (analytic std. errors)", {
     fit1 <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D")
     ref <- did::att_gt("y", "year", "unit", "g", data = d, control_group = cg,
                        base_period = bp, bstrap = FALSE, cband = FALSE)
-    match_did(att_gt(fit0, control = ctl, base_period = bp, bootstrap = FALSE),
+    match_did(att_gt(fit0, comparison = ctl, base_period = bp, bootstrap = FALSE),
               ref, 1e-10, 1e-10)
     ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
                        control_group = cg, base_period = bp, est_method = "reg",
                        bstrap = FALSE, cband = FALSE)
-    match_did(att_gt(fit1, control = ctl, base_period = bp, covariates = "or",
+    match_did(att_gt(fit1, comparison = ctl, base_period = bp, adjust = "or",
                      bootstrap = FALSE), ref, 1e-10, 1e-10)
     ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
                        control_group = cg, base_period = bp, bstrap = FALSE,
                        cband = FALSE)
     # did's logit stops at a looser tolerance than ours
-    match_did(att_gt(fit1, control = ctl, base_period = bp, bootstrap = FALSE),
+    match_did(att_gt(fit1, comparison = ctl, base_period = bp, bootstrap = FALSE),
               ref, 1e-7, 1e-7)
   }
 })
@@ -73,7 +63,7 @@ test_that("att_gt() equals did::att_gt on mpdta, with anticipation and without n
     did::att_gt("lemp", "year", "countyreal", "first.treat", data = mpdta,
                 control_group = "notyettreated", anticipation = 1,
                 bstrap = FALSE, cband = FALSE)))
-  expect_warning(at <- att_gt(update(fit, . ~ 1), control = "notyet",
+  expect_warning(at <- att_gt(update(fit, . ~ 1), comparison = "notyet",
                               anticipation = 1, bootstrap = FALSE),
                  "20 unit\\(s\\) treated in the first")
   match_did(at, ref, 1e-10, 1e-10)
@@ -82,7 +72,7 @@ test_that("att_gt() equals did::att_gt on mpdta, with anticipation and without n
                    cohort = "first.treat")
   ref <- did::att_gt("lemp", "year", "countyreal", "first.treat", data = m2,
                      control_group = "notyettreated", bstrap = FALSE, cband = FALSE)
-  match_did(att_gt(fit2, control = "notyet", bootstrap = FALSE), ref, 1e-10, 1e-10)
+  match_did(att_gt(fit2, comparison = "notyet", bootstrap = FALSE), ref, 1e-10, 1e-10)
   expect_error(att_gt(fit2, bootstrap = FALSE), "no never-treated units")
 })
 
@@ -112,8 +102,8 @@ test_that("the C multiplier bootstrap draws the documented weights", {
 test_that("bootstrap: reproducible, close to the analytic std. errors, uniform band", {
   d <- cs_data()
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
-  a1 <- att_gt(fit, seed = 5, biters = 999)
-  a2 <- att_gt(fit, seed = 5, biters = 999)
+  a1 <- att_gt(fit, seed = 5, draws = 999)
+  a2 <- att_gt(fit, seed = 5, draws = 999)
   expect_identical(a1$estimates, a2$estimates)
   ratio <- a1$estimates$std.error / a1$se_analytic
   expect_lt(max(abs(ratio - 1)), 0.2)
@@ -122,7 +112,7 @@ test_that("bootstrap: reproducible, close to the analytic std. errors, uniform b
   expect_lt(a1$crit, qnorm(1 - 0.025 / nrow(a1$estimates)))
   e <- a1$estimates
   expect_equal(e$conf.high - e$estimate, a1$crit * e$std.error)
-  a3 <- att_gt(fit, seed = 5, biters = 999, multiplier = "rademacher")
+  a3 <- att_gt(fit, seed = 5, draws = 999, multiplier = "rademacher")
   expect_lt(max(abs(a3$estimates$std.error / a1$se_analytic - 1)), 0.2)
 })
 
@@ -143,25 +133,204 @@ test_that("clusters coarser than units sum the influence functions", {
 test_that("argument errors say what to do", {
   d <- cs_data(60)
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
-  expect_error(att_gt(fit, covariates = "dr"), "needs a fit with controls")
-  expect_error(att_gt(fit, covariates = "ipw"), "must be \"none\", \"or\" or \"dr\"")
+  expect_error(att_gt(fit, adjust = "dr"), "needs a fit with controls")
+  expect_error(att_gt(fit, adjust = "ipw"), "must be \"none\", \"or\" or \"dr\"")
   expect_error(att_gt(fit, bogus = 1), "unknown argument")
   expect_error(att_gt(fit, anticipation = -1), "'anticipation' must be a whole number")
-  fitw <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D",
-                   weights = "w")
-  expect_error(att_gt(fitw), "unweighted fits only")
-  expect_warning(att_gt(update(fit, data = d[-1, ]), bootstrap = FALSE),
+  expect_warning(at <- att_gt(update(fit, data = d[-1, ]), bootstrap = FALSE,
+                              allow_unbalanced = FALSE),
                  "1 unit\\(s\\) not observed in every period")
+  expect_identical(at$data_type, "panel")
+  expect_identical(at$n_units, 59L)
+  expect_error(att_gt(fit, allow_unbalanced = NA), "allow_unbalanced")
 })
 
 test_that("print() and plot() work", {
   d <- cs_data(60)
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
-  at <- att_gt(fit, seed = 1, biters = 99)
+  at <- att_gt(fit, seed = 1, draws = 99)
   out <- capture.output(print(at))
   expect_match(out[1], "Callaway and Sant'Anna")
   expect_true(any(grepl("simultaneous band", out)))
   grDevices::pdf(NULL)
   on.exit(grDevices::dev.off())
   expect_identical(plot(at), at$estimates)
+})
+
+# An unbalanced panel: about 15% of the rows missing, every unit kept with
+# at least two rows (the fit drops singletons). Fits take the adoption
+# period from `first`: a 0/1 treatment would date a unit missing its first
+# treated period too late.
+cs_unbalanced <- function(n = 150, seed = 7) {
+  d <- cs_data(n, seed)
+  set.seed(seed)
+  d <- d[runif(nrow(d)) > 0.15, ]
+  d[d$unit %in% names(which(table(d$unit) >= 2)), ]
+}
+
+# ATT(g, t) and unit-clustered CR0 standard error of the weighted 2x2
+# regression y ~ D * post on the rows of one cell, by hand.
+hand_cell <- function(d, g, t, b, w = NULL) {
+  rows <- d$year %in% c(t, b) & (d$g == g | d$g == 0)
+  s <- d[rows, ]
+  ww <- if (is.null(w)) rep(1, nrow(s)) else s[[w]]
+  D <- as.numeric(s$g == g); P <- as.numeric(s$year == t)
+  Z <- cbind(1, D, P, D * P)
+  m <- lm.wfit(Z, s$y, ww)
+  B <- solve(crossprod(Z * ww, Z))
+  S <- rowsum(Z * (ww * m$residuals), s$unit)
+  c(att = m$coefficients[[4]], se = sqrt((B %*% crossprod(S) %*% B)[4, 4]))
+}
+
+test_that("unbalanced panels: each cell is the 2x2 regression on its rows, SE clustered by unit", {
+  d <- cs_unbalanced()
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first")
+  at <- att_gt(fit, bootstrap = FALSE)
+  expect_identical(at$data_type, "unbalanced")
+  expect_identical(at$n_units, length(unique(d$unit)))
+  expect_identical(at$nobs, nrow(d))
+  e <- at$estimates
+  for (k in c(1, 8, 15, 30)) {
+    h <- hand_cell(d, e$group[k], e$time[k], e$base[k])
+    expect_lt(abs(e$estimate[k] - h[["att"]]), 1e-10)
+    expect_lt(rel_err(e$std.error[k], h[["se"]]), 1e-10)
+  }
+  fitw <- update(fit, weights = "w")
+  aw <- att_gt(fitw, bootstrap = FALSE)
+  for (k in c(2, 9, 31)) {
+    h <- hand_cell(d, aw$estimates$group[k], aw$estimates$time[k], aw$estimates$base[k], "w")
+    expect_lt(abs(aw$estimates$estimate[k] - h[["att"]]), 1e-10)
+  }
+})
+
+test_that("unbalanced panels and weights equal did::att_gt(allow_unbalanced_panel = TRUE)", {
+  skip_if_not_installed("did")
+  d <- cs_unbalanced()
+  fit0 <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first")
+  fit1 <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", cohort = "first")
+  for (ctl in c("never", "notyet")) for (bp in c("varying", "universal")) {
+    cg <- if (ctl == "never") "nevertreated" else "notyettreated"
+    ref <- did::att_gt("y", "year", "unit", "g", data = d, control_group = cg,
+                       base_period = bp, bstrap = FALSE, cband = FALSE,
+                       allow_unbalanced_panel = TRUE)
+    match_did(att_gt(fit0, comparison = ctl, base_period = bp, bootstrap = FALSE),
+              ref, 1e-10, 1e-10)
+    ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
+                       control_group = cg, base_period = bp, est_method = "reg",
+                       bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
+    match_did(att_gt(fit1, comparison = ctl, base_period = bp, adjust = "or",
+                     bootstrap = FALSE), ref, 1e-8, 1e-8)
+  }
+  ref <- did::att_gt("y", "year", "unit", "g", xformla = ~ x1 + x2, data = d,
+                     bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
+  # did's logit (fastglm) stops at a looser tolerance than ours
+  match_did(att_gt(fit1, bootstrap = FALSE), ref, 1e-7,
+            if (drdid_rc_current()) 1e-7 else Inf)
+  ref <- suppressWarnings(did::att_gt("y", "year", "unit", "g", data = d,
+                     anticipation = 1, control_group = "notyettreated",
+                     bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE))
+  at <- att_gt(fit0, comparison = "notyet", anticipation = 1, bootstrap = FALSE)
+  match_did(at, ref, 1e-10, 1e-10)
+  # sampling weights, on the unbalanced panel and a balanced one
+  d$wu <- 0.5 + (d$unit %% 7) / 4
+  fitw <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", cohort = "first",
+                   weights = "wu")
+  for (cv in c("none", "or", "dr")) {
+    ref <- did::att_gt("y", "year", "unit", "g", data = d, weightsname = "wu",
+                       xformla = if (cv == "none") ~1 else ~ x1 + x2,
+                       est_method = if (cv == "or") "reg" else "dr",
+                       bstrap = FALSE, cband = FALSE, allow_unbalanced_panel = TRUE)
+    tol <- if (cv == "dr") 1e-7 else 1e-8
+    match_did(att_gt(fitw, adjust = cv, bootstrap = FALSE), ref, tol,
+              if (cv != "dr" || drdid_rc_current()) tol else Inf)
+  }
+  b <- cs_data()
+  b$wu <- 0.5 + (b$unit %% 7) / 4
+  fitb <- smartdid(y ~ x1 + x2, data = b, id = "unit", time = "year", cohort = "first",
+                   weights = "wu")
+  for (cv in c("none", "or", "dr")) {
+    ref <- did::att_gt("y", "year", "unit", "g", data = b, weightsname = "wu",
+                       xformla = if (cv == "none") ~1 else ~ x1 + x2,
+                       est_method = if (cv == "or") "reg" else "dr",
+                       control_group = "notyettreated", bstrap = FALSE, cband = FALSE)
+    at <- att_gt(fitb, adjust = cv, comparison = "notyet", bootstrap = FALSE)
+    match_did(at, ref, 1e-8, 1e-8)
+    ag <- did::aggte(ref, "dynamic", bstrap = FALSE, cband = FALSE)
+    ours <- att_aggregate(at, "dynamic")
+    expect_lt(max(abs(ours$estimates$estimate - ag$att.egt)), 1e-8)
+    expect_lt(rel_err(ours$estimates$std.error, ag$se.egt), 1e-8)
+    expect_lt(rel_err(ours$overall$std.error, ag$overall.se), 1e-8)
+  }
+})
+
+test_that("clusters above the unit: the influence functions summed by cluster (unbalanced, weighted)", {
+  d <- cs_unbalanced()
+  d$state <- (d$unit - 1) %/% 5
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first",
+                  weights = "w", cluster = "state")
+  at <- att_gt(fit, bootstrap = FALSE)
+  fit_u <- smartdid(y ~ 1, data = d, id = "unit", time = "year", cohort = "first",
+                    weights = "w")
+  au <- att_gt(fit_u, bootstrap = FALSE)
+  expect_equal(at$estimates$estimate, au$estimates$estimate, tolerance = 1e-14)
+  expect_equal(at$psi, au$psi, tolerance = 1e-14)
+  ucode <- sort(unique(d$unit))
+  S <- rowsum(au$psi, (ucode - 1) %/% 5)
+  expect_lt(rel_err(at$estimates$std.error, sqrt(colSums(S^2)) / at$n_units), 1e-12)
+  # a hand sandwich of one cell's weighted regression, clustered by state
+  k <- 12
+  e <- at$estimates
+  rows <- d$year %in% c(e$time[k], e$base[k]) & (d$g == e$group[k] | d$g == 0)
+  s <- d[rows, ]
+  D <- as.numeric(s$g == e$group[k]); P <- as.numeric(s$year == e$time[k])
+  Z <- cbind(1, D, P, D * P)
+  m <- lm.wfit(Z, s$y, s$w)
+  B <- solve(crossprod(Z * s$w, Z))
+  Sc <- rowsum(Z * (s$w * m$residuals), s$state)
+  expect_lt(rel_err(e$std.error[k], sqrt((B %*% crossprod(Sc) %*% B)[4, 4])), 1e-10)
+})
+
+test_that("several outcomes in one call equal separate calls", {
+  d <- cs_unbalanced()
+  d$y2 <- d$y^2 / 4 + d$x1
+  d$y3 <- -d$y + rnorm(nrow(d))
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", cohort = "first",
+                  weights = "w")
+  for (cv in c("none", "dr")) {
+    all3 <- att_gt(fit, adjust = cv, bootstrap = FALSE, outcomes = c("y", "y2", "y3"))
+    expect_named(all3, c("y", "y2", "y3"))
+    for (o in c("y2", "y3")) {
+      one <- att_gt(update(fit, as.formula(paste(o, "~ x1 + x2"))), adjust = cv,
+                    bootstrap = FALSE)
+      expect_equal(all3[[o]]$estimates, one$estimates, tolerance = 1e-10)
+      expect_identical(all3[[o]]$outcome, o)
+    }
+  }
+  b <- cs_data()
+  b$y2 <- b$y * 2 + b$x1
+  fb <- smartdid(y ~ x1 + x2, data = b, id = "unit", time = "year", treat = "D")
+  two <- att_gt(fb, adjust = "or", bootstrap = FALSE, outcomes = c("y", "y2"))
+  one <- att_gt(update(fb, y2 ~ x1 + x2), adjust = "or", bootstrap = FALSE)
+  expect_equal(two$y2$estimates, one$estimates, tolerance = 1e-10)
+  expect_error(att_gt(fb, outcomes = "nope"), "not found")
+  expect_error(att_gt(fb, outcomes = c("y", "y")), "distinct")
+})
+
+test_that("the C kernel without covariates equals the 2x2 estimators cell by cell", {
+  d <- cs_unbalanced()
+  for (bal in c(FALSE, TRUE)) {
+    dd <- if (bal) cs_data() else d
+    fit <- smartdid(y ~ 1, data = dd, id = "unit", time = "year", cohort = "first",
+                    weights = "w")
+    long <- cs_long(fit)
+    for (ctl in c("never", "notyet")) {
+      pan <- cs_panel(long, ctl, 0, TRUE)
+      cells <- cs_cells(pan, ctl, "universal", 0)
+      fast <- cs_estimate(pan, cells, ctl, 0, "none")
+      pan$w_varies <- TRUE                      # forces the R path
+      slow <- cs_estimate(pan, cells, ctl, 0, "none")
+      expect_equal(fast$att, slow$att, tolerance = 1e-12)
+      expect_equal(fast$psi, slow$psi, tolerance = 1e-12)
+    }
+  }
 })

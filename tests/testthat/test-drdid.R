@@ -67,3 +67,20 @@ test_that("collinear covariates are an error that says what to do", {
   X <- cbind(s$X, s$X[, 2])
   expect_error(did2x2(s$dy, s$treat, X, "or"), "drop some controls")
 })
+
+test_that("the C 2x2 with covariates equals did2x2(), several outcomes and weights", {
+  s <- two_by_two(seed = 5)
+  Y <- cbind(s$dy, s$dy^2, -s$dy + s$X[, 2])
+  for (w in list(NULL, runif(length(s$dy), 0.5, 2))) {
+    for (meth in c("or", "dr")) {
+      r <- .Call(C_sd_cs_2x2, Y, as.numeric(s$treat), s$X, w,
+                 if (meth == "or") 1L else 2L, 0.995)
+      for (j in 1:3) {
+        ref <- did2x2(Y[, j], s$treat, s$X, meth, w = w)
+        expect_lt(abs(r$att[j] - ref$att), 1e-10)
+        expect_lt(max(abs(r$psi[, j] - ref$psi)), 1e-9)
+      }
+    }
+  }
+  expect_null(.Call(C_sd_cs_2x2, Y, as.numeric(s$treat), cbind(s$X, s$X[, 2]), NULL, 1L, 0.995))
+})

@@ -133,6 +133,32 @@ test_that("Sun-Abraham recovers heterogeneous dynamic effects", {
   expect_recovers_truth(es, s)
 })
 
+test_that("es_sunab() equals fixest on an unbalanced, weighted panel with clusters above the unit", {
+  skip_if_not_installed("fixest")
+  d <- sa_data(120, seed = 9)
+  set.seed(9)
+  d <- d[runif(nrow(d)) > 0.12, ]
+  d <- d[d$unit %in% names(which(table(d$unit) >= 2)), ]
+  d$state <- (d$unit - 1) %/% 6
+  for (cl in list("state", "region")) {
+    fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", cohort = "first",
+                    weights = "w", cluster = cl)
+    es <- es_sunab(fit)
+    est <- es$estimates[!es$estimates$reference, ]
+    ref <- fixest::feols(y ~ x1 + sunab(g, year) | unit + year, data = d,
+                         weights = ~w, cluster = as.formula(paste("~", paste(cl, collapse = "+"))))
+    ct <- fixest::coeftable(ref)
+    ct <- ct[grepl("^year::", rownames(ct)), ]
+    expect_identical(est$rel_time, as.numeric(sub("year::", "", rownames(ct))))
+    # fixest demeans unbalanced panels iteratively; ours is exact
+    expect_lt(max(abs(est$estimate - ct[, 1])), 1e-6)
+    expect_lt(rel_err(est$std.error, ct[, 2]), 1e-6)
+    att <- stats::aggregate(ref, agg = "att")
+    expect_lt(abs(es$overall$estimate - att[1, 1]), 1e-6)
+    expect_lt(rel_err(es$overall$std.error, att[1, 2]), 1e-6)
+  }
+})
+
 test_that("clustered Sun-Abraham carries per-cluster influence functions", {
   d <- sa_data()
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D",

@@ -1,0 +1,95 @@
+# Data for att_gt() without a two-way fixed-effects fit: repeated
+# cross-sections (where a fit with unit effects does not exist) or any panel.
+
+#' Describe data for att_gt() directly (panels or repeated cross-sections)
+#'
+#' [att_gt()] usually reads its data from a [smartdid()] fit. Repeated
+#' cross-sections (surveys that draw new people every period) have no unit
+#' fixed effects to fit, so `cs_data()` describes such data, or any panel,
+#' for `att_gt()` directly. Without `id`, or with an `id` that does not
+#' repeat, every row is its own unit and `att_gt()` uses the repeated
+#' cross-section estimators (did's `panel = FALSE`); with a repeating `id` it
+#' is a panel, balanced or not.
+#'
+#' @param data A data frame.
+#' @param y Name of the outcome column, or several names: [att_gt()] then
+#'   returns one result per outcome, computed together.
+#' @param time Name of the (numeric) period column.
+#' @param cohort Name of the column with each row's adoption period (`NA`, 0
+#'   or `Inf` for never treated; constant within a unit).
+#' @param id `NULL` or the name of the unit column.
+#' @param controls `NULL` or names of numeric covariate columns (for
+#'   `covariates = "or"` or `"dr"` in [att_gt()]).
+#' @param weights `NULL` or the name of a column of sampling weights.
+#' @param cluster `NULL` (the unit, or the row for repeated cross-sections)
+#'   or the name of a cluster column, constant within units.
+#' @return An object of class `smartdid_cs_data` to pass to [att_gt()] in
+#'   place of a fit; rows with a missing value in a used column are dropped
+#'   and counted in its `dropped` element.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(year = rep(2001:2006, each = 200),
+#'                 first = sample(c(2003, 2005, NA), 1200, TRUE))
+#' d$y <- rnorm(1200) + ifelse(!is.na(d$first) & d$year >= d$first, 1, 0)
+#' at <- att_gt(cs_data(d, "y", "year", "first"), bootstrap = FALSE)
+#' att_aggregate(at, "simple")
+#' @export
+cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
+                    weights = NULL, cluster = NULL) {
+  check_data(data)
+  if (!is.character(y) || !length(y) || anyNA(y) || anyDuplicated(y)) {
+    sd_stop("'y' must be one or more distinct column names")
+  }
+  for (a in c("time", "cohort")) check_string(get(a), a)
+  check_string(id, "id", null_ok = TRUE)
+  check_string(weights, "weights", null_ok = TRUE)
+  check_string(cluster, "cluster", null_ok = TRUE)
+  if (!is.null(controls) && (!is.character(controls) || anyNA(controls))) {
+    sd_stop("'controls' must be NULL or column names")
+  }
+  cols <- c(y, time, cohort, id, controls, weights, cluster)
+  miss <- setdiff(cols, names(data))
+  if (length(miss)) sd_stop("column(s) not found in 'data': ", paste(miss, collapse = ", "))
+  for (v in c(y, time, controls, weights)) {
+    if (!is.numeric(data[[v]])) sd_stop("column '", v, "' must be numeric")
+  }
+  g <- data[[cohort]]
+  if (!is.numeric(g)) sd_stop("column '", cohort, "' must be numeric (NA for never treated)")
+  used <- unique(cols)
+  ok <- stats::complete.cases(as.data.frame(data)[setdiff(used, cohort)])
+  # only the used columns, and no copy when every row is complete
+  d <- lapply(stats::setNames(used, used), function(v) {
+    if (all(ok)) data[[v]] else data[[v]][ok]
+  })
+  g <- as.double(g[ok])
+  tt <- as.double(d[[time]])
+  g[is.na(g) | g == 0] <- Inf
+  g[g > max(tt)] <- Inf
+  unit <- if (is.null(id)) seq_along(tt) else as.vector(group_codes(d[[id]]))
+  if (!is.null(id)) {
+    o <- order(unit, tt, method = "radix")
+    n <- length(o)
+    if (n > 1L && any(unit[o][-1L] == unit[o][-n] & tt[o][-1L] == tt[o][-n])) {
+      sd_stop("'", id, "' and '", time, "' do not identify rows: some unit ",
+              "has two rows in a period")
+    }
+    g1 <- g[match(seq_len(max(unit)), unit)]
+    if (any(g1[unit] != g)) {
+      sd_stop("the 'cohort' column '", cohort, "' must be constant within each unit")
+    }
+  }
+  nr <- length(tt)
+  X <- if (length(controls)) matrix(unlist(d[controls], use.names = FALSE), nr,
+                                    dimnames = list(NULL, controls)) else matrix(0, nr, 0L)
+  storage.mode(X) <- "double"
+  Y <- matrix(unlist(d[y], use.names = FALSE), nr, dimnames = list(NULL, y))
+  storage.mode(Y) <- "double"
+  structure(list(y = Y, time = tt, unit = unit,
+                 n_units = max(unit), X = X,
+                 w = if (is.null(weights)) NULL else as.double(d[[weights]]),
+                 cohort = g, clock = sd_clock(tt),
+                 cluster = if (is.null(cluster)) NULL else as.vector(group_codes(d[[cluster]])),
+                 cluster_name = cluster, outcome = y,
+                 dropped = c(missing = sum(!ok))),
+            class = "smartdid_cs_data")
+}

@@ -1,0 +1,166 @@
+/* Callaway-Sant'Anna ATT(g, t) without covariates for every group-time
+ * cell and every outcome in two passes over the rows.
+ *
+ * Without covariates each cell's 2x2 comparison is a difference of four
+ * weighted means: (treated, later period) - (treated, earlier period) -
+ * [(comparison, later) - (comparison, earlier)], where a cell's "periods"
+ * are its own period t and its base period b, and a row's group is its
+ * unit's adoption cohort. Pass 1 accumulates the weight and weighted outcome
+ * sums of every (cohort, period) pair, from which every cell's means follow
+ * (the comparison set of a cell is a set of cohorts). Pass 2 writes the
+ * influence functions: a row of cohort c in period t contributes to each
+ * cell that uses period t and has c as its treated cohort or among its
+ * comparison cohorts, the term
+ *     sign * N * w_r (y_r - mean of its sub-cell) / (weight of the sub-cell),
+ * summed by unit. This is the influence function of did's estimators on
+ * balanced panels (outcome changes), unbalanced panels and repeated cross
+ * sections alike, already scaled as att_gt() stores it (variance =
+ * sum over clusters of the squared column sums / N^2). */
+#include "smartdid.h"
+#include "cs.h"
+#include <string.h>
+
+/* unit, tidx, code: 1-based integer codes per row (unit, period, cohort);
+ * Y: n x m outcomes; w: weights per row or NULL; cells: K x 3 integer
+ * matrix (treated cohort code, period index t, base period index b);
+ * ctrl: C x K logical (comparison cohorts of each cell); dims: (N, T, C).
+ * Returns list(att = K x m, psi = list of m N x K matrices, ok = K flags:
+ * all four sub-cells have positive weight). */
+SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
+                SEXP ctrl, SEXP dims)
+{
+  if (!Rf_isInteger(unit) || !Rf_isInteger(tidx) || !Rf_isInteger(code))
+    Rf_error("'unit', 'tidx' and 'code' must be integer vectors");
+  if (!Rf_isReal(Y) || !Rf_isMatrix(Y)) Rf_error("'Y' must be a double matrix");
+  if (!Rf_isInteger(cells) || !Rf_isMatrix(cells) || Rf_ncols(cells) != 3)
+    Rf_error("'cells' must be an integer matrix with 3 columns");
+  if (!Rf_isLogical(ctrl) || !Rf_isMatrix(ctrl)) Rf_error("'ctrl' must be a logical matrix");
+  if (!Rf_isInteger(dims) || XLENGTH(dims) != 3) Rf_error("'dims' must be 3 integers");
+  R_xlen_t n = XLENGTH(unit);
+  int m = Rf_ncols(Y), K = Rf_nrows(cells);
+  int N = INTEGER(dims)[0], T = INTEGER(dims)[1], C = INTEGER(dims)[2];
+  if (N < 1 || T < 1 || C < 1) Rf_error("'dims' must be positive");
+  if (XLENGTH(tidx) != n || XLENGTH(code) != n || Rf_nrows(Y) != n)
+    Rf_error("'unit', 'tidx', 'code' and 'Y' must have one value per row");
+  if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
+    Rf_error("'w' must be NULL or a double vector with one value per row");
+  if (Rf_nrows(ctrl) != C || Rf_ncols(ctrl) != K)
+    Rf_error("'ctrl' must be cohorts x cells");
+  const int *u = INTEGER(unit), *tt = INTEGER(tidx), *cc = INTEGER(code);
+  const int *ce = INTEGER(cells), *ct = LOGICAL(ctrl);
+  const double *y = REAL(Y), *wt = Rf_isNull(w) ? NULL : REAL(w);
+  for (R_xlen_t r = 0; r < n; r++) {
+    if (u[r] < 1 || u[r] > N || tt[r] < 1 || tt[r] > T || cc[r] < 1 || cc[r] > C)
+      Rf_error("row %lld has a unit, period or cohort code out of range", (long long) r + 1);
+  }
+  for (int k = 0; k < K; k++) {
+    int g = ce[k], a = ce[k + K], b = ce[k + 2 * K];
+    if (g < 1 || g > C || a < 1 || a > T || b < 1 || b > T)
+      Rf_error("cell %d has a cohort or period out of range", k + 1);
+  }
+  size_t CT = (size_t) C * T;
+  /* pass 1: weight and weighted outcome sums by (cohort, period) */
+  double *SW = (double *) R_alloc(CT, sizeof(double));
+  double *SWY = (double *) R_alloc(CT * m, sizeof(double));
+  memset(SW, 0, CT * sizeof(double));
+  memset(SWY, 0, CT * m * sizeof(double));
+  for (R_xlen_t r = 0; r < n; r++) {
+    size_t s = (size_t) (cc[r] - 1) + (size_t) C * (tt[r] - 1);
+    double ww = wt ? wt[r] : 1.0;
+    SW[s] += ww;
+    for (int j = 0; j < m; j++) SWY[s + CT * j] += ww * y[r + (size_t) n * j];
+    if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
+  }
+  /* the four sub-cells of every cell: weights (K x 4) and means (K x 4 x m);
+   * sub-cell order: treated later, treated earlier, comparison later,
+   * comparison earlier (later = the cell's period t) */
+  double *CW = (double *) R_alloc((size_t) K * 4, sizeof(double));
+  double *CM = (double *) R_alloc((size_t) K * 4 * m, sizeof(double));
+  SEXP att = PROTECT(Rf_allocMatrix(REALSXP, K, m));
+  SEXP ok = PROTECT(Rf_allocVector(LGLSXP, K));
+  double *pa = REAL(att);
+  int *pok = LOGICAL(ok);
+  for (int k = 0; k < K; k++) {
+    int g = ce[k] - 1, a = ce[k + K] - 1, b = ce[k + 2 * K] - 1;
+    double w4[4] = {SW[g + (size_t) C * a], SW[g + (size_t) C * b], 0, 0};
+    for (int c = 0; c < C; c++) {
+      if (!ct[c + (size_t) C * k] || c == g) continue;
+      w4[2] += SW[c + (size_t) C * a];
+      w4[3] += SW[c + (size_t) C * b];
+    }
+    pok[k] = a == b || (w4[0] > 0 && w4[1] > 0 && w4[2] > 0 && w4[3] > 0);
+    for (int q = 0; q < 4; q++) CW[k + (size_t) K * q] = w4[q];
+    for (int j = 0; j < m; j++) {
+      const double *sy = SWY + CT * j;
+      double s4[4] = {sy[g + (size_t) C * a], sy[g + (size_t) C * b], 0, 0};
+      for (int c = 0; c < C; c++) {
+        if (!ct[c + (size_t) C * k] || c == g) continue;
+        s4[2] += sy[c + (size_t) C * a];
+        s4[3] += sy[c + (size_t) C * b];
+      }
+      double *mk = CM + (size_t) 4 * K * j;
+      for (int q = 0; q < 4; q++) mk[k + (size_t) K * q] = w4[q] > 0 ? s4[q] / w4[q] : 0;
+      pa[k + (size_t) K * j] = a == b ? 0.0 : !pok[k] ? NA_REAL :
+        (mk[k] - mk[k + K]) - (mk[k + 2 * (size_t) K] - mk[k + 3 * (size_t) K]);
+    }
+  }
+  /* cells by period (compressed lists), for pass 2 */
+  int *start = (int *) R_alloc((size_t) T + 1, sizeof(int));
+  int *list = (int *) R_alloc((size_t) 2 * K + 1, sizeof(int));
+  memset(start, 0, ((size_t) T + 1) * sizeof(int));
+  for (int k = 0; k < K; k++) {
+    int a = ce[k + K] - 1, b = ce[k + 2 * K] - 1;
+    if (a == b || !pok[k]) continue;
+    start[a + 1]++;
+    start[b + 1]++;
+  }
+  for (int t = 0; t < T; t++) start[t + 1] += start[t];
+  int *fill = (int *) R_alloc((size_t) T, sizeof(int));
+  memcpy(fill, start, (size_t) T * sizeof(int));
+  for (int k = 0; k < K; k++) {
+    int a = ce[k + K] - 1, b = ce[k + 2 * K] - 1;
+    if (a == b || !pok[k]) continue;
+    list[fill[a]++] = k;
+    list[fill[b]++] = k;
+  }
+  /* pass 2: influence functions, summed by unit */
+  SEXP psi = PROTECT(Rf_allocVector(VECSXP, m));
+  double **pp = (double **) R_alloc((size_t) m, sizeof(double *));
+  for (int j = 0; j < m; j++) {
+    SEXP pj = Rf_allocMatrix(REALSXP, N, K);
+    SET_VECTOR_ELT(psi, j, pj);
+    pp[j] = REAL(pj);
+    memset(pp[j], 0, (size_t) N * K * sizeof(double));
+  }
+  for (R_xlen_t r = 0; r < n; r++) {
+    int t = tt[r] - 1, c = cc[r] - 1;
+    size_t i = (size_t) u[r] - 1;
+    double ww = (wt ? wt[r] : 1.0) * N;
+    for (int e = start[t]; e < start[t + 1]; e++) {
+      int k = list[e];
+      int q;
+      if (c == ce[k] - 1) q = 0;
+      else if (ct[c + (size_t) C * k]) q = 2;
+      else continue;
+      if (t != ce[k + K] - 1) q++;                 /* the earlier sub-cell */
+      double sgn = (q == 0 || q == 3) ? 1.0 : -1.0;
+      double f = sgn * ww / CW[k + (size_t) K * q];
+      for (int j = 0; j < m; j++) {
+        double mean = CM[(size_t) 4 * K * j + k + (size_t) K * q];
+        pp[j][i + (size_t) N * k] += f * (y[r + (size_t) n * j] - mean);
+      }
+    }
+    if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
+  }
+  SEXP out = PROTECT(Rf_allocVector(VECSXP, 3));
+  SET_VECTOR_ELT(out, 0, att);
+  SET_VECTOR_ELT(out, 1, psi);
+  SET_VECTOR_ELT(out, 2, ok);
+  SEXP nm = PROTECT(Rf_allocVector(STRSXP, 3));
+  SET_STRING_ELT(nm, 0, Rf_mkChar("att"));
+  SET_STRING_ELT(nm, 1, Rf_mkChar("psi"));
+  SET_STRING_ELT(nm, 2, Rf_mkChar("ok"));
+  Rf_setAttrib(out, R_NamesSymbol, nm);
+  UNPROTECT(5);
+  return out;
+}
