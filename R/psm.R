@@ -119,6 +119,7 @@ psm <- function(data, treat, covariates, id, time, method = "nearest", ratio = 1
   check_no_dots("psm()", ...)
   cl <- match.call()
   check_data(data)
+  data <- sd_plain_columns(data, c(treat, covariates, id, time, by))
   level <- psm_choice(level, c("obs", "unit"), "level")
   s <- psm_settings(data, treat, covariates, id, time, method, ratio, caliper,
                     replace, link, level, by, discard, order, distance, baseline)

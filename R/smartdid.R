@@ -61,6 +61,8 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   check_no_dots("smartdid()", ...)
   cl <- match.call()
   check_data(data)
+  data <- sd_plain_columns(data, sd_used_columns(formula, id, time, treat, cohort,
+                                                 cluster, weights, fe))
   check_string(id, "id")
   check_string(time, "time")
   check_column(data, c(id), "id")
