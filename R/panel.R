@@ -3,10 +3,20 @@
 # and map unit, period, cluster and extra fixed effects to dense integer codes.
 
 # The treatment dummy from a 0/1 column or from adoption periods (cohorts).
-build_treatment <- function(data, time, treat, cohort) {
+# The dummy built from a cohort is named `treat_name` (by default the cohort
+# column's name and "_treated").
+build_treatment <- function(data, time, treat, cohort, treat_name = NULL) {
   if (is.null(treat) == is.null(cohort)) {
     sd_stop("give exactly one of 'treat' (a 0/1 column) and 'cohort' ",
             "(the first treated period of each unit)")
+  }
+  if (!is.null(treat_name)) {
+    if (!is.null(treat)) {
+      sd_stop("'treat_name' names the dummy built from 'cohort'; with 'treat' ",
+              "the coefficient is named after the treat column (rename the ",
+              "column to change it)")
+    }
+    check_string(treat_name, "treat_name")
   }
   if (!is.null(treat)) {
     check_string(treat, "treat")
@@ -34,7 +44,8 @@ build_treatment <- function(data, time, treat, cohort) {
   }
   never <- is.na(g) | g == 0 | is.infinite(g)
   d <- as.numeric(!never & tt >= g)
-  list(d = d, name = "treated", cohort = ifelse(never, NA_real_, g))
+  list(d = d, name = treat_name %||% paste0(cohort, "_treated"),
+       cohort = ifelse(never, NA_real_, g))
 }
 
 # A logical row mask from `subset` (logical vector or one-sided formula).
@@ -71,7 +82,7 @@ dropped_table <- function(...) {
 }
 
 sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
-                     fe, subset, singletons = TRUE) {
+                     fe, subset, singletons = TRUE, treat_name = NULL) {
   check_data(data)
   check_string(id, "id")
   check_string(time, "time")
@@ -85,7 +96,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
     }
   }
   n <- nrow(data)
-  tr <- build_treatment(data, time, treat, cohort)
+  tr <- build_treatment(data, time, treat, cohort, treat_name)
   in_subset <- if (is.null(subset)) TRUE else subset_mask(data, subset)
 
   # complete, finite rows on every role

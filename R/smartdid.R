@@ -30,6 +30,10 @@
 #' @param ssc Small-sample rules, see [ssc_rules()].
 #' @param singletons Drop singletons (the default) or keep them.
 #' @param nthreads Threads for the C engine, see [smartdid_threads()].
+#' @param treat_name With `cohort`: the name of the treatment dummy built
+#'   from it, and so of its coefficient, such as the policy's name
+#'   (`"Smart_Policy"`); by default the cohort column's name and
+#'   `"_treated"`. (With `treat`, the coefficient is named after that column.)
 #' @param ... Not used; an error if given, to catch misspelt arguments.
 #' @return An object of class `smartdid`: a list with `coefficients`,
 #'   `vcov`, `residuals`, `nobs`, `n_clusters`, `r.squared`,
@@ -57,7 +61,7 @@
 smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
                      cluster = id, vcov = "cluster", weights = NULL, fe = NULL,
                      subset = NULL, ssc = ssc_rules(), singletons = TRUE,
-                     nthreads = smartdid_threads(), ...) {
+                     nthreads = smartdid_threads(), treat_name = NULL, ...) {
   check_no_dots("smartdid()", ...)
   cl <- match.call()
   check_data(data)
@@ -71,7 +75,8 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   nthreads <- check_count(nthreads, "nthreads", min = 1)
   spec <- sd_spec(formula, data, id, time, cluster, vcov, weights, fe, ssc)
   panel <- sd_panel(data, id, time, treat, cohort, spec$vars, spec$cluster,
-                    weights, fe, subset, singletons = singletons)
+                    weights, fe, subset, singletons = singletons,
+                    treat_name = treat_name)
   design <- sd_design(data, panel, spec, gather = TRUE)
   est <- sd_estimate(design$y, design$X, panel, spec, nthreads, rows = design$rows)
   fit <- sd_build_fit(est, design, panel, spec)
@@ -79,8 +84,10 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   fit$args <- list(formula = formula, id = id, time = time, treat = treat,
                    cohort = cohort, cluster = spec$cluster, vcov = spec$vcov,
                    weights = weights, fe = fe, subset = subset, ssc = ssc,
-                   singletons = singletons, nthreads = nthreads)
+                   singletons = singletons, nthreads = nthreads,
+                   treat_name = treat_name)
   fit$data <- data
+  warn_few_clusters(fit)
   fit
 }
 

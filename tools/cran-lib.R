@@ -44,7 +44,7 @@ loaded_version <- function(p) {
 }
 have <- vapply(all, loaded_version, "")
 want <- ap[all, "Version"]
-stale <- all[is.na(have) | package_version(ifelse(is.na(have), "0", have)) <
+stale <- all[is.na(have) | package_version(ifelse(is.na(have), "0.0", have)) <
                package_version(want)]
 message(elapsed(), " ", length(all), " packages (smartdid's dependencies and ",
         "theirs); ", length(stale), " older than CRAN or missing")

@@ -69,7 +69,7 @@ test_that("integer64 columns give the same fit as doubles, in every role", {
   p$y <- round(p$y * 1000)          # whole numbers: exact in integer64
   p$xi <- round(p$x1 * 1000)
   p$wi <- round(p$w * 10)
-  p$prov <- p$unit %% 5
+  p$prov <- p$unit %% 11
   p$grp <- p$unit %% 7
   ref <- smartdid(y ~ xi + x2, data = p, id = "unit", time = "year", treat = "D",
                   cluster = "prov", weights = "wi", fe = "grp^year")
@@ -148,4 +148,28 @@ test_that("psm() reads integer64 treatment and covariates exactly", {
   m <- psm(q, "t", c("x1", "x2"), id = "id", time = "year", caliper = 0.2)
   expect_equal(m$units$score, ref$units$score, tolerance = 1e-12)
   expect_identical(m$match_matrix, ref$match_matrix)
+})
+
+test_that("a cohort fit names its coefficient as the user asks (treat_name)", {
+  p <- sim_panel(30, 8, seed = 45)
+  f0 <- smartdid(y ~ x1, data = p, id = "unit", time = "year", cohort = "first")
+  expect_identical(names(coef(f0))[1], "first_treated")
+  f1 <- smartdid(y ~ x1, data = p, id = "unit", time = "year", cohort = "first",
+                 treat_name = "Smart_Policy")
+  expect_identical(names(coef(f1)), c("Smart_Policy", "x1"))
+  expect_identical(f1$treat_name, "Smart_Policy")
+  expect_equal(unname(coef(f1)), unname(coef(f0)), tolerance = 1e-12)
+  expect_true(any(grepl("Treatment: Smart_Policy", capture.output(print(f1)))))
+  # the name survives refits built on the fit
+  expect_identical(names(coef(update(f1, vcov = "hc1")))[1], "Smart_Policy")
+  expect_identical(tidy(shift_timing(f1, years = 1))$term, "Smart_Policy")
+  expect_identical(pretrend_constant_name <- names(coef(mechanism(f1, moderator = "x2")))[1],
+                   "Smart_Policy")
+  # and is validated
+  expect_error(smartdid(y ~ x1, data = p, id = "unit", time = "year", treat = "D",
+                        treat_name = "P"), "'treat_name' names the dummy built from 'cohort'")
+  expect_error(smartdid(y ~ x1, data = p, id = "unit", time = "year", cohort = "first",
+                        treat_name = NA_character_), "'treat_name' must be a single")
+  expect_error(smartdid(y ~ x1, data = p, id = "unit", time = "year", cohort = "first",
+                        treat_name = "x1"), "must not also be a control")
 })
