@@ -65,7 +65,7 @@ need <- pkgs[!vapply(pkgs, requireNamespace, TRUE, quietly = TRUE)]
 if (length(need)) {
   if (!length(repos) || any(repos == "@CRAN@")) {
     stop("no CRAN repository is configured; set one with options(repos = ...) ",
-         "in R's Rprofile.site or ~/.Rprofile", call. = FALSE)
+         "in the Rprofile.site of R or ~/.Rprofile", call. = FALSE)
   }
   message("installing from ", paste(repos, collapse = ", "), ": ",
           paste(need, collapse = ", "))
