@@ -21,13 +21,13 @@ step 1 "installing what smartdid needs to run (tools/install-deps.sh --runtime)"
 bash tools/install-deps.sh --runtime 2>&1 | sed 's/^/         /'
 
 step 2 "building the package and its vignettes (R CMD build)"
-R CMD build --no-manual . >"$log/build.log" 2>&1 || fail "R CMD build" "$log/build.log"
+MAKEFLAGS="${MAKEFLAGS:--j2}" R CMD build --no-manual . >"$log/build.log" 2>&1 || fail "R CMD build" "$log/build.log"
 tarball=$(ls -t smartdid_*.tar.gz | head -1)
 
 step 3 "installing $tarball into ./.lib (R CMD INSTALL)"
 lib="$(pwd)/.lib"
 mkdir -p "$lib"
-R CMD INSTALL --library="$lib" "$tarball" >"$log/install.log" 2>&1 ||
+MAKEFLAGS="${MAKEFLAGS:--j2}" R CMD INSTALL --library="$lib" "$tarball" >"$log/install.log" 2>&1 ||
   fail "R CMD INSTALL" "$log/install.log"
 rm -f "$tarball"
 
