@@ -21,10 +21,14 @@
 #'
 #' @param x A [att_gt()] result.
 #' @param type `"simple"`, `"dynamic"`, `"group"` or `"calendar"`.
-#' @param min_e,max_e Event times kept by `"dynamic"` (and the post-treatment
-#'   horizon of every type with `max_e`).
-#' @param bootstrap,biters,level Inference settings (by default those of `x`).
-#' @param ... Not used.
+#' @param leads,lags Event times kept by `"dynamic"`: `-leads` to `lags`
+#'   (`NULL`: all); `lags` also bounds the post-treatment horizon of every
+#'   type.
+#' @param bootstrap,draws,level Inference settings (by default those of `x`;
+#'   `draws` is the number of bootstrap draws).
+#' @param ... Not used; an error if given.
+#' @param min_e,max_e,biters Deprecated names (`min_e = -leads`,
+#'   `max_e = lags`, `biters = draws`), still accepted with a message.
 #' @return An object of class `smartdid_att_agg`: `estimates` (a data frame
 #'   with `rel_time`, `group` or `time`, then estimate, std.error, statistic,
 #'   p.value, conf.low, conf.high; `NULL` for `"simple"`), `overall` (one
@@ -46,13 +50,30 @@
 #' plot(es)
 #' @export
 att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
-                          min_e = -Inf, max_e = Inf, bootstrap = NULL,
-                          biters = NULL, level = NULL, ...) {
+                          leads = NULL, lags = NULL, bootstrap = NULL,
+                          draws = NULL, level = NULL, ..., min_e = NULL,
+                          max_e = NULL, biters = NULL) {
+  check_no_dots("att_aggregate()", ...)
   if (!inherits(x, "smartdid_att_gt")) sd_stop("'x' must be a result of att_gt()")
   type <- match.arg(type)
+  # renamed arguments (R/deprecated.R): event time bounded by leads and lags
+  # as in event_study(), bootstrap draws called draws as in placebo()
+  leads <- sd_renamed(leads, if (!is.null(min_e)) -min_e, "leads", "min_e",
+                      "att_aggregate", !is.null(leads))
+  lags <- sd_renamed(lags, max_e, "lags", "max_e", "att_aggregate", !is.null(lags))
+  draws <- sd_renamed(draws, biters, "draws", "biters", "att_aggregate",
+                      !is.null(draws))
+  for (a in list(list(leads, "leads"), list(lags, "lags"))) {
+    if (!is.null(a[[1]]) && (!is.numeric(a[[1]]) || length(a[[1]]) != 1L ||
+                             is.na(a[[1]]) || a[[1]] < 0)) {
+      sd_stop("'", a[[2]], "' must be NULL or a number >= 0, such as 3")
+    }
+  }
+  min_e <- if (is.null(leads)) -Inf else -leads
+  max_e <- if (is.null(lags)) Inf else lags
   p <- x$params
   bootstrap <- bootstrap %||% p$bootstrap
-  biters <- biters %||% p$biters
+  biters <- draws %||% p$biters
   level <- level %||% p$level
   check_flag(bootstrap, "bootstrap")
   check_level(level)
@@ -62,8 +83,8 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
   g_all <- sort(unique(e$group))
   pg_grp <- vapply(g_all, function(g) mean(x$unit_cohort == g), 1)
   pg <- pg_grp[match(e$group, g_all)]
-  rel <- e$time - e$group
-  post <- ok & e$group <= e$time & e$time <= e$group + max_e
+  rel <- clock_rel(x$clock, e$time, e$group)   # event time on the one clock
+  post <- ok & rel >= 0 & rel <= max_e
   # a weighted average of cells `which` with estimated group-share weights
   wavg <- function(which) {
     w <- pg[which] / sum(pg[which])
@@ -159,9 +180,7 @@ agg_finish <- function(rows, ov, x, type, bootstrap, biters, level) {
   overall <- sd_infer(ov$est, se[k + 1L], level)
   est <- NULL
   if (k) {
-    inf <- sd_infer(rows$estimate, se[seq_len(k)], level)
-    inf$conf.low <- rows$estimate - crit * se[seq_len(k)]
-    inf$conf.high <- rows$estimate + crit * se[seq_len(k)]
+    inf <- sd_infer(rows$estimate, se[seq_len(k)], level, crit = crit)
     est <- cbind(rows[, 1L, drop = FALSE], inf)
     attr(est, "psi") <- NULL
   }
@@ -225,39 +244,58 @@ plot.smartdid_att_agg <- function(x, main = NULL, xlab = NULL,
   invisible(e)
 }
 
-# The Callaway-Sant'Anna event study in the common event-study form (see
-# sd_es_result()): dynamic aggregation by event time e in [-leads, lags], the
-# simple ATT overall, the covariance of the event-time estimates from their
-# influence functions. Analytic standard errors and pointwise normal
-# intervals by default; with bootstrap = TRUE, multiplier-bootstrap standard
-# errors and a simultaneous band over the reported event times. `...` goes to
-# att_gt() (covariates, base_period, anticipation, biters, seed, ...).
-es_cs <- function(fit, control = c("never", "notyet"), leads = NULL, lags = NULL,
-                  level = 0.95, bootstrap = FALSE, ...) {
-  control <- match.arg(control)
+# The Callaway-Sant'Anna event study (event_study(estimator = "cs")):
+# dynamic aggregation by event time e in [-leads, lags], the simple ATT
+# overall, the covariance of the event-time estimates from their influence
+# functions. Analytic standard errors and pointwise normal intervals by
+# default; with bootstrap = TRUE, multiplier-bootstrap standard errors and a
+# simultaneous band over the reported event times. `...` goes to att_gt()
+# (covariates, base_period, anticipation, biters, seed, ...).
+es_cs <- function(fit, comparison = c("never", "notyet"), leads = NULL, lags = NULL,
+                  level = 0.95, bootstrap = FALSE, ..., control = NULL) {
+  control <- sd_renamed(comparison, control, "comparison", "control",
+                        "event_study(estimator = \"cs\")", !missing(comparison))
+  control <- sd_match_arg(control, c("never", "notyet"), "comparison")
   check_level(level)
   sd_window(0, leads, lags)
-  at <- att_gt(fit, control = control, bootstrap = bootstrap, level = level, ...)
-  dyn <- att_aggregate(at, "dynamic", min_e = if (is.null(leads)) -Inf else -leads,
-                       max_e = if (is.null(lags)) Inf else lags)
+  at <- att_gt(fit, comparison = control, bootstrap = bootstrap, level = level, ...)
+  dyn <- att_aggregate(at, "dynamic", leads = leads, lags = lags)
   simple <- att_aggregate(at, "simple")
   e <- dyn$estimates
   k <- nrow(e)
-  S <- dyn$psi[, seq_len(k), drop = FALSE]
+  S <- dyn$psi[, seq_len(k), drop = FALSE] / at$n_units
   if (length(unique(at$cluster)) < at$n_units) S <- rowsum(S, at$cluster)
-  V <- crossprod(S) / at$n_units^2
-  out <- sd_es_result(e$rel_time, e$estimate, e$std.error, V,
-                      simple$overall$estimate, simple$overall$std.error, level,
-                      at$nobs, "cs",
-                      info = list(control = control, covariates = at$params$covariates,
-                                  base_period = at$params$base_period,
-                                  anticipation = at$params$anticipation,
-                                  n_units = at$n_units, overall = "simple ATT",
-                                  bootstrap = bootstrap, crit = dyn$crit,
-                                  dynamic_overall = dyn$overall, att_gt = at))
-  if (bootstrap) {
-    out$estimates$conf.low <- e$conf.low
-    out$estimates$conf.high <- e$conf.high
-  }
-  out
+  V <- crossprod(S)
+  es_build(e$rel_time, e$estimate, e$std.error, V, simple$overall, "cs", at$nobs,
+           fit, level, crit = if (bootstrap) dyn$crit,
+           influence = list(psi = S, ids = rownames(S) %||% seq_len(nrow(S)),
+                            factor = 1),
+           overall_weights = cs_overall_weights(at, e$rel_time),
+           info = list(control = control, covariates = at$params$covariates,
+                       base_period = at$params$base_period,
+                       anticipation = at$params$anticipation,
+                       n_units = at$n_units, overall_label = "simple ATT",
+                       outcome = fit$outcome, bootstrap = bootstrap, crit = dyn$crit,
+                       dynamic_overall = dyn$overall, att_gt = at,
+                       clock = es_clock_info(fit, at$clock),
+                       note = paste0("Callaway-Sant'Anna: ", control, "-treated ",
+                                     "comparisons, ", at$params$base_period,
+                                     " base period; std. errors from influence ",
+                                     "functions (normal)")))
+}
+
+# The simple ATT as a combination of the event-time rows: each post-period
+# event time weighted by the group shares of its cells (NULL when the rows
+# leave out a post-period event time).
+cs_overall_weights <- function(at, rel_rows) {
+  e <- at$estimates
+  rel <- clock_rel(at$clock, e$time, e$group)
+  post <- !is.na(e$estimate) & rel >= 0
+  pg <- vapply(e$group[post], function(g) mean(at$unit_cohort == g), 1)
+  s_e <- tapply(pg, rel[post], sum)
+  ks <- as.numeric(names(s_e))
+  if (!all(ks %in% rel_rows)) return(NULL)
+  w <- numeric(length(rel_rows))
+  w[match(ks, rel_rows)] <- s_e / sum(s_e)
+  w
 }

@@ -18,7 +18,7 @@
 #' early to have an untreated base period) are dropped with a warning, as are
 #' cells without comparison units.
 #'
-#' * `control = "never"` compares with units never treated in the sample;
+#' * `comparison = "never"` compares with units never treated in the sample;
 #'   `"notyet"` adds the units not yet treated in both periods of the
 #'   comparison (nor within `anticipation` periods of it). Without
 #'   never-treated units, `"notyet"` uses the last group to adopt as the
@@ -29,7 +29,7 @@
 #'   post-treatment period with the last period before g - anticipation;
 #'   `"universal"` uses that last period for all, and reports ATT(g, g-1-
 #'   anticipation) = 0 with a missing standard error.
-#' * `covariates`: `"none"` (differences of mean changes), `"or"` (outcome
+#' * `adjust`: `"none"` (differences of mean changes), `"or"` (outcome
 #'   regression) or `"dr"` (doubly robust, Sant'Anna and Zhao 2020, with a
 #'   logit propensity score; comparison units with a score above 0.995 are
 #'   trimmed). The covariates are the fit's controls, taken in the earlier of
@@ -48,17 +48,22 @@
 #' Otherwise the intervals are pointwise normal ones.
 #'
 #' @param fit A [smartdid()] fit (unweighted, unit and period fixed effects).
-#' @param control `"never"` or `"notyet"`: the comparison units.
-#' @param covariates `NULL` (the default), `"none"`, `"or"` or `"dr"`.
+#' @param comparison `"never"` or `"notyet"`: the comparison units (formerly
+#'   `control`).
+#' @param adjust How the fit's controls enter: `NULL` (the default), `"none"`,
+#'   `"or"` or `"dr"` (formerly `covariates`).
 #' @param base_period `"varying"` or `"universal"`.
 #' @param anticipation Periods of anticipation (a whole number >= 0).
 #' @param bootstrap Use the multiplier bootstrap for standard errors and a
 #'   uniform confidence band.
-#' @param biters Bootstrap draws.
+#' @param draws Bootstrap draws (formerly `biters`).
 #' @param level Confidence level.
-#' @param seed `NULL` or a seed for [set.seed()] before the bootstrap.
+#' @param seed `NULL` or a seed for [set.seed()] before the bootstrap; the
+#'   session's random stream is left as it was.
 #' @param multiplier `"mammen"` or `"rademacher"` bootstrap weights.
 #' @param ... Not used; an error if given.
+#' @param control,covariates,biters Deprecated names of `comparison`,
+#'   `adjust` and `draws` (still accepted, with a message).
 #' @return An object of class `smartdid_att_gt`: a list with `estimates`
 #'   (group, time, estimate, std.error, statistic, p.value, conf.low,
 #'   conf.high, base period, post), the influence functions `psi` (units by
@@ -80,31 +85,41 @@
 #' tidy(at)
 #' att_aggregate(at, "dynamic")
 #' @export
-att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
+att_gt <- function(fit, comparison = c("never", "notyet"), adjust = NULL,
                    base_period = c("varying", "universal"), anticipation = 0,
-                   bootstrap = TRUE, biters = 999, level = 0.95, seed = NULL,
-                   multiplier = c("mammen", "rademacher"), ...) {
+                   bootstrap = TRUE, draws = 999, level = 0.95, seed = NULL,
+                   multiplier = c("mammen", "rademacher"), ..., control = NULL,
+                   covariates = NULL, biters = NULL) {
   check_no_dots("att_gt()", ...)
   check_fit(fit)
-  control <- match.arg(control)
+  # renamed arguments (R/deprecated.R); the body keeps the old local names
+  control <- sd_renamed(comparison, control, "comparison", "control", "att_gt",
+                        !missing(comparison))
+  control <- sd_match_arg(control, c("never", "notyet"), "comparison")
+  covariates <- sd_renamed(adjust, covariates, "adjust", "covariates", "att_gt",
+                           !missing(adjust))
+  biters <- sd_renamed(draws, biters, "draws", "biters", "att_gt", !missing(draws))
+  check_seed(seed)
   base_period <- match.arg(base_period)
   multiplier <- match.arg(multiplier)
   covariates <- covariates %||% if (length(fit$controls)) "dr" else "none"
   if (!is.character(covariates) || length(covariates) != 1L ||
       !covariates %in% c("none", "or", "dr")) {
-    sd_stop("'covariates' must be \"none\", \"or\" or \"dr\"")
+    sd_stop("'adjust' must be \"none\", \"or\" or \"dr\"")
   }
   if (covariates != "none" && !length(fit$controls)) {
-    sd_stop("'covariates' = \"", covariates, "\" needs a fit with controls; ",
-            "add them to the formula or use covariates = \"none\"")
+    sd_stop("'adjust' = \"", covariates, "\" needs a fit with controls; ",
+            "add them to the formula or use adjust = \"none\"")
   }
   anticipation <- check_count(anticipation, "anticipation")
   check_flag(bootstrap, "bootstrap")
-  biters <- check_count(biters, "biters", min = 1)
+  biters <- check_count(biters, "draws", min = 1)
   check_level(level)
   sd_require(fit, "att_gt()")
-  pan <- cs_panel(fit, control, anticipation)
-  cells <- cs_cells(pan, control, base_period, anticipation)
+  # anticipation counts periods of the clock; the cells compare period values
+  ant <- anticipation * clock_step(fit)
+  pan <- cs_panel(fit, control, ant)
+  cells <- cs_cells(pan, control, base_period, ant)
   if (!nrow(cells)) sd_stop("att_gt() found no group-time cell to estimate")
   K <- nrow(cells)
   N <- pan$n_units
@@ -116,7 +131,7 @@ att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
       att[k] <- 0
       next
     }
-    sel <- cs_select(pan, cells[k, ], control, anticipation)
+    sel <- cs_select(pan, cells[k, ], control, ant)
     if (!any(sel$control)) {
       no_control <- no_control + 1L
       next
@@ -138,19 +153,17 @@ att_gt <- function(fit, control = c("never", "notyet"), covariates = NULL,
   se[is.na(att)] <- NA
   boot <- NULL
   if (bootstrap) {
-    if (!is.null(seed)) set.seed(seed)
-    boot <- cs_bootstrap(psi, pan$cluster, biters, multiplier, level, N)
+    boot <- with_seed(seed, cs_bootstrap(psi, pan$cluster, biters, multiplier, level, N))
     se <- boot$se
   }
   crit <- if (bootstrap) boot$crit else stats::qnorm(1 - (1 - level) / 2)
-  inf <- sd_infer(att, se, level)
-  inf$conf.low <- att - crit * se
-  inf$conf.high <- att + crit * se
+  inf <- sd_infer(att, se, level, crit = crit)
   est <- cbind(data.frame(group = cells$group, time = cells$time), inf,
                data.frame(base = cells$base, post = cells$time >= cells$group))
   structure(list(estimates = est, psi = psi, crit = unname(crit),
                  se_analytic = cs_se(psi, pan$cluster), cluster = pan$cluster,
                  unit_cohort = pan$cohort, n_units = N, nobs = N * pan$n_periods,
+                 clock = pan$clock,
                  dropped_units = pan$dropped,
                  params = list(control = control, covariates = covariates,
                                base_period = base_period,
@@ -185,7 +198,7 @@ cs_panel <- function(fit, control, anticipation) {
   last_period <- Inf
   if (!any(keep_u & is.infinite(g))) {
     if (control == "never") {
-      sd_stop("there are no never-treated units; use control = \"notyet\"")
+      sd_stop("there are no never-treated units; use comparison = \"notyet\"")
     }
     gmax <- max(g[keep_u])
     last_period <- gmax - anticipation
@@ -208,7 +221,7 @@ cs_panel <- function(fit, control, anticipation) {
   }
   list(Y = Y, X = X[, seq_len(k), , drop = FALSE], cohort = cohort,
        periods = periods, n_units = N, n_periods = Tn,
-       cluster = cs_cluster(fit, st, keep_u), dropped = dropped)
+       cluster = cs_cluster(fit, st, keep_u), dropped = dropped, clock = st$clock)
 }
 
 # Cluster codes per unit: the fit's cluster variable when it is constant

@@ -74,20 +74,6 @@ sd_parts <- function(fit) {
        w = panel$weights, e = fit$residuals)
 }
 
-# Meat of a sandwich on regressors Z: clustered (one or two ways, the
-# intersection subtracted) or HC1-style.
-sd_meat <- function(Z, e, w, type, clusters, cluster_G) {
-  if (type == "hc1") return(.Call(C_sd_meat_hc, Z, e, w))
-  meat_of <- function(codes, ng) .Call(C_sd_meat_cluster, Z, e, w, codes, ng)
-  meat <- meat_of(as.integer(clusters[[1]]), as.integer(cluster_G[[1]]))
-  if (length(clusters) == 2L) {
-    both <- group_codes(paste(clusters[[1]], clusters[[2]]))
-    meat <- meat + meat_of(as.integer(clusters[[2]]), as.integer(cluster_G[[2]])) -
-      meat_of(as.vector(both), length(attr(both, "levels")))
-  }
-  meat
-}
-
 # Variance of the coefficients on Z with the fit's variance type and
 # small-sample factor (iid: the fit's residual variance).
 sd_sandwich <- function(Z, pt, fit) {
@@ -96,7 +82,7 @@ sd_sandwich <- function(Z, pt, fit) {
   type <- fit$vcov_info$type
   if (type == "iid") {
     ssc <- fit$vcov_info$ssc
-    return(bread * fit$ssr / if (ssc$adj) (fit$nobs - fit$K) else fit$nobs)
+    return(bread * iid_sigma2(fit$ssr, fit$nobs, fit$K, ssc))
   }
   meat <- sd_meat(Z, pt$e, w, type, pt$panel$cluster, pt$panel$cluster_G)
   fit$vcov_info$factor * bread %*% meat %*% bread

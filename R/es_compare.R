@@ -37,6 +37,7 @@ plot_event_studies <- function(..., level = NULL, main = "Event studies compared
     sd_stop("'dodge' must be a number, such as 0.12")
   }
   pd <- es_plot_data(..., level = level)
+  es_check_clocks(list(...))
   labs <- unique(pd$estimator)
   k <- match(pd$estimator, labs)
   pd$x <- pd$rel_time + (k - (length(labs) + 1) / 2) * dodge
@@ -57,4 +58,21 @@ plot_event_studies <- function(..., level = NULL, main = "Event studies compared
     graphics::legend(legend, legend = labs, col = col, pch = pch, bty = "n")
   }
   invisible(pd)
+}
+
+# Event studies drawn on one axis must count relative time in periods of the
+# same length (R/clock.R); fits of differently spaced panels do not.
+es_check_clocks <- function(studies) {
+  sp <- vapply(studies, function(es) {
+    s <- es$info$clock$spacing
+    if (is.null(s)) NA_real_ else s
+  }, 1)
+  sp <- unique(sp[!is.na(sp)])
+  if (length(sp) > 1L) {
+    warning("the event studies count relative time in periods of different ",
+            "lengths (spacing ", paste(format(sp), collapse = " and "), "); ",
+            "one period on the x axis does not mean the same for all of them",
+            call. = FALSE)
+  }
+  invisible(sp)
 }

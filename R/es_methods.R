@@ -50,11 +50,8 @@ tidy.smartdid_es <- function(x, conf.int = TRUE, conf.level = x$level, ...) {
 }
 
 es_limits <- function(tab, df, level) {
-  q <- stats::qt(1 - (1 - level) / 2, df)
-  lo <- tab$estimate - q * tab$std.error
-  hi <- tab$estimate + q * tab$std.error
-  lo[tab$reference] <- hi[tab$reference] <- 0
-  data.frame(conf.low = lo, conf.high = hi)
+  sd_infer(tab$estimate, tab$std.error, level, df,
+           reference = tab$reference)[c("conf.low", "conf.high")]
 }
 
 #' @rdname tidy.smartdid_es
@@ -76,15 +73,6 @@ glance.smartdid_es <- function(x, ...) {
     within.r.squared = if (is.null(m)) NA_real_ else m$within.r.squared,
     n_clusters = if (is.null(m$n_clusters)) NA_integer_ else min(m$n_clusters),
     df = x$df, stringsAsFactors = FALSE)
-}
-
-es_estimator_label <- function(estimator) {
-  switch(estimator,
-         twfe = "two-way fixed effects",
-         cs = "Callaway-Sant'Anna",
-         sunab = "Sun-Abraham",
-         imputation = "imputation (Borusyak-Jaravel-Spiess)",
-         estimator)
 }
 
 p_eq <- function(p) {
@@ -121,6 +109,10 @@ format.smartdid_es <- function(x, digits = 4, ...) {
     }
   }
   if (!is.null(inf$vcov_text)) out <- c(out, paste0("Std. errors: ", inf$vcov_text))
+  ck <- inf$clock
+  if (!is.null(ck) && (!identical(ck$spacing, 1) || ck$gaps > 0L)) {
+    out <- c(out, paste0("Relative time: periods of the panel's calendar (", ck$text, ")"))
+  }
   if (!is.null(inf$note)) out <- c(out, inf$note)
   e <- x$estimates
   fmt <- function(v) ifelse(is.na(v), "", formatC(v, format = "f", digits = digits))
@@ -151,11 +143,7 @@ format.smartdid_es <- function(x, digits = 4, ...) {
     out <- c(out, "Pre-trend test: no pre-period coefficient estimated")
   }
   o <- x$overall
-  what <- if (x$estimator == "twfe") {
-    paste0("mean of ", o$n_periods %||% "the", " post-period coefficients")
-  } else {
-    inf$overall_label %||% "overall effect"
-  }
+  what <- inf$overall_label %||% "overall effect"
   out <- c(out, paste0("Overall (", what, "): ", fmt(o$estimate), " (std. error ",
                        fmt(o$std.error), "), t = ",
                        formatC(o$statistic, format = "f", digits = 2),

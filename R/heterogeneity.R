@@ -165,10 +165,10 @@ het_test <- function(fits, term) {
   clus <- NULL
   if (type == "iid") {
     ssr <- sum(if (is.null(w)) e^2 else w * e^2)
-    V <- bread * ssr / if (ssc$adj) (n - K) else n
+    V <- bread * iid_sigma2(ssr, n, K, ssc)
     df2 <- n - K
   } else if (type == "hc1") {
-    V <- (if (ssc$adj) n / (n - K) else 1) * bread %*% sd_meat(Z, e, w, "hc1") %*% bread
+    V <- ssc_factor("hc1", n, K, ssc = ssc) * bread %*% sd_meat(Z, e, w, "hc1") %*% bread
     df2 <- n - K
   } else {
     cl_names <- f1$vcov_info$cluster
@@ -179,8 +179,7 @@ het_test <- function(fits, term) {
     })
     G_each <- vapply(codes, function(cd) length(attr(cd, "levels")), 1L)
     G <- min(G_each)
-    fac <- (if (ssc$adj) (n - 1) / (n - K) else 1) *
-      (if (ssc$cluster_adj) G / (G - 1) else 1)
+    fac <- ssc_factor("cluster", n, K, G, ssc)
     meat <- sd_meat(Z, e, w, "cluster", lapply(codes, as.vector), G_each)
     V <- fac * bread %*% meat %*% bread
     df2 <- G - 1

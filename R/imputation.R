@@ -35,11 +35,11 @@ es_imputation <- function(fit, leads = NULL, lags = NULL, level = 0.95, ...) {
   st <- sd_staggered(fit, "the imputation estimator")
   fs <- imp_first_stage(st, fit)
   tr <- fs$imputable
-  rel <- st$time - st$cohort
-  hor <- sort(unique(rel[tr]))
-  hor <- hor[sd_window(hor, NULL, lags)]
+  rel <- st$rel
+  all_hor <- sort(unique(rel[tr]))
+  hor <- all_hor[sd_window(all_hor, NULL, lags)]
   # weights on treated observations: one column per horizon, then static
-  W <- vapply(hor, function(h) as.numeric(tr & rel == h), numeric(length(tr)))
+  W <- vapply(hor, function(h) as.numeric(tr & rel %in% h), numeric(length(tr)))
   W <- cbind(matrix(W, length(tr)), as.numeric(tr))
   W <- sweep(W, 2L, colSums(W), "/")
   tau <- ifelse(tr, st$y - fs$y0hat, 0)
@@ -62,13 +62,29 @@ es_imputation <- function(fit, leads = NULL, lags = NULL, level = 0.95, ...) {
   }
   se <- if (is.null(Vm)) c(pre$se, sqrt(colSums(S[, seq_len(k), drop = FALSE]^2))) else
     sqrt(diag(Vm))
-  sd_es_result(rel_out, b, se, Vm, est[k + 1L], sqrt(sum(S[, k + 1L]^2)), level,
-               sum(fs$untreated) + sum(tr), "imputation",
-               info = list(n_untreated = sum(fs$untreated), n_treated = sum(tr),
-                           not_imputed = fs$not_imputed, beta = fs$beta,
-                           pretrend_dropped = pre$dropped,
-                           overall = "static ATT (all treated observations)",
-                           variance = "BJS (2024) Theorem 3, conservative, no leave-out"))
+  # the static ATT weights each horizon by its treated observations; the
+  # rows include every horizon unless `lags` cuts some
+  n_h <- colSums(W[, seq_len(k), drop = FALSE] > 0)
+  w_ov <- if (length(hor) == length(all_hor)) {
+    c(rep(0, length(rel_out) - k), n_h / sum(n_h))
+  }
+  infl <- if (is.null(pre) || !is.null(pre$scores)) {
+    psi <- if (is.null(pre)) S[, seq_len(k), drop = FALSE] else
+      cbind(pre$scores, S[rownames(pre$scores), seq_len(k), drop = FALSE])
+    list(psi = psi, ids = rownames(psi), factor = 1)
+  }
+  es_build(rel_out, b, se, Vm, list(estimate = est[k + 1L],
+                                   std.error = sqrt(sum(S[, k + 1L]^2))),
+           "imputation", sum(fs$untreated) + sum(tr), fit, level,
+           overall_weights = w_ov, influence = if (!is.null(Vm)) infl,
+           info = list(outcome = fit$outcome, n_untreated = sum(fs$untreated),
+                       n_treated = sum(tr), not_imputed = fs$not_imputed,
+                       beta = fs$beta, pretrend_dropped = pre$dropped,
+                       overall_label = "static ATT (all treated observations)",
+                       variance = "BJS (2024) Theorem 3, conservative, no leave-out",
+                       note = paste0("Borusyak-Jaravel-Spiess imputation: first stage ",
+                                     "on untreated observations; conservative std. ",
+                                     "errors (normal)")))
 }
 
 # First stage: FE (and controls) on untreated observations, imputation of the
@@ -218,13 +234,13 @@ imp_cluster <- function(fit, st) {
 imp_pretrends <- function(fit, st, fs, leads, cl) {
   if (identical(leads, 0) || identical(leads, 0L)) return(NULL)
   i0 <- fs$i0
-  rel <- (st$time - st$cohort)[i0]
-  avail <- sort(unique(rel[is.finite(rel) & rel < 0]))
+  rel <- st$rel[i0]
+  avail <- sort(unique(rel[!is.na(rel) & rel < 0]))
   # nearest leads first: when the panel cannot identify them all (no
   # never-treated units), the collinearity check drops the most distant
   use <- rev(avail[sd_window(avail, leads, NULL)])
   if (!length(use)) return(NULL)
-  L <- vapply(use, function(e) as.numeric(rel == e), numeric(length(i0)))
+  L <- vapply(use, function(e) as.numeric(rel %in% e), numeric(length(i0)))
   L <- matrix(L, length(i0), dimnames = list(NULL, paste0("lead::", use)))
   X <- cbind(L, st$X[i0, , drop = FALSE])
   sp <- sd_subpanel(fit, st$rows[i0])

@@ -189,26 +189,6 @@ check_placebo_type <- function(type) {
   type
 }
 
-check_seed <- function(seed) {
-  if (!is.null(seed) && (!is.numeric(seed) || length(seed) != 1L || !is.finite(seed))) {
-    sd_stop("'seed' must be NULL or a single number, as for set.seed()")
-  }
-  invisible(seed)
-}
-
-# Evaluate `expr` after set.seed(seed), leaving the session's stream as it was.
-with_seed <- function(seed, expr) {
-  if (is.null(seed)) return(expr)
-  env <- globalenv()
-  had <- exists(".Random.seed", envir = env, inherits = FALSE)
-  old <- if (had) get(".Random.seed", envir = env, inherits = FALSE)
-  on.exit(if (had) assign(".Random.seed", old, envir = env)
-          else if (exists(".Random.seed", envir = env, inherits = FALSE))
-            rm(".Random.seed", envir = env))
-  set.seed(seed)
-  expr
-}
-
 # Units, periods and actual adoption periods on the fit's sample (codes of
 # the fit's units and periods from its rebuilt panel).
 placebo_frame <- function(fit, panel = placebo_panel(fit)) {
@@ -366,19 +346,11 @@ placebo_panel <- function(base) {
 placebo_vc <- function(base, panel, n) {
   vi <- base$vcov_info
   switch(vi$type,
-    iid = list(0L, if (vi$ssc$adj) 1 / (n - vi$K) else 1 / (n - 1), list(),
-               integer(), double()),
+    iid = list(0L, iid_sigma2(1, n, vi$K, vi$ssc), list(), integer(), double()),
     hc1 = list(1L, vi$factor, list(), integer(), double()),
     cluster = {
-      cl <- panel$cluster
-      G <- panel$cluster_G
-      if (length(cl) == 2L) {
-        both <- group_codes(paste(cl[[1]], cl[[2]]))
-        cl <- c(cl, list(as.vector(both)))
-        G <- c(G, length(attr(both, "levels")))
-      }
-      list(2L, vi$factor, unname(lapply(cl, as.integer)), as.integer(G),
-           c(1, 1, -1)[seq_along(cl)])
+      ct <- cluster_terms(panel$cluster, panel$cluster_G)
+      list(2L, vi$factor, ct$codes, ct$G, ct$sign)
     })
 }
 

@@ -10,8 +10,8 @@ check_psm <- function(m, arg = "m") {
 #' Returns the rows of the original data that belong to the matched sample,
 #' with two added columns: `weights` (the matching weights, see [psm()]) and
 #' `subclass` (the pair id: the matched treated unit and its controls share
-#' it). At `level = "obs"` these are the matched rows; at `level = "unit"`
-#' all rows of the matched units (whole panels).
+#' it). At `match_level = "obs"` these are the matched rows; at
+#' `match_level = "unit"` all rows of the matched units (whole panels).
 #'
 #' Pass the result to [smartdid()] for a PSM-DID estimate, either unweighted
 #' on the matched rows (the usual practice when matching 1:1 without

@@ -13,10 +13,10 @@
 #' before and after matching.
 #'
 #' @section What is matched:
-#' - `level = "obs"` (the default, as in most applied PSM-DID work): the
+#' - `match_level = "obs"` (the default, as in most applied PSM-DID work): the
 #'   score is estimated on all unit-period rows pooled and rows are matched
 #'   to rows; `treat` is read row by row.
-#' - `level = "unit"`: one row per unit (its covariates in the `baseline`
+#' - `match_level = "unit"`: one row per unit (its covariates in the `baseline`
 #'   period), treated when `treat` is 1 in any period; matched units keep
 #'   their whole panels in [matched_data()].
 #' - At the observation level `treat` must be constant within units (an
@@ -68,7 +68,10 @@
 #' Without replacement at 1:1 every weight is 1.
 #'
 #' @param data A data frame (or data.table or tibble) in long format.
-#' @param treat Name of a 0/1 (or logical) treatment column.
+#' @param treat,ever_treated Name of a 0/1 (or logical) column flagging the
+#'   treatment group (units ever treated; constant within units). Either
+#'   name works; `ever_treated` says what it is, as opposed to the
+#'   per-period dummy `treat` of [smartdid()].
 #' @param covariates Names of the numeric covariates of the score model.
 #' @param id,time Names of the unit and period columns.
 #' @param method `"nearest"` (the only method implemented).
@@ -78,7 +81,8 @@
 #' @param replace Match with replacement (a control may serve several
 #'   treated units)?
 #' @param link `"logit"` or `"probit"`.
-#' @param level `"obs"` (unit-period rows) or `"unit"`; see Details.
+#' @param match_level `"obs"` (unit-period rows) or `"unit"`; see Details.
+#' @param level Deprecated name of `match_level` (accepted with a message).
 #' @param by `NULL` or the name of a column within whose values the score is
 #'   estimated and units matched separately (such as the period).
 #' @param discard Common-support trimming: `"none"`, `"treated"`,
@@ -86,7 +90,7 @@
 #' @param order Order in which treated units are matched: `"largest"`,
 #'   `"smallest"` or `"data"`.
 #' @param distance Match on the `"score"` or on its `"linear"` index.
-#' @param baseline For `level = "unit"`: the covariates of each unit are
+#' @param baseline For `match_level = "unit"`: the covariates of each unit are
 #'   taken in its first period (`NULL`), in the period given (a value of
 #'   `time`), or averaged over its periods (`"mean"`).
 #' @param ... Not used; an error if given, to catch misspelt arguments.
@@ -119,17 +123,29 @@
 #'          weights = "weights")
 #' # units matched on their first-period covariates, whole panels kept
 #' psm(d, treat = "pilot", covariates = c("x1", "x2"), id = "unit",
-#'     time = "year", level = "unit")
+#'     time = "year", match_level = "unit")
 #' @export
 psm <- function(data, treat, covariates, id, time, method = "nearest", ratio = 1,
                 caliper = NULL, replace = FALSE, link = "logit",
-                level = c("obs", "unit"), by = NULL, discard = "none",
-                order = "largest", distance = "score", baseline = NULL, ...) {
+                match_level = c("obs", "unit"), by = NULL, discard = "none",
+                order = "largest", distance = "score", baseline = NULL, ...,
+                ever_treated = NULL, level = NULL) {
   check_no_dots("psm()", ...)
   cl <- match.call()
   check_data(data)
+  # one name, one meaning (R/deprecated.R): `ever_treated` is the documented
+  # name of the group flag (`treat`, in the API contract, stays accepted);
+  # `level` is a confidence level elsewhere, so the matching unit is
+  # `match_level`
+  if (!is.null(ever_treated)) {
+    if (!missing(treat)) sd_stop("psm(): give 'ever_treated' or 'treat', not both")
+    treat <- ever_treated
+  }
+  used <- if (is.null(level)) "match_level" else "level"   # named as the user did
+  level <- sd_renamed(match_level, level, "match_level", "level", "psm",
+                      !missing(match_level))
+  level <- psm_choice(level, c("obs", "unit"), used)
   data <- sd_plain_columns(data, c(treat, covariates, id, time, by))
-  level <- psm_choice(level, c("obs", "unit"), "level")
   s <- psm_settings(data, treat, covariates, id, time, method, ratio, caliper,
                     replace, link, level, by, discard, order, distance, baseline)
   u <- if (level == "obs") psm_units_obs(data, s) else psm_units_unit(data, s)
@@ -200,7 +216,7 @@ psm_settings <- function(data, treat, covariates, id, time, method, ratio, calip
     check_column(data, by, "by")
   }
   if (!is.null(baseline)) {
-    if (level != "unit") sd_stop("'baseline' applies only with level = \"unit\"")
+    if (level != "unit") sd_stop("'baseline' applies only with match_level = \"unit\"")
     if (length(baseline) != 1L || is.na(baseline) ||
         !(identical(baseline, "mean") || baseline %in% data[[time]])) {
       sd_stop("'baseline' must be NULL (first period), \"mean\" or a period ",
@@ -287,7 +303,7 @@ psm_units_unit <- function(data, s) {
     n_by <- tapply(bv, code, function(z) length(unique(z)))
     if (any(n_by > 1L)) {
       sd_stop("'by' column '", s$by, "' must be constant within units when ",
-              "level = \"unit\"")
+              "match_level = \"unit\"")
     }
     group <- group_codes(bv[!duplicated(code)][order(code[!duplicated(code)])])
   }
@@ -446,6 +462,6 @@ check_treat_constant <- function(data, rows, s) {
           " units have both 0 and 1): matching on it would match a unit's ",
           "treated periods and leave its earlier ones as controls. Give an ",
           "ever-treated flag (1 in every period of a unit ever treated), or ",
-          "use level = \"unit\"; or, to match period by period on purpose, ",
+          "use match_level = \"unit\"; or, to match period by period on purpose, ",
           "give by = \"", s$time, "\"")
 }

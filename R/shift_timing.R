@@ -8,7 +8,9 @@
 #' should be close to zero and insignificant (the study's Table 5, columns
 #' 4-6).
 #'
-#' Shifts count periods (positions among the sorted distinct periods), and
+#' Shifts count periods of the panel's calendar (steps of the data's
+#' spacing: a shift of 1 is two years on a panel observed every second
+#' year; see [event_study()] for the one clock of the package), and
 #' the adoption periods are found as in [event_study()]: always-treated
 #' units and, by default, units whose treatment switches off are dropped
 #' with a message. The sample kept for a shift of `s` periods, with `g1` the
@@ -89,14 +91,15 @@ shift_timing <- function(fit, years = 1:3, sample = c("study", "pre", "unit"),
                     pre = pidx < g1,
                     unit = is.na(ad) | pidx < ad)
     inwin <- !is.na(pidx) & !is.na(inwin) & inwin
-    d2 <- shift_data(data, a, ad - s, pidx, tm$periods)
+    d2 <- shift_data(data, a, ad - s, pidx, tm$clock)
     fits[[i]] <- tryCatch(
       update(fit, data = d2, subset = keep & inwin),
       error = function(e) {
         sd_stop("adoption moved ", s, " period(s) earlier: ", conditionMessage(e))
       })
     used <- pidx[fits[[i]]$obs]
-    window[i, ] <- list(tm$periods[min(used)], tm$periods[max(used)])
+    window[i, ] <- list(clock_value(tm$clock, min(used)),
+                        clock_value(tm$clock, max(used)))
   }
   names(fits) <- paste(years, "earlier")
   structure(fits, class = c("smartdid_shift", "smartdid_list"), years = years,
@@ -104,8 +107,8 @@ shift_timing <- function(fit, years = 1:3, sample = c("study", "pre", "unit"),
 }
 
 # A copy of the data whose treatment column (or cohort column) holds the
-# pseudo-treatment: 1 from position `pseudo` on (NA position: never treated).
-shift_data <- function(data, a, pseudo, pidx, periods) {
+# pseudo-treatment: 1 from calendar period `pseudo` on (NA: never treated).
+shift_data <- function(data, a, pseudo, pidx, clock) {
   if (!is.null(a$treat)) {
     D <- data[[a$treat]]
     known <- !is.na(pidx) & !is.na(D)
@@ -114,7 +117,7 @@ shift_data <- function(data, a, pseudo, pidx, periods) {
   } else {
     g <- data[[a$cohort]]
     tr <- !is.na(pseudo)
-    g[tr] <- periods[pmax(pseudo[tr], 1L)]
+    g[tr] <- clock_value(clock, pmax(pseudo[tr], 1L))
     data[[a$cohort]] <- g
   }
   data

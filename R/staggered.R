@@ -4,21 +4,21 @@
 # controls on the fit's estimation sample, and small engine wrappers to
 # re-estimate regressions with several regressors on part of that sample.
 
-# Adoption periods ("cohorts") per row of the estimation sample.
-#
-# Never-treated units get Inf. A unit treated in every period of the sample is
-# "always treated": its cohort is at or before the first period. Cohorts after
-# the last period of the sample are never treated within it, so they count as
-# never treated. With a 0/1 `treat` column, the cohort is the first period
-# observed with treat = 1 (if a unit's adoption period is missing from the
-# sample, a `cohort` column is more accurate), and the treatment must stay on
-# once on.
-sd_cohorts <- function(fit, unit, tt, D) {
+# Adoption periods ("cohorts") per row of the estimation sample, on the
+# package's clock (R/clock.R): the calendar value of each unit's adoption
+# period, Inf for never-treated units (and cohorts after the last period).
+# Always-treated units keep their cohort (at or before their first
+# observed period). With a 0/1 `treat` column, the cohort is the first
+# period observed with treat = 1 (if a unit's adoption period is missing
+# from the sample, a `cohort` column is more accurate), and the treatment
+# must stay on once on.
+sd_cohorts <- function(fit, unit, tt, D, clock) {
   a <- fit$args
-  last <- max(tt)
+  nu <- max(unit)
+  k <- clock_index(clock, tt)
   if (!is.null(a$cohort)) {
     g <- fit$data[[a$cohort]][fit$obs]
-    g <- ifelse(is.na(g) | g == 0 | is.infinite(g), Inf, as.double(g))
+    g <- ifelse(sd_never(g), Inf, as.double(g))
     lo <- tapply(g, unit, min)
     hi <- tapply(g, unit, max)
     bad <- which(lo != hi)
@@ -27,26 +27,28 @@ sd_cohorts <- function(fit, unit, tt, D) {
               "each unit; unit ", names(lo)[bad[1]], " has ", lo[bad[1]], " and ",
               hi[bad[1]])
     }
+    gu <- as.vector(lo)
+    gu[is.infinite(gu)] <- NA
+    cu <- clock_units(clock, unit, k, nu, g = gu)
   } else {
-    first_on <- tapply(ifelse(D == 1, tt, Inf), unit, min)
-    g <- as.vector(first_on)[unit]
-    off <- which(D != as.numeric(tt >= g))
-    if (length(off)) {
-      u <- unit[off[1]]
+    cu <- clock_units(clock, unit, k, nu, D = D)
+    if (cu$n_switch > 0L) {
+      off <- which(cu$status[unit] == "switcher" & D != as.numeric(k >= cu$adopt[unit]))
       sd_stop("the treatment '", a$treat, "' turns off again for some units ",
-              "(first: unit code ", u, " in period ", format(tt[off[1]]), "); ",
-              "these estimators need staggered adoption, where a unit stays ",
+              "(first: unit code ", unit[off[1]], " in period ", format(tt[off[1]]),
+              "); these estimators need staggered adoption, where a unit stays ",
               "treated once treated")
     }
   }
-  g[g > last] <- Inf
-  g
+  gu <- ifelse(is.na(cu$adopt), Inf, clock_value(clock, cu$adopt))
+  list(cohort = gu[unit], always = cu$status == "always")
 }
 
 # Everything the robust estimators need from a fit, on its estimation sample.
 # `what` names the caller in messages. `all_controls`: keep the controls that
 # the fit dropped as collinear (time-invariant covariates absorbed by the unit
-# effects, which att_gt() can use).
+# effects, which att_gt() can use). `rel` is each row's relative time on the
+# clock (NA for never-treated units): the one every estimator reports.
 sd_staggered <- function(fit, what, all_controls = FALSE) {
   check_fit(fit)
   a <- fit$args
@@ -58,23 +60,26 @@ sd_staggered <- function(fit, what, all_controls = FALSE) {
             ", which measures time since adoption in periods")
   }
   tt <- as.double(tt)
+  clock <- sd_clock(tt)
   uc <- group_codes(data[[a$id]][obs])
   unit <- as.vector(uc)
   D <- if (!is.null(a$treat)) as.numeric(data[[a$treat]][obs]) else NULL
   if (is.null(D)) {
     g0 <- data[[a$cohort]][obs]
-    D <- as.numeric(!(is.na(g0) | g0 == 0 | is.infinite(g0)) & tt >= g0)
+    D <- as.numeric(!sd_never(g0) & tt >= g0)
   }
-  g <- sd_cohorts(fit, unit, tt, D)
-  periods <- sort(unique(tt))
+  co <- sd_cohorts(fit, unit, tt, D, clock)
+  g <- co$cohort
+  periods <- clock$periods
   N <- length(attr(uc, "levels"))
   gu <- numeric(N)
   gu[unit] <- g
   list(rows = obs, unit = unit, unit_levels = attr(uc, "levels"), n_units = N,
-       time = tt, periods = periods, tidx = match(tt, periods),
+       time = tt, periods = periods, tidx = match(tt, periods), clock = clock,
+       rel = clock_rel(clock, tt, g),
        y = as.double(data[[fit$outcome]][obs]), X = sd_controls(fit, all_controls),
        D = D, cohort = g, unit_cohort = gu,
-       always = gu <= periods[1],
+       always = co$always,
        balanced = length(obs) == N * length(periods))
 }
 
@@ -159,32 +164,6 @@ sd_fit_matrix <- function(y, X, sp, fit) {
   df_t <- switch(ssc$t_df, normal = Inf, residual = n - v$K, cluster = v$df)
   list(coefficients = b, vcov = v$V, residuals = ols$residuals, df_t = df_t,
        nobs = n, factor = v$factor, dropped = setdiff(colnames(X), names(b)))
-}
-
-# Inference columns for estimates with standard errors: normal (df = Inf) or
-# Student t.
-sd_infer <- function(est, se, level, df = Inf) {
-  stat <- est / se
-  q <- if (is.finite(df)) stats::qt(1 - (1 - level) / 2, df) else
-    stats::qnorm(1 - (1 - level) / 2)
-  p <- if (is.finite(df)) 2 * stats::pt(-abs(stat), df) else 2 * stats::pnorm(-abs(stat))
-  data.frame(estimate = est, std.error = se, statistic = stat, p.value = p,
-             conf.low = est - q * se, conf.high = est + q * se)
-}
-
-# The common result of the robust event-study estimators (see the event_study
-# contract): estimates by relative time, the one-row overall effect, the
-# covariance of the estimates, the number of observations used.
-sd_es_result <- function(rel_time, est, se, vcov, overall_est, overall_se,
-                         level, nobs, estimator, info, df = Inf) {
-  tab <- cbind(data.frame(rel_time = as.numeric(rel_time)),
-               sd_infer(as.double(est), as.double(se), level, df))
-  ov <- sd_infer(overall_est, overall_se, level, df)[, c("estimate", "std.error",
-                                                         "statistic", "p.value")]
-  if (!is.null(vcov)) dimnames(vcov) <- list(as.character(rel_time), as.character(rel_time))
-  rownames(tab) <- NULL
-  list(estimates = tab, overall = ov, vcov = vcov, nobs = as.integer(nobs),
-       estimator = estimator, info = info)
 }
 
 # Leads and lags arguments: NULL for all available, else whole numbers >= 0.

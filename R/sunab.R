@@ -17,23 +17,26 @@
 # Details that match fixest::sunab(cohort, period) with its defaults:
 # - always-treated units (treated in every period of the sample) are dropped;
 # - cohorts adopting after the last period count as never treated;
-# - without never-treated units, control = "last" makes the last cohort the
+# - without never-treated units, comparison = "last" makes the last cohort the
 #   comparison and drops the periods from its adoption on (Sun and Abraham's
 #   recommendation; fixest needs that subsample and ref.c = the last cohort);
 # - interaction dummies absorbed by the fixed effects or collinear are dropped
-#   (listed in info$dropped) and do not enter the averages.
+#   (listed in info$dropped_cells) and do not enter the averages.
 
 # Relative periods e in [-leads, lags] are reported (all by default); the
 # regression itself always has every relative period.
 es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
-                     control = c("auto", "never", "last"), ...) {
+                     comparison = c("auto", "never", "last"), ..., control = NULL) {
   check_no_dots("the Sun-Abraham estimator", ...)
   check_level(level)
-  control <- match.arg(control)
+  control <- sd_renamed(comparison, control, "comparison", "control",
+                        "event_study(estimator = \"sunab\")", !missing(comparison))
+  control <- sd_match_arg(control, c("auto", "never", "last"), "comparison")
   st <- sd_staggered(fit, "the Sun-Abraham estimator")
   sa <- sunab_sample(st, control)
   rows <- sa$keep
-  cells <- sunab_dummies(sa$cohort[rows], st$time[rows])
+  cells <- sunab_dummies(sa$cohort[rows], clock_rel(st$clock, st$time[rows],
+                                                     sa$cohort[rows]))
   X <- cbind(cells$X, st$X[rows, , drop = FALSE])
   sp <- sd_subpanel(fit, st$rows[rows])
   est <- sd_fit_matrix(st$y[rows], X, sp, fit)
@@ -55,18 +58,25 @@ es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
   keep <- sd_window(es, leads, lags)
   Ak <- A[keep, , drop = FALSE]
   Ve <- Ak %*% V %*% t(Ak)
-  sd_es_result(es[keep], drop(Ak %*% b), sqrt(diag(Ve)), Ve,
-               sum(a_att * b), sqrt(drop(a_att %*% V %*% a_att)), level,
-               est$nobs, "sunab",
-               info = list(control = sa$control, ref = -1, df = est$df_t,
-                           cohorts = sort(unique(key$cohort)),
-                           cells = cbind(key[, c("cohort", "rel", "n")],
-                                         estimate = unname(b),
-                                         std.error = sqrt(diag(V))),
-                           dropped = setdiff(cells$key$name, key$name),
-                           dropped_units = sa$dropped_units,
-                           overall = "cohort-share-weighted ATT"),
-               df = est$df_t)
+  # the overall effect weights each post period by its observations: a
+  # linear combination of the rows when the window keeps every post period
+  n_e <- vapply(es, function(e) sum(key$n[key$rel == e]), 1)
+  w_ov <- if (all(keep | es < 0)) (n_e * (es >= 0) / sum(n_e[es >= 0]))[keep]
+  es_build(es[keep], drop(Ak %*% b), sqrt(diag(Ve)), Ve,
+           list(estimate = sum(a_att * b), std.error = sqrt(drop(a_att %*% V %*% a_att))),
+           "sunab", est$nobs, fit, level, df = est$df_t, ref = -1,
+           overall_weights = w_ov,
+           info = list(control = sa$control, outcome = fit$outcome,
+                       cohorts = sort(unique(key$cohort)),
+                       cells = cbind(key[, c("cohort", "rel", "n")],
+                                     estimate = unname(b), std.error = sqrt(diag(V))),
+                       dropped_cells = setdiff(cells$key$name, key$name),
+                       dropped_units = sa$dropped_units,
+                       overall_label = "cohort-share-weighted ATT",
+                       note = paste0("Sun-Abraham interaction-weighted: ", sa$control,
+                                     " comparison, cohort-share weights; std. ",
+                                     "errors by the delta method with the fit's ",
+                                     "variance rules")))
 }
 
 # Rows of the staggered sample used by the regression, and the comparison.
@@ -74,7 +84,7 @@ sunab_sample <- function(st, control) {
   never <- any(is.infinite(st$unit_cohort))
   if (control == "auto") control <- if (never) "never" else "last"
   if (control == "never" && !never) {
-    sd_stop("there are no never-treated units; use control = \"last\" to ",
+    sd_stop("there are no never-treated units; use comparison = \"last\" to ",
             "compare with the last cohort to adopt")
   }
   keep <- !st$always[st$unit]
@@ -90,15 +100,16 @@ sunab_sample <- function(st, control) {
        dropped_units = sum(st$always))
 }
 
-# One dummy per (cohort, relative period) except relative period -1.
-sunab_dummies <- function(cohort, time) {
-  tr <- is.finite(cohort)
-  rel <- time - cohort
+# One dummy per (cohort, relative period) except relative period -1; `rel`
+# is the clock's relative time of each row (NA for never-treated units).
+sunab_dummies <- function(cohort, rel) {
+  tr <- is.finite(cohort) & !is.na(rel)
   cell <- tr & rel != -1
   key <- unique(data.frame(cohort = cohort[cell], rel = rel[cell]))
   key <- key[order(key$cohort, key$rel), , drop = FALSE]
   key$name <- paste0("sa::", key$cohort, "::", key$rel)
   idx <- match(paste0("sa::", cohort, "::", rel), key$name)
+  idx[!cell] <- NA_integer_
   X <- matrix(0, length(cohort), nrow(key), dimnames = list(NULL, key$name))
   X[cbind(which(!is.na(idx)), idx[!is.na(idx)])] <- 1
   rownames(key) <- NULL

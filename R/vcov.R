@@ -91,6 +91,58 @@ ssc_K <- function(p, fe, fe_nlev, clusters, ssc) {
   K
 }
 
+# THE variance module of the package: every sandwich (the fit, the
+# re-estimations of the robust estimators, stata_constant(), the
+# heterogeneity test, the placebo draws) takes its small-sample factor from
+# ssc_factor(), its iid residual variance from iid_sigma2() and its
+# (two-way) cluster structure from cluster_terms() / sd_meat().
+
+# The small-sample factor of a variance type under rules `ssc` (fixest's):
+# iid and clustered (n - 1) / (n - K), HC1 n / (n - K) (each only with
+# adj = TRUE), times G / (G - 1) for clusters with cluster_adj = TRUE.
+ssc_factor <- function(type, n, K, G = NULL, ssc = ssc_rules()) {
+  fac <- if (!ssc$adj) 1 else if (type == "hc1") n / (n - K) else (n - 1) / (n - K)
+  if (type == "cluster" && ssc$cluster_adj) fac <- fac * G / (G - 1)
+  fac
+}
+
+# The iid residual variance: SSR / (n - 1) times the small-sample factor,
+# i.e. SSR / (n - K) with adj = TRUE and SSR / (n - 1) without (fixest).
+iid_sigma2 <- function(ssr, n, K, ssc = ssc_rules()) {
+  ssr / (n - 1) * ssc_factor("iid", n, K, ssc = ssc)
+}
+
+# The cluster terms of a (one- or two-way) clustered meat: the codes and
+# numbers of levels of each cluster variable and, with two, of their
+# intersection, with the signs of V1 + V2 - V12.
+cluster_terms <- function(clusters, cluster_G) {
+  codes <- lapply(clusters, function(x) as.integer(x))
+  G <- as.integer(cluster_G)
+  sign <- rep(1, length(codes))
+  if (length(codes) == 2L) {
+    both <- group_codes(paste(clusters[[1]], clusters[[2]]))
+    codes <- c(codes, list(as.integer(as.vector(both))))
+    G <- c(G, length(attr(both, "levels")))
+    sign <- c(1, 1, -1)
+  }
+  list(codes = unname(codes), G = G, sign = sign)
+}
+
+# The meat of a sandwich on regressors Z with residuals e (weights w):
+# HC1-style, or clustered one or two ways (V1 + V2 - V12). `meat1`: the
+# meat of the first cluster variable when the caller already has it.
+sd_meat <- function(Z, e, w, type, clusters = NULL, cluster_G = NULL, meat1 = NULL) {
+  if (type == "hc1") return(.Call(C_sd_meat_hc, Z, e, w))
+  ct <- cluster_terms(clusters, cluster_G)
+  meat <- 0
+  for (j in seq_along(ct$codes)) {
+    m <- if (j == 1L && !is.null(meat1)) meat1 else
+      .Call(C_sd_meat_cluster, Z, e, w, ct$codes[[j]], ct$G[[j]])
+    meat <- meat + ct$sign[j] * m
+  }
+  meat
+}
+
 # `meat1`: the meat of the first cluster variable when the caller has it.
 sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc,
                     meat1 = NULL) {
@@ -99,14 +151,13 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
   K <- ssc_K(p, fe, fe_nlev, if (type == "cluster") clusters, ssc)
   if (type == "iid") {
     ssr <- if (is.null(w)) drop(crossprod(e)) else sum(w * e^2)
-    V <- bread * ssr / if (ssc$adj) (n - K) else (n - 1)
+    V <- bread * iid_sigma2(ssr, n, K, ssc)
     return(list(V = V, K = K, factor = 1, df = n - K, G = NULL))
   }
   if (type == "hc1") {
-    meat <- .Call(C_sd_meat_hc, Xd, e, w)
-    fac <- if (ssc$adj) n / (n - K) else 1
-    return(list(V = fac * bread %*% meat %*% bread, K = K, factor = fac,
-                df = n - K, G = NULL))
+    fac <- ssc_factor("hc1", n, K, ssc = ssc)
+    return(list(V = fac * bread %*% sd_meat(Xd, e, w, "hc1") %*% bread, K = K,
+                factor = fac, df = n - K, G = NULL))
   }
   G <- min(cluster_G)
   if (G < 2L) {
@@ -115,15 +166,8 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
             "' has only one in the estimation sample: use vcov = \"hc1\" ",
             "or another 'cluster'")
   }
-  fac <- (if (ssc$adj) (n - 1) / (n - K) else 1) *
-    (if (ssc$cluster_adj) G / (G - 1) else 1)
-  meat_of <- function(codes, ng) .Call(C_sd_meat_cluster, Xd, e, w, codes, ng)
-  meat <- if (is.null(meat1)) meat_of(clusters[[1]], cluster_G[[1]]) else meat1
-  if (length(clusters) == 2L) {
-    both <- group_codes(paste(clusters[[1]], clusters[[2]]))
-    meat <- meat + meat_of(clusters[[2]], cluster_G[[2]]) -
-      meat_of(as.vector(both), length(attr(both, "levels")))
-  }
+  fac <- ssc_factor("cluster", n, K, G, ssc)
+  meat <- sd_meat(Xd, e, w, "cluster", clusters, cluster_G, meat1)
   V <- fac * bread %*% meat %*% bread
   if (length(clusters) == 2L && any(diag(V) < 0)) {
     warning("the two-way clustered variance has negative diagonal entries ",

@@ -87,7 +87,8 @@ test_that("es_cs() returns the common event-study structure", {
   d <- agg_data()
   fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
   es <- es_cs(fit, leads = 3, lags = 4)
-  expect_named(es, c("estimates", "overall", "vcov", "nobs", "estimator", "info"))
+  expect_s3_class(es, "smartdid_es")   # estimators return the contract (issue 16)
+  expect_equal(es$info$clock$spacing, 1)
   expect_identical(es$estimator, "cs")
   expect_identical(es$estimates$rel_time, as.numeric(-3:4))
   expect_equal(sqrt(diag(es$vcov)), es$estimates$std.error, tolerance = 1e-12,

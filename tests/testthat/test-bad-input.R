@@ -340,7 +340,7 @@ test_that("psm(), balance() and matched_data(): malformed input", {
     `treatment among covariates` = bad(psm(s, "t", c("x1", "t"), id = "id", time = "year"), "'treat' must not also be in 'covariates'"),
     `unknown level` = bad(p(level = "city"), "'level' must be one of \"obs\" or \"unit\""),
     `unknown method` = bad(p(method = "optimal"), "'method' must be \"nearest\""),
-    `baseline at obs level` = bad(p(baseline = "mean"), "'baseline' applies only with level = \"unit\""),
+    `baseline at obs level` = bad(p(baseline = "mean"), "'baseline' applies only with match_level = \"unit\""),
     `baseline not a period` = bad(p(level = "unit", baseline = 1990), "a period found in the 'year' column"),
     `covariates all NA` = bad(p(with_col(s, "x1", NA)), "no row of 'data' is complete"),
     `misspelt argument` = bad(p(calliper = 0.1), "unknown argument.*'calliper'"),

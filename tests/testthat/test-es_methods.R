@@ -10,7 +10,8 @@ test_that("the object has the documented structure", {
   es <- es_small()
   expect_s3_class(es, "smartdid_es")
   expect_named(es, c("estimates", "overall", "estimator", "nobs", "vcov", "pretest",
-                     "fit", "model", "level", "df", "info", "call"))
+                     "fit", "model", "level", "df", "info", "influence",
+                     "overall_weights", "call"))
   expect_equal(es$estimator, "twfe")
   expect_s3_class(es$model, "smartdid")
   expect_s3_class(es$fit, "smartdid")

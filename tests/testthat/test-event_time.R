@@ -15,29 +15,33 @@ test_that("relative time is period position minus adoption position", {
   expect_identical(tc$adopt, tm$adopt)
 })
 
-test_that("gaps and non-integer periods are counted in positions", {
+test_that("gaps are periods of the calendar; non-integer periods are rescaled", {
   d <- sim_panel(20, 10, seed = 12)
   ref <- es_timing(timing_fit(d, treat = "D"))$rel
-  # a year missing from every unit: the years around it are one period apart
+  # a year missing from every unit is still a period of the calendar: the
+  # years around it are two periods apart (issue 16: one clock)
   g <- d[d$year != 2003, ]
   tg <- es_timing(timing_fit(g, treat = "D"))
-  pos <- match(g$year, sort(unique(g$year)))
-  adopt <- match(g$first, sort(unique(g$year)))
-  expect_equal(tg$rel, ifelse(is.na(g$first), NA, pos - adopt))
-  expect_false(identical(tg$rel, ifelse(is.na(g$first), NA, g$year - g$first)))
+  expect_equal(tg$rel, ifelse(is.na(g$first), NA, g$year - g$first))
+  expect_identical(tg$clock$gaps, 1L)
   # rescaled non-integer periods give the same relative times
   h <- d
   h$year <- 2000 + (d$year - 2000) / 4 + 0.125
   h$first <- 2000 + (d$first - 2000) / 4 + 0.125
   expect_identical(es_timing(timing_fit(h, treat = "D"))$rel, ref)
   expect_identical(es_timing(timing_fit(h, cohort = "first"))$rel, ref)
-  # a cohort value between observed periods starts at the next period
+  # a cohort value between two periods of the calendar starts at the next
   k <- d
-  k$year[k$year == 2005] <- 2005.5
-  k$first[k$first == 2005 & !is.na(k$first)] <- 2005.2
-  k$D <- as.numeric(!is.na(k$first) & k$year >= k$first)
+  k$first[k$first == 2005 & !is.na(k$first)] <- 2004.2
   expect_identical(es_timing(timing_fit(k, cohort = "first"))$rel, ref)
-  expect_identical(es_timing(timing_fit(k, treat = "D"))$rel, ref)
+  # dates and factors are counted in observed positions
+  f <- g
+  f$year <- factor(f$year)
+  tf <- es_timing(timing_fit(f, treat = "D"))
+  pos <- match(g$year, sort(unique(g$year)))
+  adopt <- match(g$first, sort(unique(g$year)))
+  expect_equal(tf$rel, ifelse(is.na(g$first), NA, pos - adopt))
+  expect_identical(tf$clock$unit, "position")
 })
 
 test_that("always-treated, switching and late units are classified", {

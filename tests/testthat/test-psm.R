@@ -350,8 +350,8 @@ test_that("psm() refuses a treatment that varies within units unless asked by pe
   expect_s3_class(psm(p, "D", c("x1", "x2"), id = "unit", time = "year", by = "year"),
                   "smartdid_psm")
   # unit level: the flag is the unit's ever-treated status
-  mu <- psm(p, "D", c("x1", "x2"), id = "unit", time = "year", level = "unit")
-  me <- psm(p, "ever", c("x1", "x2"), id = "unit", time = "year", level = "unit")
+  mu <- psm(p, "D", c("x1", "x2"), id = "unit", time = "year", match_level = "unit")
+  me <- psm(p, "ever", c("x1", "x2"), id = "unit", time = "year", match_level = "unit")
   expect_identical(mu$match_matrix, me$match_matrix)
   # a `by` constant within units does not make it period-wise
   p$region2 <- p$unit %% 2

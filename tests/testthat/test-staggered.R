@@ -66,16 +66,7 @@ test_that("sd_fit_matrix equals lm() with dummies, clustered variance by hand", 
   expect_lt(rel_err(r2$coefficients, r$coefficients), 1e-8)
 })
 
-test_that("sd_es_result builds the common event-study structure", {
-  r <- sd_es_result(c(-1, 0, 1), c(0.1, 0.5, 1), c(0.2, 0.25, 0.5), diag(3),
-                    0.75, 0.3, 0.9, 100, "x", list())
-  expect_named(r, c("estimates", "overall", "vcov", "nobs", "estimator", "info"))
-  expect_named(r$estimates, c("rel_time", "estimate", "std.error", "statistic",
-                              "p.value", "conf.low", "conf.high"))
-  expect_named(r$overall, c("estimate", "std.error", "statistic", "p.value"))
-  expect_equal(r$estimates$conf.high, c(0.1, 0.5, 1) + qnorm(0.95) * c(0.2, 0.25, 0.5))
-  expect_equal(r$overall$p.value, 2 * pnorm(-0.75 / 0.3))
-  expect_identical(r$nobs, 100L)
+test_that("sd_window selects relative times", {
   expect_equal(sd_window(-3:3, 1, 2), c(FALSE, FALSE, TRUE, TRUE, TRUE, TRUE, FALSE))
   expect_true(all(sd_window(-3:3, NULL, NULL)))
 })

@@ -153,3 +153,71 @@ test_that("one cluster is a clear error", {
   expect_error(smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D",
                         cluster = "one"), "at least two clusters")
 })
+
+# fixest's ssc() without the (n - 1) / (n - K) adjustment, whatever its
+# argument is called in the installed version (adj, later K.adj)
+fixest_ssc_noadj <- function() {
+  if ("K.adj" %in% names(formals(fixest::ssc))) fixest::ssc(K.adj = FALSE) else
+    fixest::ssc(adj = FALSE)
+}
+
+test_that("one small-sample rule for every variance (issue 16)", {
+  r <- ssc_rules()
+  expect_equal(ssc_factor("iid", 100, 10, ssc = r), 99 / 90)
+  expect_equal(ssc_factor("hc1", 100, 10, ssc = r), 100 / 90)
+  expect_equal(ssc_factor("cluster", 100, 10, 20, r), 99 / 90 * 20 / 19)
+  r0 <- ssc_rules(adj = FALSE, cluster_adj = FALSE)
+  for (type in c("iid", "hc1", "cluster")) expect_equal(ssc_factor(type, 100, 10, 20, r0), 1)
+  expect_equal(iid_sigma2(50, 100, 10, r), 50 / 90)
+  expect_equal(iid_sigma2(50, 100, 10, ssc_rules(adj = FALSE)), 50 / 99)
+  # the two-way terms: V1 + V2 - V12
+  ct <- cluster_terms(list(c(1, 1, 2, 2), c(1, 2, 1, 1)), c(2, 2))
+  expect_identical(ct$sign, c(1, 1, -1))
+  expect_identical(ct$G, c(2L, 2L, 3L))
+  expect_identical(length(unique(ct$codes[[3]])), 3L)
+})
+
+# The areg regression of stata_constant(), by hand: demeaned and recentred
+# D and x1 with an intercept.
+areg_like <- function(d) {
+  rec <- function(v) dm_lm(d[[v]], d$unit, d$year) + mean(d[[v]])
+  l <- stats::lm(rec("y") ~ rec("D") + rec("x1"))
+  list(Z = stats::model.matrix(l), e = unname(stats::resid(l)))
+}
+
+test_that("with adj = FALSE the fit and stata_constant() divide by n - 1", {
+  d <- sim_panel(25, 6, seed = 13)
+  n <- nrow(d)
+  ref <- areg_like(d)
+  B <- solve(crossprod(ref$Z))
+  fi <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D",
+                 vcov = "iid", ssc = ssc_rules(adj = FALSE))
+  Vi <- B * sum(ref$e^2) / (n - 1)
+  expect_lt(rel_err(stata_constant(fi)$std.error, sqrt(Vi[1, 1])), 1e-8)
+  expect_lt(rel_err(unname(vcov(fi)), Vi[-1, -1]), 1e-8)
+  # two-way clustering without adj: G/(G-1) only, meat V1 + V2 - V12
+  fc <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D",
+                 cluster = c("unit", "region"), ssc = ssc_rules(adj = FALSE))
+  G <- 3
+  meat <- function(g) crossprod(rowsum(ref$Z * ref$e, g))
+  Vc <- G / (G - 1) * B %*% (meat(d$unit) + meat(d$region) -
+                               meat(paste(d$unit, d$region))) %*% B
+  expect_lt(rel_err(stata_constant(fc)$std.error, sqrt(Vc[1, 1])), 1e-8)
+  expect_lt(rel_err(unname(vcov(fc)), Vc[-1, -1]), 1e-8)
+})
+
+test_that("adj = FALSE equals fixest for iid, HC1 and two-way clusters", {
+  skip_if_not_installed("fixest")
+  d <- sim_panel(seed = 18)
+  f <- y ~ D + x1 + x2 | unit + year
+  for (v in c("iid", "hc1", "twoway")) {
+    fx <- fixest::feols(f, d, vcov = switch(v, iid = "iid", hc1 = "hetero",
+                                            twoway = ~ unit + year),
+                        ssc = fixest_ssc_noadj(), fixef.tol = 1e-11)
+    sv <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                   vcov = if (v == "twoway") "cluster" else v,
+                   cluster = if (v == "twoway") c("unit", "year"),
+                   ssc = ssc_rules(adj = FALSE))
+    expect_lt(rel_err(sqrt(diag(vcov(sv))), unname(fixest::se(fx))), 1e-8)
+  }
+})
