@@ -1,13 +1,18 @@
 # Make a library hold the current CRAN release of every package smartdid's
-# DESCRIPTION names (Depends, Imports, Suggests, LinkingTo) and of all their
-# dependencies, wherever the copy R would load otherwise (Debian's r-cran-*,
-# the site library) is older or missing. The library is meant to be kept
-# between runs: a package is (re)installed only when CRAN has a newer version.
+# DESCRIPTION names (Depends, Imports, Suggests, LinkingTo), together with
+# the newer versions of their dependencies that those releases require (a
+# dependency is updated only when the copy R would load otherwise, Debian's
+# r-cran-* build or the site library's, is missing or too old for a version
+# requirement), as install.packages() would give a user of this machine.
+# The library is meant to be kept between runs: a package is (re)installed
+# only when CRAN has a newer version.
 #
-# Usage: Rscript tools/cran-lib.R LIBDIR
+# Usage: Rscript tools/cran-lib.R LIBDIR [--dry-run]
 # Uses the repository R is configured with (getOption("repos")).
 args <- commandArgs(TRUE)
-if (length(args) != 1L) stop("usage: Rscript tools/cran-lib.R LIBDIR")
+dry <- "--dry-run" %in% args
+args <- setdiff(args, "--dry-run")
+if (length(args) != 1L) stop("usage: Rscript tools/cran-lib.R LIBDIR [--dry-run]")
 lib <- normalizePath(args[1], mustWork = FALSE)
 dir.create(lib, recursive = TRUE, showWarnings = FALSE)
 .libPaths(c(lib, .libPaths()))
@@ -29,10 +34,7 @@ direct <- dep_names(desc[1, fields])
 
 ap <- available.packages()
 base <- rownames(installed.packages(priority = "base"))
-rec <- tools::package_dependencies(intersect(direct, rownames(ap)), db = ap,
-                                   which = c("Depends", "Imports", "LinkingTo"),
-                                   recursive = TRUE)
-all <- setdiff(intersect(unique(c(direct, unlist(rec))), rownames(ap)), base)
+direct <- setdiff(intersect(direct, rownames(ap)), base)
 
 # the version R would load: the first library on .libPaths() holding it
 loaded_version <- function(p) {
@@ -42,20 +44,62 @@ loaded_version <- function(p) {
   }
   NA_character_
 }
-have <- vapply(all, loaded_version, "")
-want <- ap[all, "Version"]
-stale <- all[is.na(have) | package_version(ifelse(is.na(have), "0.0", have)) <
-               package_version(want)]
-message(elapsed(), " ", length(all), " packages (smartdid's dependencies and ",
-        "theirs); ", length(stale), " older than CRAN or missing")
+older <- function(have, want) {
+  is.na(have) | package_version(ifelse(is.na(have), "0.0", have)) < package_version(want)
+}
+# the requirements of package p on CRAN: name, operator, version (NA: none)
+requirements <- function(p) {
+  f <- ap[p, c("Depends", "Imports", "LinkingTo")]
+  parts <- trimws(unlist(strsplit(f[!is.na(f)], ",")))
+  parts <- parts[nzchar(parts)]
+  name <- trimws(sub("\\(.*", "", parts))
+  has <- grepl("\\(", parts)
+  op <- ifelse(has, sub("^.*\\(\\s*([<>=]+).*$", "\\1", parts), NA)
+  ver <- ifelse(has, trimws(sub("^.*\\(\\s*[<>=]+\\s*([^)]*)\\).*$", "\\1", parts)), NA)
+  keep <- name %in% rownames(ap) & !name %in% base
+  data.frame(name = name, op = op, ver = ver)[keep, , drop = FALSE]
+}
+satisfied <- function(have, op, ver) {
+  if (is.na(have)) return(FALSE)
+  if (is.na(op)) return(TRUE)
+  do.call(op, list(package_version(have), package_version(ver)))
+}
+# what to install: the direct packages older than CRAN, then, transitively,
+# each dependency of something installed that is missing or too old
+stale <- direct[older(vapply(direct, loaded_version, ""), ap[direct, "Version"])]
+queue <- stale
+while (length(queue)) {
+  p <- queue[1]
+  queue <- queue[-1]
+  r <- requirements(p)
+  for (i in seq_len(nrow(r))) {
+    d <- r$name[i]
+    if (d %in% stale) next
+    if (!satisfied(loaded_version(d), r$op[i], r$ver[i])) {
+      stale <- c(stale, d)
+      queue <- c(queue, d)
+    }
+  }
+}
+all <- direct
+message(elapsed(), " ", length(direct), " packages named by DESCRIPTION; to ",
+        "install or update (with the dependencies their CRAN versions need): ",
+        length(stale))
+if (dry) {
+  message(paste(sprintf("  %-14s %-12s -> %s", stale, vapply(stale, loaded_version, ""),
+                        ap[stale, "Version"]), collapse = "\n"))
+  quit(save = "no")
+}
 if (length(stale)) {
   message(elapsed(), " installing into ", lib, ": ", paste(sort(stale), collapse = " "))
   ncpus <- as.integer(Sys.getenv("SMARTDID_NCPUS", "2"))
   install.packages(stale, lib = lib, dependencies = FALSE, Ncpus = ncpus,
                    quiet = TRUE)
 }
-have <- vapply(all, loaded_version, "")
-bad <- all[is.na(have) | have != want]
+check <- unique(c(direct, stale))
+have <- vapply(check, loaded_version, "")
+want <- ap[check, "Version"]
+bad <- check[is.na(have) | have != want]
 report <- data.frame(package = direct[direct %in% all],
                      version = have[direct[direct %in% all]], row.names = NULL)
 message(elapsed(), " versions now first on the library path:\n",
