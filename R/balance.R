@@ -151,13 +151,17 @@ bal_summary <- function(t1, X, w, link, tab, sample) {
 #'
 #' Lays out a [balance()] table as the study's Table 2 (Stata pstest's
 #' layout): one block per covariate with its unmatched and matched rows,
-#' followed by the summary rows.
+#' followed by the summary rows, and notes explaining the columns, the
+#' marks `*`, Rubin's B and R.
 #'
 #' @param b A [balance()] result.
-#' @param format `"text"`, `"markdown"` or `"latex"`.
+#' @param format `"text"`, `"markdown"`, `"latex"` or `"html"` (the
+#'   renderer of [did_table()]).
 #' @param digits Decimals of the means.
 #' @param summary Add the summary rows (pseudo R2, LR test, mean and median
 #'   bias, Rubin's B and R)?
+#' @param labels Labels of the covariates (see [var_labels()]).
+#' @param caption Optional caption.
 #' @param file `NULL`, or a file to write the lines to.
 #' @return The lines, a character vector of class `smartdid_balance_lines` (printed
 #'   with `cat()`), invisibly when `file` is given.
@@ -169,125 +173,81 @@ bal_summary <- function(t1, X, w, link, tab, sample) {
 #' format_balance(b, "markdown")
 #' format_balance(b, "latex", summary = FALSE)
 #' @export
-format_balance <- function(b, format = c("text", "markdown", "latex"), digits = 4,
-                           summary = TRUE, file = NULL) {
+format_balance <- function(b, format = c("text", "markdown", "latex", "html"), digits = 4,
+                           summary = TRUE, labels = NULL, caption = NULL, file = NULL) {
   if (!inherits(b, "smartdid_balance")) sd_stop("'b' must be a result of balance()")
-  format <- psm_choice(format, c("text", "markdown", "latex"), "format")
+  format <- psm_choice(format, c("text", "markdown", "latex", "html"), "format")
   check_count(digits, "digits")
   check_flag(summary, "summary")
-  cells <- bal_cells(b, digits)
+  check_labels(labels)
+  if (!is.null(caption)) check_string(caption, "caption")
+  blocks <- list(bal_block(b, digits, labels))
   sm <- attr(b, "summary")
-  scells <- if (summary && !is.null(sm)) bal_summary_cells(sm) else NULL
-  lines <- switch(format,
-                  text = bal_text(cells, scells),
-                  markdown = bal_markdown(cells, scells),
-                  latex = bal_latex(cells, scells))
+  if (summary && !is.null(sm)) blocks[[2]] <- bal_summary_block(sm)
+  notes <- bal_notes(summary && !is.null(sm))
+  lines <- with_spec(render_table(blocks, notes, format, caption = caption), blocks, notes,
+                     caption, format)
   class(lines) <- "smartdid_balance_lines"
   if (!is.null(file)) {
-    writeLines(lines, file)
+    writeLines(lines, file, useBytes = TRUE)
     return(invisible(lines))
   }
   lines
 }
 
 #' @export
-print.smartdid_balance_lines <- function(x, ...) {
-  cat(x, sep = "\n")
-  invisible(x)
-}
+print.smartdid_balance_lines <- function(x, ...) print_table(x)
 
 #' @export
 print.smartdid_balance <- function(x, digits = 4, ...) {
   cat("Covariate balance before and after matching (pstest)\n")
   print(format_balance(x, "text", digits = digits, summary = !is.null(attr(x, "summary"))))
-  cat("t, p: regression on the treatment dummy (matched rows weighted);\n",
-      "*: variance ratio outside the F 2.5%-97.5% range, B >= 25, or R outside [0.5, 2]\n",
-      sep = "")
   invisible(x)
 }
 
-fmt_fixed <- function(x, d) ifelse(is.na(x), "", formatC(x, format = "f", digits = d))
+# What the columns and the marks mean, under every layout of the table.
+bal_notes <- function(summary) {
+  c(paste0("Note: %bias is the standardised bias, 100 times the difference of the means ",
+           "over the square root of the mean of the two unmatched variances; ",
+           "%reduct the reduction of |%bias| by matching. t and p>|t|: regression of the ",
+           "covariate on the treatment dummy (matched rows weighted by the matching ",
+           "weights). V(T)/V(C): variance ratio of treated to controls; ",
+           "* marks a ratio outside the 2.5%-97.5% range of the F distribution."),
+    if (summary) paste0("Summary: pseudo R2 and LR test of the score model re-estimated on ",
+                        "each sample; mean and median absolute bias; B is Rubin's B, the ",
+                        "absolute standardised difference of the means of the linear index ",
+                        "of the score (* when B >= 25); R is Rubin's R, the ratio of its ",
+                        "variances, treated over controls (* outside [0.5, 2]); %Var is the ",
+                        "percentage of covariates with a marked variance ratio."))
+}
 
-bal_cells <- function(b, digits) {
+bal_block <- function(b, digits, labels) {
   first <- b$sample == "unmatched" | !duplicated(b$variable)
-  data.frame(Variable = ifelse(first, b$variable, ""),
-             Sample = ifelse(b$sample == "unmatched", "Unmatched", "Matched"),
-             Treated = fmt_fixed(b$treated_mean, digits),
-             Control = fmt_fixed(b$control_mean, digits),
-             "%bias" = fmt_fixed(b$std_bias_pct, 1),
-             "%reduct |bias|" = fmt_fixed(b$bias_reduction_pct, 1),
-             t = fmt_fixed(b$t, 2), "p>|t|" = fmt_fixed(b$p, 3),
-             "V(T)/V(C)" = paste0(fmt_fixed(b$var_ratio, 2),
-                                  ifelse(!is.na(b$var_flag) & b$var_flag, "*", "")),
-             check.names = FALSE, stringsAsFactors = FALSE)
+  flag <- !is.na(b$var_flag) & b$var_flag
+  cells <- cbind(fmt_cell(b$treated_mean, digits), fmt_cell(b$control_mean, digits),
+                 fmt_cell(b$std_bias_pct, 1L), fmt_cell(b$bias_reduction_pct, 1L),
+                 fmt_cell(b$t, 2L), fmt_cell(b$p, 3L), fmt_cell(b$var_ratio, 2L))
+  marks <- matrix(0L, nrow(cells), ncol(cells))
+  marks[, 7L] <- as.integer(flag)
+  tab_block(lead = cbind(ifelse(first, relabel(b$variable, labels), ""),
+                         ifelse(b$sample == "unmatched", "Unmatched", "Matched")),
+            lead_head = c("Variable", "Sample"), cells = cells, marks = marks,
+            title = c("Treated", "Control", "%bias", "%reduct", "t", "p>|t|",
+                      "V(T)/V(C)"), align = "r", split = FALSE)
 }
 
-bal_summary_cells <- function(sm) {
-  data.frame(Sample = ifelse(sm$sample == "unmatched", "Unmatched", "Matched"),
-             "Ps R2" = fmt_fixed(sm$pseudo_r2, 3), "LR chi2" = fmt_fixed(sm$lr_chi2, 2),
-             "p>chi2" = fmt_fixed(sm$lr_p, 3), MeanBias = fmt_fixed(sm$mean_bias, 1),
-             MedBias = fmt_fixed(sm$median_bias, 1),
-             B = paste0(fmt_fixed(sm$rubin_b, 1), ifelse(sm$rubin_b >= 25, "*", "")),
-             R = paste0(fmt_fixed(sm$rubin_r, 2),
-                        ifelse(sm$rubin_r < 0.5 | sm$rubin_r > 2, "*", "")),
-             "%Var" = fmt_fixed(sm$pct_var_flagged, 0),
-             check.names = FALSE, stringsAsFactors = FALSE)
-}
-
-bal_text_block <- function(cells) {
-  m <- rbind(names(cells), as.matrix(cells))
-  w <- apply(nchar(m), 2L, max)
-  left <- names(cells) %in% c("Variable", "Sample")
-  lines <- apply(m, 1L, function(r) {
-    paste(vapply(seq_along(r), function(j) {
-      formatC(r[j], width = if (left[j]) -w[j] else w[j])
-    }, ""), collapse = "  ")
-  })
-  rule <- strrep("-", nchar(lines[1]))
-  c(lines[1], rule, lines[-1], rule)
-}
-
-bal_text <- function(cells, scells) {
-  c(bal_text_block(cells), if (!is.null(scells)) c("", bal_text_block(scells)))
-}
-
-bal_md_block <- function(cells) {
-  esc <- function(z) gsub("|", "\\|", z, fixed = TRUE)
-  left <- names(cells) %in% c("Variable", "Sample")
-  c(paste0("| ", paste(esc(names(cells)), collapse = " | "), " |"),
-    paste0("|", paste(ifelse(left, ":---", "---:"), collapse = "|"), "|"),
-    apply(as.matrix(cells), 1L, function(r) paste0("| ", paste(esc(r), collapse = " | "), " |")))
-}
-
-bal_markdown <- function(cells, scells) {
-  c(bal_md_block(cells), if (!is.null(scells)) c("", bal_md_block(scells)))
-}
-
-bal_tex_escape <- function(z) {
-  z <- gsub("%", "\\%", z, fixed = TRUE)
-  z <- gsub("_", "\\_", z, fixed = TRUE)
-  gsub("*", "$^{*}$", z, fixed = TRUE)
-}
-
-bal_tex_header <- c("%bias" = "\\%bias", "%reduct |bias|" = "\\%reduct $|$bias$|$",
-                    "p>|t|" = "$p>|t|$", "Ps R2" = "Ps $R^2$", "LR chi2" = "LR $\\chi^2$",
-                    "p>chi2" = "$p>\\chi^2$", "%Var" = "\\%Var")
-
-bal_tex_block <- function(cells) {
-  left <- names(cells) %in% c("Variable", "Sample")
-  hdr <- names(cells)
-  hit <- hdr %in% names(bal_tex_header)
-  hdr[hit] <- bal_tex_header[hdr[hit]]
-  body <- apply(as.matrix(cells), 1L, function(r) {
-    paste0(paste(bal_tex_escape(r), collapse = " & "), " \\\\")
-  })
-  c(paste0("\\begin{tabular}{", paste(ifelse(left, "l", "r"), collapse = ""), "}"),
-    "\\toprule", paste0(paste(hdr, collapse = " & "), " \\\\"), "\\midrule",
-    body, "\\bottomrule", "\\end{tabular}")
-}
-
-bal_latex <- function(cells, scells) {
-  c(bal_tex_block(cells), if (!is.null(scells)) c("", bal_tex_block(scells)))
+bal_summary_block <- function(sm) {
+  cells <- cbind(fmt_cell(sm$pseudo_r2, 3L), fmt_cell(sm$lr_chi2, 2L), fmt_cell(sm$lr_p, 3L),
+                 fmt_cell(sm$mean_bias, 1L), fmt_cell(sm$median_bias, 1L),
+                 fmt_cell(sm$rubin_b, 1L), fmt_cell(sm$rubin_r, 2L),
+                 fmt_cell(sm$pct_var_flagged, 0L))
+  marks <- matrix(0L, nrow(cells), ncol(cells))
+  marks[, 6L] <- as.integer(!is.na(sm$rubin_b) & sm$rubin_b >= 25)
+  marks[, 7L] <- as.integer(!is.na(sm$rubin_r) & (sm$rubin_r < 0.5 | sm$rubin_r > 2))
+  tab_block(lead = ifelse(sm$sample == "unmatched", "Unmatched", "Matched"),
+            lead_head = "Sample", cells = cells, marks = marks,
+            title = c("Ps R2", "LR chi2", "p>chi2", "MeanBias", "MedBias", "B", "R", "%Var"),
+            align = "r", split = FALSE)
 }
 
 #' Tidy and glance a balance table

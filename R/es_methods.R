@@ -205,17 +205,23 @@ es_plot_data <- function(..., level = NULL) {
 #'
 #' The classic event-study figure in base graphics: one point per relative
 #' period with its confidence interval, a horizontal line at zero and a
-#' vertical line between the last pre-period and adoption.
+#' vertical line between the last pre-period and adoption. The confidence
+#' level is in the y-axis label; every period keeps its axis label (shrunk
+#' or staggered when space is short), and the first period of a binned TWFE
+#' event study is labelled as the bin it is ("<= -8"). The reference period
+#' is an open circle. `autoplot()` draws the same with ggplot2.
 #'
 #' @param x An event study from [event_study()].
 #' @param level Confidence level of the intervals (default: the event
 #'   study's).
-#' @param main,xlab,ylab Title and axis labels.
+#' @param main,xlab,ylab Title and axis labels (`ylab` names the confidence
+#'   level by default).
 #' @param col,pch Colour and symbol of the points and intervals.
 #' @param ci `"bars"` (error bars) or `"band"` (a shaded band).
 #' @param vline Where to draw the vertical line (`NULL` for none).
 #' @param ... Passed to [graphics::plot()].
-#' @return The plotted data (invisibly), as [es_plot_data()].
+#' @return The plotted data (invisibly), as [es_plot_data()] with the axis
+#'   `label` of each period and the `level`.
 #' @examples
 #' d <- expand.grid(year = 1:10, unit = 1:40)
 #' d$D <- as.numeric(d$unit <= 20 & d$year >= 4 + d$unit %% 3)
@@ -226,17 +232,19 @@ es_plot_data <- function(..., level = NULL) {
 #' @export
 plot.smartdid_es <- function(x, level = NULL, main = "Event study",
                              xlab = "Periods relative to adoption",
-                             ylab = "Estimate and confidence interval",
-                             col = "black", pch = 19, ci = c("bars", "band"),
-                             vline = -0.5, ...) {
+                             ylab = NULL, col = "black", pch = 19,
+                             ci = c("bars", "band"), vline = -0.5, ...) {
   ci <- sd_match_arg(ci, c("bars", "band"), "ci")
   if (!is.null(level)) check_level(level)
   pd <- es_plot_data(x, level = level)
+  pd$label <- es_rel_label(x, pd$rel_time)
+  pd$level <- level %||% x$level
+  ylab <- ylab %||% paste("Estimate and", ci_words(pd$level[1]))
   ok <- !is.na(pd$estimate)
   ylim <- range(c(pd$conf.low[ok], pd$conf.high[ok], 0), na.rm = TRUE)
   graphics::plot(pd$rel_time[ok], pd$estimate[ok], type = "n", ylim = ylim,
                  xlab = xlab, ylab = ylab, main = main, xaxt = "n", ...)
-  graphics::axis(1, at = pd$rel_time)
+  axis_all(1, at = pd$rel_time, labels = plotmath_labels(pd$label))
   graphics::abline(h = 0, lty = 2, col = "grey40")
   if (!is.null(vline)) graphics::abline(v = vline, lty = 3, col = "grey40")
   if (ci == "band") {

@@ -4,21 +4,25 @@
 #' its t value or standard error in parentheses below), labelled by
 #' relative period as in the study's Table 1 (-7, ..., 8), one column per
 #' event study, and footer rows with the controls, observations, adjusted
-#' R-squared, the joint pre-trend test and the overall effect. Several event
+#' R-squared, the joint pre-trend test and the overall effect (with its t
+#' value or standard error below it, like every estimate). Several event
 #' studies (different estimators or specifications) are put side by side.
 #'
 #' @param ... Event studies from [event_study()]; names become the column
 #'   headings.
-#' @param format `"text"`, `"markdown"` or `"latex"`.
+#' @param format `"text"`, `"markdown"`, `"latex"` or `"html"` (all laid
+#'   out by the same renderer as [did_table()], with the same escaping).
 #' @param digits Decimals of the estimates (statistics get 2).
 #' @param stat What goes in parentheses: `"t"` (t value, as the study) or
 #'   `"se"` (standard error).
 #' @param stars Add significance stars (`*` p < 0.10, `**` p < 0.05, `***` p < 0.01).
-#' @param row_label A function turning relative periods into row labels,
-#'   such as `function(k) paste0("Admico", ifelse(k < 0, "_", ""), abs(k))`
+#' @param row_label A function turning relative periods into row labels
+#'   (by default the periods, the first period of a binned TWFE event study,
+#'   which pools all earlier ones, shown as a bin such as "<= -8"), such as `function(k) paste0("Admico", ifelse(k < 0, "_", ""), abs(k))`
 #'   for the study's variable names.
 #' @param ref `"show"` the reference period(s) (marked "ref.") or `"omit"`
 #'   them.
+#' @param caption Optional caption.
 #' @param file A file to write the lines to.
 #' @return The table's lines, a character vector of class
 #'   `smartdid_es_table` that prints as the table (invisibly when `file` is
@@ -32,58 +36,77 @@
 #' es_table(es)
 #' es_table(Carbon = es, format = "markdown", stat = "se")
 #' @export
-es_table <- function(..., format = c("text", "markdown", "latex"), digits = 4,
+es_table <- function(..., format = c("text", "markdown", "latex", "html"), digits = 4,
                      stat = c("t", "se"), stars = TRUE, row_label = NULL,
-                     ref = c("show", "omit"), file = NULL) {
+                     ref = c("show", "omit"), caption = NULL, file = NULL) {
   ess <- list(...)
   if (length(ess) == 0L || !all(vapply(ess, inherits, TRUE, "smartdid_es"))) {
     sd_stop("es_table() needs one or more event studies from event_study()")
   }
-  format <- sd_match_arg(format, c("text", "markdown", "latex"), "format")
+  format <- sd_match_arg(format, c("text", "markdown", "latex", "html"), "format")
   stat <- sd_match_arg(stat, c("t", "se"), "stat")
   ref <- sd_match_arg(ref, c("show", "omit"), "ref")
   check_flag(stars, "stars")
   digits <- check_count(digits, "digits")
-  if (is.null(row_label)) row_label <- function(k) as.character(k)
+  if (!is.null(caption)) check_string(caption, "caption")
+  if (is.null(row_label)) {
+    # the first period is a bin only if every study binned it
+    binned <- all(vapply(ess, function(e) isTRUE(e$info$bin), TRUE))
+    row_label <- function(k) if (binned) es_rel_label(ess[[1]], k) else as.character(k)
+  }
   if (!is.function(row_label)) sd_stop("'row_label' must be a function of the relative periods")
   heads <- names(ess) %||% rep("", length(ess))
   heads[!nzchar(heads)] <- paste0("(", seq_along(ess), ")")[!nzchar(heads)]
-  body <- es_table_body(ess, digits, stat, stars, ref, format)
+  body <- es_table_body(ess, digits, stat, stars, ref)
   lab <- row_label(body$rel)
   if (length(lab) != length(body$rel)) {
     sd_stop("'row_label' must return one label per relative period")
   }
   labels <- ifelse(body$first, lab, "")
   blank <- !body$first & apply(body$cells == "", 1L, all)
-  labels <- labels[!blank]
-  body$cells <- body$cells[!blank, , drop = FALSE]
-  foot <- es_table_footer(ess, digits)
-  note <- paste0(if (stat == "t") "t values" else "Standard errors",
-                 " in parentheses",
-                 if (stars) "; * p < 0.10, ** p < 0.05, *** p < 0.01" else "",
-                 "; reference period(s): ",
-                 paste(unique(unlist(lapply(ess, function(e)
-                   e$estimates$rel_time[e$estimates$reference]))), collapse = ", "))
-  lines <- switch(format,
-    text = es_lines_text(heads, labels, body$cells, foot, note),
-    markdown = es_lines_markdown(heads, labels, body$cells, foot, note),
-    latex = es_lines_latex(heads, labels, body$cells, foot, note))
-  out <- structure(lines, class = c("smartdid_es_table", "character"), format = format)
+  foot <- es_table_footer(ess, digits, stat, stars)
+  keep <- !blank
+  block <- tab_block(lead = c(labels[keep], foot$label), lead_head = "Rel. period",
+                     cells = rbind(body$cells[keep, , drop = FALSE], foot$cells),
+                     marks = rbind(body$marks[keep, , drop = FALSE], foot$marks),
+                     title = heads, stat_row = c(!body$first[keep], foot$stat_row),
+                     rule = c(rep(FALSE, sum(keep)), seq_along(foot$label) == 1L))
+  refs <- unique(unlist(lapply(ess, function(e) {
+    es_rel_label(e, e$estimates$rel_time[e$estimates$reference])
+  })))
+  note <- c(paste0(if (stat == "t") "t values" else "Standard errors", " in parentheses",
+                   " (also under the overall effect). Reference period",
+                   if (length(refs) > 1L) "s", ": ", paste(refs, collapse = ", "),
+                   if (any(grepl(sym("le"), refs, fixed = TRUE)))
+                     " (all periods up to it pooled into the omitted base)", "."),
+            if (stars) stars_note())
+  lines <- render_table(list(block), note, format, caption = caption)
+  out <- structure(with_spec(lines, list(block), note, caption, format),
+                   class = c("smartdid_es_table", "character"))
   if (!is.null(file)) {
-    writeLines(lines, file)
+    writeLines(lines, file, useBytes = TRUE)
     return(invisible(out))
   }
   out
 }
 
 #' @export
-print.smartdid_es_table <- function(x, ...) {
-  cat(unclass(x), sep = "\n")
-  invisible(x)
+print.smartdid_es_table <- function(x, ...) print_table(x)
+
+# Row labels of relative periods; the first period of a binned TWFE event
+# study pools every earlier period, so it is labelled as a bin ("<= -8").
+es_rel_label <- function(es, k) {
+  lab <- as.character(k)
+  info <- es$info
+  if (isTRUE(info$bin) && !is.null(info$leads)) {
+    lo <- k <= -info$leads
+    lab[lo] <- paste(sym("le"), k[lo])
+  }
+  lab
 }
 
 # The body: two lines per relative period, one column per event study.
-es_table_body <- function(ess, digits, stat, stars, ref, format) {
+es_table_body <- function(ess, digits, stat, stars, ref) {
   rel <- sort(unique(unlist(lapply(ess, function(e) e$estimates$rel_time))))
   if (ref == "omit") {
     is_ref <- vapply(rel, function(k) all(vapply(ess, function(e) {
@@ -92,97 +115,63 @@ es_table_body <- function(ess, digits, stat, stars, ref, format) {
     }, TRUE)), TRUE)
     rel <- rel[!is_ref]
   }
-  star <- function(p) {
-    s <- ifelse(is.na(p), "", signif_stars(p))
-    if (format == "latex") ifelse(nzchar(s), paste0("$^{", s, "}$"), "") else s
-  }
-  cols <- lapply(ess, function(e) {
+  one <- function(e) {
     t <- e$estimates[match(rel, e$estimates$rel_time), , drop = FALSE]
-    est <- ifelse(is.na(t$estimate), "",
-                  paste0(formatC(t$estimate, format = "f", digits = digits),
-                         if (stars) star(t$p.value) else ""))
+    est <- fmt_cell(t$estimate, digits)
     s <- if (stat == "t") t$statistic else t$std.error
-    below <- ifelse(is.na(s), "", paste0("(", formatC(s, format = "f",
-                                                     digits = if (stat == "t") 2 else digits),
-                                         ")"))
+    below <- fmt_cell(s, if (stat == "t") 2L else digits)
+    below[nzchar(below)] <- paste0("(", below[nzchar(below)], ")")
     isref <- !is.na(t$reference) & t$reference
     est[isref] <- "ref."
     below[isref] <- ""
-    c(rbind(est, below))
-  })
+    nst <- if (stars) n_stars(t$p.value) else rep(0L, length(rel))
+    nst[isref] <- 0L
+    list(cells = c(rbind(est, below)), marks = c(rbind(nst, 0L)))
+  }
+  cols <- lapply(ess, one)
   list(rel = rep(rel, each = 2L), first = rep(c(TRUE, FALSE), length(rel)),
-       cells = do.call(cbind, cols))
+       cells = do.call(cbind, lapply(cols, `[[`, "cells")),
+       marks = do.call(cbind, lapply(cols, `[[`, "marks")))
 }
 
-es_table_footer <- function(ess, digits) {
+# Footer rows: controls, observations, adjusted R2, the pre-trend test and
+# the overall effect (with its t value or standard error below, as above).
+es_table_footer <- function(ess, digits, stat, stars) {
   get <- function(f) vapply(ess, f, "")
+  k <- length(ess)
   rows <- list(
     Controls = get(function(e) {
       ctl <- e$info$controls
       if (is.null(ctl)) "" else if (length(ctl)) "YES" else "NO"
     }),
-    Obs = get(function(e) format(e$nobs, big.mark = ",")),
+    Obs = get(function(e) fmt_count(e$nobs)),
     `Adj. R2` = get(function(e) {
       a <- e$model$adj.r.squared %||% e$info$adj.r.squared
-      if (is.null(a)) "" else formatC(a, format = "f", digits = 4)
+      if (is.null(a)) "" else fmt_cell(a, 4L)
     }),
     `Pre-trend F` = get(function(e) {
       p <- e$pretest
-      if (is.null(p)) "" else paste0(formatC(p$statistic, format = "f", digits = 2),
-                                     " (p = ", formatC(p$p.value, format = "f",
-                                                      digits = 3), ")")
-    }),
-    Overall = get(function(e) {
-      o <- e$overall
-      if (is.na(o$estimate)) "" else
-        paste0(formatC(o$estimate, format = "f", digits = digits), " (",
-               formatC(o$std.error, format = "f", digits = digits), ")")
+      if (is.null(p)) "" else paste0(fmt_cell(p$statistic, 2L), " (p = ", fmt_cell(p$p.value, 3L), ")")
     }))
   keep <- vapply(rows, function(r) any(nzchar(r)), TRUE)
-  rows[keep]
-}
-
-es_lines_text <- function(heads, labels, cells, foot, note) {
-  fl <- names(foot)
-  fm <- do.call(rbind, foot)
-  allc <- rbind(heads, cells, if (length(foot)) fm)
-  w1 <- max(nchar(c("Rel. period", labels, fl)))
-  wc <- apply(allc, 2, function(v) max(nchar(v)))
-  row <- function(lab, v) {
-    paste0(lab, strrep(" ", w1 - nchar(lab)), "  ",
-           paste0(strrep(" ", wc - nchar(v)), v, collapse = "  "))
+  rows <- rows[keep]
+  lab <- names(rows)
+  cells <- do.call(rbind, rows)
+  marks <- matrix(0L, length(rows), k)
+  stat_row <- rep(FALSE, length(rows))
+  o <- lapply(ess, `[[`, "overall")
+  if (any(vapply(o, function(x) !is.null(x) && !is.na(x$estimate[1]), TRUE))) {
+    est <- vapply(o, function(x) fmt_cell(x$estimate[1], digits), "")
+    s <- vapply(o, function(x) {
+      v <- if (stat == "t") x$statistic[1] else x$std.error[1]
+      if (is.null(v) || is.na(v)) "" else paste0("(", fmt_cell(v, if (stat == "t") 2L else digits), ")")
+    }, "")
+    nst <- if (stars) vapply(o, function(x) n_stars(x$p.value[1]), 1L) else rep(0L, k)
+    lab <- c(lab, "Overall effect", "")
+    cells <- rbind(cells, est, s)
+    marks <- rbind(marks, nst, 0L)
+    stat_row <- c(stat_row, FALSE, TRUE)
   }
-  total <- w1 + sum(wc + 2L)
-  rule <- strrep("-", total)
-  c(rule, row("Rel. period", heads), rule,
-    vapply(seq_along(labels), function(i) row(labels[i], cells[i, ]), ""),
-    if (length(foot)) c(rule, vapply(seq_along(foot), function(i) row(fl[i], foot[[i]]), "")),
-    rule, note)
-}
-
-es_lines_markdown <- function(heads, labels, cells, foot, note) {
-  row <- function(lab, v) paste0("| ", paste(c(lab, v), collapse = " | "), " |")
-  c(row("Rel. period", heads),
-    paste0("|:---|", paste(rep("---:", length(heads)), collapse = "|"), "|"),
-    vapply(seq_along(labels), function(i) row(labels[i], cells[i, ]), ""),
-    vapply(seq_along(foot), function(i) row(names(foot)[i], foot[[i]]), ""),
-    "", note)
-}
-
-latex_escape <- function(x) {
-  x <- gsub("\\\\", "\\\\textbackslash{}", x)
-  gsub("([%&_#$])", "\\\\\\1", x)
-}
-
-es_lines_latex <- function(heads, labels, cells, foot, note) {
-  row <- function(lab, v) paste0(paste(c(lab, v), collapse = " & "), " \\\\")
-  k <- length(heads)
-  c(paste0("\\begin{tabular}{l", strrep("c", k), "}"), "\\toprule",
-    row("Rel. period", latex_escape(heads)), "\\midrule",
-    vapply(seq_along(labels), function(i) row(labels[i], cells[i, ]), ""),
-    if (length(foot)) c("\\midrule", vapply(seq_along(foot), function(i)
-      row(latex_escape(names(foot)[i]), latex_escape(foot[[i]])), "")),
-    "\\bottomrule",
-    paste0("\\multicolumn{", k + 1L, "}{l}{\\footnotesize ", latex_escape(note), "} \\\\"),
-    "\\end{tabular}")
+  dimnames(cells) <- NULL
+  list(label = lab, cells = cells, marks = marks, stat_row = stat_row)
 }

@@ -228,7 +228,7 @@ print.smartdid_heterogeneity <- function(x, digits = 4, ...) {
   cat("Model: ", x$model, if (x$model == "mechanism") paste0(" (moderator ", x$moderator, ")"),
       "; term: ", x$term, "\n\n", sep = "")
   g <- x$groups
-  tab <- data.frame(group = g$group, units = g$units, nobs = g$nobs,
+  tab <- data.frame(group = g$group, units = fmt_count(g$units), nobs = fmt_count(g$nobs),
                     estimate = fmt_num(g$estimate, digits),
                     std.error = fmt_num(g$std.error, digits),
                     statistic = fmt_num(g$statistic, 2),
@@ -287,9 +287,12 @@ glance.smartdid_heterogeneity <- function(x, ...) {
 #'
 #' @param x A [heterogeneity()] result.
 #' @param level Confidence level.
-#' @param main,xlab Title and axis label.
+#' @param main,xlab Title and axis label (`xlab` names the level by
+#'   default).
+#' @param labels Labels of the groups and the term ([var_labels()]).
 #' @param ... Passed to [graphics::plot()].
-#' @return The plotted data (invisibly): group, estimate, conf.low, conf.high.
+#' @return The plotted data (invisibly): group, estimate, conf.low,
+#'   conf.high and the label shown.
 #' @examples
 #' set.seed(3)
 #' d <- expand.grid(unit = 1:40, year = 1:6)
@@ -300,23 +303,34 @@ glance.smartdid_heterogeneity <- function(x, ...) {
 #' plot(heterogeneity(fit, by = "region"))
 #' @export
 plot.smartdid_heterogeneity <- function(x, level = 0.95, main = NULL,
-                                        xlab = "Estimate", ...) {
+                                        xlab = NULL, labels = NULL, ...) {
   check_level(level)
+  check_labels(labels)
+  tab <- het_plot_data(x, level, labels)
+  xlab <- xlab %||% paste("Estimate and", ci_words(level))
+  room <- left_margin(tab$label)
+  on.exit(graphics::par(room$op))
+  k <- nrow(tab)
+  yy <- rev(seq_len(k))
+  graphics::plot(tab$estimate, yy, xlim = range(tab$conf.low, tab$conf.high, 0),
+                 ylim = c(0.5, k + 0.5), yaxt = "n", pch = 19, xlab = xlab, ylab = "",
+                 main = main %||% paste0(relabel(x$term, labels), " by group"), ...)
+  graphics::segments(tab$conf.low, yy, tab$conf.high, yy)
+  graphics::axis(2, at = yy, labels = tab$label, las = 1, cex.axis = room$cex, gap.axis = -1)
+  graphics::abline(v = 0, lty = 2)
+  graphics::mtext(paste0("Difference: ", format_het_test(x$test)), side = 3,
+                  line = 0.3, cex = 0.8)
+  invisible(tab)
+}
+
+# Each group's estimate of the term with its confidence interval and label.
+het_plot_data <- function(x, level, labels = NULL) {
   tab <- do.call(rbind, lapply(names(x$fits), function(lev) {
     ct <- coef_table(x$fits[[lev]], level)
     ct <- ct[ct$term == x$term, ]
     data.frame(group = lev, estimate = ct$estimate, conf.low = ct$conf.low,
                conf.high = ct$conf.high, stringsAsFactors = FALSE)
   }))
-  k <- nrow(tab)
-  yy <- rev(seq_len(k))
-  graphics::plot(tab$estimate, yy, xlim = range(tab$conf.low, tab$conf.high, 0),
-                 ylim = c(0.5, k + 0.5), yaxt = "n", pch = 19, xlab = xlab, ylab = "",
-                 main = main %||% paste0("'", x$term, "' by group"), ...)
-  graphics::segments(tab$conf.low, yy, tab$conf.high, yy)
-  graphics::axis(2, at = yy, labels = tab$group, las = 1)
-  graphics::abline(v = 0, lty = 2)
-  graphics::mtext(paste0("Difference: ", format_het_test(x$test)), side = 3,
-                  line = 0.3, cex = 0.8)
-  invisible(tab)
+  tab$label <- relabel(tab$group, labels)
+  tab
 }

@@ -184,13 +184,17 @@ glance.smartdid <- function(x, ...) {
 
 #' Plot the coefficients of a smartdid fit
 #'
-#' Point estimates with confidence intervals, one row per coefficient.
+#' Point estimates with confidence intervals, one row per coefficient. The
+#' left margin grows with the longest coefficient name (up to 45 % of the
+#' figure, then the names shrink), so long names are never clipped.
 #'
 #' @param x A [smartdid()] fit.
 #' @param level Confidence level.
-#' @param main,xlab Title and axis label.
+#' @param main,xlab Title and axis label (`xlab` names the level by default).
+#' @param labels Labels of the terms (see [var_labels()]).
 #' @param ... Passed to [graphics::plot()].
-#' @return The plotted data (invisibly), a data frame as [tidy.smartdid()].
+#' @return The plotted data (invisibly), a data frame as [tidy.smartdid()]
+#'   with the `label` shown for each term.
 #' @examples
 #' d <- expand.grid(unit = 1:30, year = 1:8)
 #' d$D <- as.numeric(d$unit <= 10 & d$year >= 5)
@@ -198,13 +202,22 @@ glance.smartdid <- function(x, ...) {
 #' d$y <- d$D + d$x + cos(d$unit + d$year)
 #' plot(smartdid(y ~ x, data = d, id = "unit", time = "year", treat = "D"))
 #' @export
-plot.smartdid <- function(x, level = 0.95, main = "Coefficients", xlab = "Estimate", ...) {
+plot.smartdid <- function(x, level = 0.95, main = "Coefficients", xlab = NULL,
+                          labels = NULL, ...) {
+  check_labels(labels)
   tab <- coef_table(x, level)
+  tab$label <- relabel(tab$term, labels)
+  xlab <- xlab %||% paste("Estimate and", ci_words(level))
   k <- nrow(tab)
+  room <- left_margin(tab$label)
+  on.exit(graphics::par(room$op))
+  cex <- room$cex
   graphics::plot(tab$estimate, rev(seq_len(k)), xlim = range(tab$conf.low, tab$conf.high, 0),
-                 yaxt = "n", pch = 19, xlab = xlab, ylab = "", main = main, ...)
+                 ylim = c(0.5, k + 0.5), yaxt = "n", pch = 19, xlab = xlab, ylab = "",
+                 main = main, ...)
   graphics::segments(tab$conf.low, rev(seq_len(k)), tab$conf.high, rev(seq_len(k)))
-  graphics::axis(2, at = rev(seq_len(k)), labels = tab$term, las = 1)
+  graphics::axis(2, at = rev(seq_len(k)), labels = tab$label, las = 1, cex.axis = cex,
+                 gap.axis = -1)
   graphics::abline(v = 0, lty = 2)
   invisible(tab)
 }

@@ -39,12 +39,16 @@
 #' }
 #'
 #' @section Randomization p-value:
-#' `p.value` is the share of draws whose estimate is at least as large in
-#' absolute value as the observed one: `mean(abs(estimate) >= abs(observed))`
-#' over the draws with an estimate. Some authors add one to the count and to
-#' the number of draws; that version is `p.value_plus1`,
-#' `(1 + count) / (1 + draws)`. The observed estimate is the fit's, also for
-#' `type = "time"`.
+#' `p.value` is `(1 + count) / (1 + B)`, where `count` is the number of draws
+#' whose estimate is at least as large in absolute value as the observed one
+#' and `B` the number of draws with an estimate: the observed assignment
+#' counts as one of the equally likely assignments, so the p-value is never
+#' zero (at least `1 / (1 + B)`) and a test at level `a` rejects at most a
+#' share `a` of the time. `p.value_share` is the plain share
+#' `count / B` (zero when no draw reaches the observed estimate);
+#' `p.value_plus1` is the same as `p.value` (kept for code that used it).
+#' The draws' own p-values (`draws$p.value`) are t tests and are unchanged.
+#' The observed estimate is the fit's, also for `type = "time"`.
 #'
 #' @section Computation:
 #' Random numbers come from R's generator and are all drawn before any
@@ -88,7 +92,8 @@
 #'       `std.error`, `statistic`, `p.value` (a draw whose pseudo-treatment
 #'       is absorbed by the fixed effects or the controls has `NA`s).}
 #'     \item{`observed`}{the fit's estimate.}
-#'     \item{`p.value`, `p.value_plus1`}{randomization p-values, see below.}
+#'     \item{`p.value`, `p.value_share`, `p.value_plus1`}{randomization
+#'       p-values, see below.}
 #'     \item{`significant`}{shares of draws with a p-value below 0.10, 0.05,
 #'       0.01.}
 #'     \item{`type`, `n_draws`, `n_valid`, `treated_units`, `unmoved`,
@@ -153,8 +158,9 @@ placebo <- function(fit, draws = 500, type = c("mixed", "unit", "time"),
     draws = data.frame(draw = seq_len(draws), estimate = est, std.error = se,
                        statistic = stat, p.value = pv),
     observed = observed,
-    p.value = if (any(ok)) count / sum(ok) else NA_real_,
-    p.value_plus1 = (1 + count) / (1 + sum(ok)),
+    p.value = if (any(ok)) perm_pvalue(count, sum(ok)) else NA_real_,
+    p.value_share = if (any(ok)) count / sum(ok) else NA_real_,
+    p.value_plus1 = if (any(ok)) perm_pvalue(count, sum(ok)) else NA_real_,
     significant = c(`10%` = mean(pv[ok] < 0.10), `5%` = mean(pv[ok] < 0.05),
                     `1%` = mean(pv[ok] < 0.01)),
     type = type,
@@ -459,11 +465,28 @@ format.smartdid_placebo <- function(x, digits = 4, ...) {
     if (length(est) == 0L) "Placebo estimates:      none (no pseudo-treatment was estimable)"
     else paste0("Placebo estimates:      mean ", f(mean(est)), ", sd ",
                 f(stats::sd(est)), ", range [", f(min(est)), ", ", f(max(est)), "]"),
-    paste0("Randomization p-value:  ", f(x$p.value),
-           "  (share of draws with |estimate| >= |observed|; ",
-           "(1 + count) / (1 + draws): ", f(x$p.value_plus1), ")"),
+    paste0("Randomization p-value:  ", fmt_perm_p(x$p.value), "  ",
+           perm_p_text(x$p.value_share, x$n_valid)),
     paste0("Draws significant at 10% / 5% / 1%: ", pct(x$significant[1]), " / ",
            pct(x$significant[2]), " / ", pct(x$significant[3])))
+}
+
+# The randomization p-value with the observed assignment counted as a draw.
+perm_pvalue <- function(count, B) (1 + count) / (1 + B)
+
+# A randomization p-value with enough decimals never to print as zero.
+fmt_perm_p <- function(p) {
+  if (is.na(p)) return("NA")
+  formatC(p, format = "f", digits = max(3L, ceiling(-log10(p)) + 1L))
+}
+
+# How it was computed: "= (1 + 0) / (1 + 500): no draw reached ...".
+perm_p_text <- function(share, B) {
+  if (is.na(share) || !B) return("")
+  count <- round(share * B)
+  paste0("= (1 + ", count, ") / (1 + ", B, ")",
+         if (count == 0) paste0(": no draw reached |observed|, so p < 1/", B)
+         else paste0(": ", count, " draws with |estimate| >= |observed|, plus the observed one"))
 }
 
 fmt_periods <- function(p) {
@@ -480,8 +503,10 @@ print.smartdid_placebo <- function(x, digits = 4, ...) {
 #' Plot a placebo test (the study's Figure 1)
 #'
 #' A kernel density of the placebo estimates (left axis), the p-value of each
-#' draw as a point at its estimate (right axis), and a dashed vertical line at
-#' the observed estimate. Base graphics.
+#' draw as a point at its estimate (right axis), a dashed vertical line at
+#' the observed estimate (labelled with its value and the randomization
+#' p-value), and a labelled dotted line at `p_line`. The legend sits above
+#' the plotting region. Base graphics; `autoplot()` draws it with ggplot2.
 #'
 #' @param x A [placebo()] result.
 #' @param p_line Draw a dotted horizontal line at this p-value (`NULL` for
@@ -502,34 +527,59 @@ print.smartdid_placebo <- function(x, digits = 4, ...) {
 #' @export
 plot.smartdid_placebo <- function(x, p_line = 0.1, main = "Placebo test",
                                   xlab = "Estimate", legend = TRUE, ...) {
+  pd <- placebo_plot_data(x, ...)
+  est <- pd$points$estimate
+  pv <- pd$points$p.value
+  xlim <- pd$xlim
+  op <- graphics::par(mar = c(5, 4, if (isTRUE(legend)) 6 else 4, 4) + 0.1)
+  on.exit(graphics::par(op))
+  graphics::plot(pd$density$x, pd$density$density, type = "l", lwd = 2, xlim = xlim,
+                 ylim = c(0, 1.04 * max(pd$density$density)), xlab = xlab,
+                 ylab = "Density of placebo estimates", main = "")
+  graphics::title(main = main, line = if (isTRUE(legend)) 4.2 else 2)
+  graphics::abline(v = x$observed, lty = 2)
+  graphics::par(new = TRUE)
+  graphics::plot(est, pv, xlim = xlim, ylim = c(0, 1), axes = FALSE, xlab = "",
+                 ylab = "", pch = 1, cex = 0.6, col = "grey40")
+  graphics::axis(4)
+  graphics::mtext("p-value of each placebo estimate", side = 4, line = 2.5)
+  if (!is.null(p_line)) {
+    graphics::abline(h = p_line, lty = 3, col = "grey40")
+    graphics::text(xlim[2], p_line, paste0("p = ", format(p_line)), adj = c(1, -0.4),
+                   cex = 0.75, col = "grey30")
+  }
+  # the observed estimate, labelled beside its line, with the randomization p
+  right <- x$observed < mean(xlim)
+  graphics::text(x$observed, 0.97, adj = c(if (right) -0.05 else 1.05, 1), cex = 0.75,
+                 paste0("observed ", formatC(x$observed, format = "f", digits = 4),
+                        "\nrandomization p = ", fmt_perm_p(x$p.value)))
+  if (isTRUE(legend)) {
+    # above the plotting region: never over the density or the p-values
+    usr <- graphics::par("usr")
+    graphics::legend(mean(usr[1:2]), usr[4], xjust = 0.5, yjust = 0, xpd = NA,
+                     horiz = TRUE, bty = "n", cex = 0.8,
+                     legend = c("Density of estimates", "p-values",
+                                "Observed estimate"),
+                     lty = c(1, NA, 2), lwd = c(2, NA, 1), pch = c(NA, 1, NA),
+                     col = c("black", "grey40", "black"))
+  }
+  invisible(pd[c("density", "points", "observed")])
+}
+
+# The data of the placebo figure (also used by autoplot()): the density of
+# the estimates, each draw's estimate and p-value, the observed estimate and
+# x limits that keep the observed line off the frame.
+placebo_plot_data <- function(x, ...) {
   ok <- !is.na(x$draws$estimate)
   est <- x$draws$estimate[ok]
   pv <- x$draws$p.value[ok]
   if (length(est) < 2L) sd_stop("'x' has fewer than two estimable draws to plot")
   dens <- stats::density(est, ...)
   xlim <- range(dens$x, x$observed)
-  op <- graphics::par(mar = c(5, 4, 4, 4) + 0.1)
-  on.exit(graphics::par(op))
-  graphics::plot(dens$x, dens$y, type = "l", lwd = 2, xlim = xlim,
-                 xlab = xlab, ylab = "Density", main = main)
-  graphics::abline(v = x$observed, lty = 2)
-  graphics::par(new = TRUE)
-  graphics::plot(est, pv, xlim = xlim, ylim = c(0, 1), axes = FALSE, xlab = "",
-                 ylab = "", pch = 1, cex = 0.6, col = "grey40")
-  graphics::axis(4)
-  graphics::mtext("p-value", side = 4, line = 2.5)
-  if (!is.null(p_line)) graphics::abline(h = p_line, lty = 3, col = "grey40")
-  if (isTRUE(legend)) {
-    side <- if (x$observed < stats::median(est)) "topright" else "topleft"
-    graphics::legend(side, bty = "n", cex = 0.8,
-                     legend = c("Density of estimates", "p-values",
-                                "Observed estimate"),
-                     lty = c(1, NA, 2), lwd = c(2, NA, 1), pch = c(NA, 1, NA),
-                     col = c("black", "grey40", "black"))
-  }
-  invisible(list(density = data.frame(x = dens$x, density = dens$y),
-                 points = data.frame(estimate = est, p.value = pv),
-                 observed = x$observed))
+  xlim <- xlim + c(-1, 1) * 0.08 * diff(xlim)
+  list(density = data.frame(x = dens$x, density = dens$y),
+       points = data.frame(estimate = est, p.value = pv),
+       observed = x$observed, p.value = x$p.value, xlim = xlim)
 }
 
 #' Tidy and glance a placebo test
@@ -538,8 +588,8 @@ plot.smartdid_placebo <- function(x, p_line = 0.1, main = "Placebo test",
 #' @param ... Not used.
 #' @return `tidy()`: the draws, one row each: `draw`, `estimate`,
 #'   `std.error`, `statistic`, `p.value`. `glance()`: one row with `type`,
-#'   `draws`, `valid`, `observed`, `mean`, `sd`, `p.value` (randomization),
-#'   `p.value_plus1`, and the shares of draws significant at 10, 5 and 1 %
+#'   `draws`, `valid`, `observed`, `mean`, `sd`, `p.value` (randomization,
+#'   `(1 + count) / (1 + B)`), `p.value_share`, `p.value_plus1`, and the shares of draws significant at 10, 5 and 1 %
 #'   (`sig_10`, `sig_05`, `sig_01`).
 #' @examples
 #' d <- expand.grid(unit = 1:30, year = 2001:2008)
@@ -563,7 +613,8 @@ glance.smartdid_placebo <- function(x, ...) {
   est <- x$draws$estimate[!is.na(x$draws$estimate)]
   data.frame(type = x$type, draws = x$n_draws, valid = x$n_valid,
              observed = x$observed, mean = mean(est), sd = stats::sd(est),
-             p.value = x$p.value, p.value_plus1 = x$p.value_plus1,
+             p.value = x$p.value, p.value_share = x$p.value_share,
+             p.value_plus1 = x$p.value_plus1,
              sig_10 = unname(x$significant[1]), sig_05 = unname(x$significant[2]),
              sig_01 = unname(x$significant[3]), stringsAsFactors = FALSE)
 }

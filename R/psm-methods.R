@@ -136,7 +136,9 @@ print.smartdid_psm <- function(x, ...) {
 #' Two panels of kernel densities of the propensity score for treated and
 #' control units: all units before matching, and the matched units after,
 #' weighted by the matching weights (psmatch2's `_weight`). Bandwidths are
-#' [stats::bw.nrd0()] of each sample's scores.
+#' [stats::bw.nrd0()] of each sample's scores. The densities live on
+#' \[0, 1\]: they are reflected at 0 and 1 (no mass beyond the unit interval,
+#' none lost at its edges), and the x axis is the unit interval.
 #'
 #' @param x A [psm()] result.
 #' @param main Titles of the two panels.
@@ -164,8 +166,7 @@ plot.smartdid_psm <- function(x, main = c("Before matching", "After matching"),
       keep <- sel & u$treat == g & !is.na(u$score)
       s <- u$score[keep]
       if (length(s) < 2L) return(NULL)
-      ww <- w[keep]
-      d <- stats::density(s, bw = stats::bw.nrd0(s), weights = ww / sum(ww))
+      d <- score_density(s, w[keep])
       data.frame(panel = panel, group = if (g == 1L) "treated" else "control",
                  x = d$x, density = d$y, stringsAsFactors = FALSE)
     }))
@@ -177,7 +178,7 @@ plot.smartdid_psm <- function(x, main = c("Before matching", "After matching"),
     on.exit(graphics::par(op))
     for (p in c("before", "after")) {
       dp <- pd[pd$panel == p, , drop = FALSE]
-      graphics::plot(range(pd$x), c(0, max(dp$density, 0)), type = "n",
+      graphics::plot(c(0, 1), c(0, max(dp$density, 0)), type = "n", xaxs = "i",
                      main = main[match(p, c("before", "after"))], xlab = xlab,
                      ylab = "Density", ...)
       for (g in c("treated", "control")) {
@@ -190,6 +191,17 @@ plot.smartdid_psm <- function(x, main = c("Before matching", "After matching"),
     }
   }
   invisible(pd)
+}
+
+# Kernel density of propensity scores on [0, 1]: reflected at 0 and 1 so
+# that no mass lies outside the unit interval and none is lost at the edges
+# (the bandwidth is that of the scores themselves).
+score_density <- function(s, w) {
+  bw <- stats::bw.nrd0(s)
+  w <- w / sum(w)
+  d <- stats::density(c(s, -s, 2 - s), bw = bw, weights = rep(w, 3) / 3,
+                      from = 0, to = 1, n = 512)
+  list(x = d$x, y = 3 * d$y)
 }
 
 #' Tidy and glance a propensity-score matching

@@ -66,6 +66,11 @@
 #' @param south 0/1 column, 1 for south (Table 8).
 #' @param tier 0/1 column, 1 for the upper tier of units (Table 9).
 #' @param window The relative periods with their own dummy in Table 1.
+#' @param labels Labels of the variables, terms and groups in the tables,
+#'   notes and titles ([var_labels()]); the article's wording for the
+#'   variables of [smartcity] by default. The columns the analysis derives
+#'   (unit means of the split variables, region and tier groups) take the
+#'   label of the column they come from.
 #' @param formats Table formats to write: any of `"txt"`, `"tex"`, `"md"`.
 #' @param quiet Suppress the progress lines and the messages of the
 #'   analysis functions.
@@ -75,7 +80,11 @@
 #'   `results` (the result objects by item: `baseline` (fits without and
 #'   with controls), `table1` (the event study), `table2` (`psm`,
 #'   `balance`), `table3`, `figure1` (the placebo test), `table4` to
-#'   `table9` (named lists of fits or [heterogeneity()] results)), `files`
+#'   `table9` (named lists of fits or [heterogeneity()] results), and, when
+#'   `data` is the shipped [smartcity] with the study's roles, `comparison`
+#'   (the cell-by-cell comparison with the article from
+#'   [compare_published()], also written as `comparison.csv` and
+#'   `comparison.md` and shown in the index)), `files`
 #'   (a data frame with `item`, `title`, `format` and `path` of every file
 #'   written, in the article's order), `index` (the path of `index.md`) and
 #'   `seconds` (the time taken by each step).
@@ -101,6 +110,7 @@ replicate_study <- function(data = smartdid::smartcity, out = "replication", dra
                             splits9 = c("Human_capital", "Gdp_pc", "Agglomeration",
                                         "Env_reg"),
                             tier = "tier2plus", window = c(-7, 8),
+                            labels = smartcity_labels(),
                             formats = c("txt", "tex", "md"), quiet = FALSE, ...) {
   check_data(data)
   data_name <- paste(deparse(substitute(data)), collapse = " ")
@@ -117,16 +127,20 @@ replicate_study <- function(data = smartdid::smartcity, out = "replication", dra
   window <- rep_window(window)
   formats <- rep_formats(formats)
   check_flag(quiet, "quiet")
+  check_labels(labels)
   if (!is.character(out) || length(out) != 1L || is.na(out) || !nzchar(out)) {
     sd_stop("'out' must be a directory name (a string), such as \"replication\"")
   }
   dir.create(out, recursive = TRUE, showWarnings = FALSE)
   if (!dir.exists(out)) sd_stop("cannot create the directory '", out, "'; check 'out'")
 
-  prep <- rep_prepare(data, roles)
+  prep <- rep_prepare(data, roles, labels)
   d <- prep$data
   roles <- prep$roles
   st <- rep_state(out, formats, quiet, roles)
+  compare <- rep_is_smartcity(data, roles)
+  if (compare) st$n <- st$n + 1L
+  st$labels <- prep$labels
   rep_say(st, "Replicating the study on ", data_name, ": ",
           format(nrow(d), big.mark = ","), " rows, ", length(unique(d[[id]])), " units (",
           id, "), ", length(unique(d[[time]])), " periods (", time, ")",
@@ -153,6 +167,10 @@ replicate_study <- function(data = smartdid::smartcity, out = "replication", dra
                          rep_table8(st, fit, roles))
   res$table9 <- rep_step(st, "Table 9: heterogeneity (median splits, tier)",
                          rep_table9(st, fit, roles))
+  if (compare) {
+    res$comparison <- rep_step(st, "Comparison with the published tables",
+                               rep_comparison(st, res))
+  }
   index <- rep_index(st, data_name, data, d, draws, seed)
   files <- st$files
   rownames(files) <- NULL
@@ -217,12 +235,13 @@ rep_formats <- function(formats) {
 
 # Derived columns: the ever-treated dummy when `pilot` is NULL, the unit means
 # of the split variables, and grouping columns in the article's order.
-rep_prepare <- function(d, roles) {
+rep_prepare <- function(d, roles, labels = NULL) {
   fresh <- function(base) {
     nm <- base
     while (nm %in% names(d)) nm <- paste0(nm, "_")
     nm
   }
+  lab <- function(v) if (v %in% names(labels)) labels[[v]] else v
   unit <- d[[roles$id]]
   if (is.null(roles$pilot)) {
     tr <- if (!is.null(roles$treat)) d[[roles$treat]] %in% 1 else {
@@ -231,6 +250,7 @@ rep_prepare <- function(d, roles) {
     }
     roles$pilot <- fresh("ever_treated")
     d[[roles$pilot]] <- as.numeric(stats::ave(tr, unit, FUN = any))
+    labels[roles$pilot] <- "Ever treated"
   }
   roles$split_cols <- list()
   for (v in unique(c(roles$splits7, roles$splits9))) {
@@ -238,6 +258,7 @@ rep_prepare <- function(d, roles) {
     d[[nm]] <- stats::ave(d[[v]], unit, FUN = function(x) mean(x, na.rm = TRUE))
     d[[nm]][is.nan(d[[nm]])] <- NA
     roles$split_cols[[v]] <- nm
+    labels[nm] <- lab(v)
   }
   if (!is.null(roles$regions)) {
     x <- as.character(d[[roles$regions]])
@@ -246,18 +267,22 @@ rep_prepare <- function(d, roles) {
     levs <- c(intersect(study, vals), sort(setdiff(vals, study)))
     roles$region_col <- fresh(paste0(roles$regions, "_group"))
     d[[roles$region_col]] <- factor(x, levels = levs)
+    labels[roles$region_col] <- lab(roles$regions)
   }
   if (!is.null(roles$south)) {
     roles$south_col <- fresh(paste0(roles$south, "_group"))
-    d[[roles$south_col]] <- factor(ifelse(d[[roles$south]] == 1, "south", "north"),
-                                   levels = c("south", "north"))
+    d[[roles$south_col]] <- factor(ifelse(d[[roles$south]] == 1, "South", "North"),
+                                   levels = c("South", "North"))
+    labels[roles$south_col] <- lab(roles$south)
   }
   if (!is.null(roles$tier)) {
     roles$tier_col <- fresh(paste0(roles$tier, "_group"))
-    d[[roles$tier_col]] <- factor(ifelse(d[[roles$tier]] == 1, "upper", "lower"),
-                                  levels = c("upper", "lower"))
+    d[[roles$tier_col]] <- factor(ifelse(d[[roles$tier]] == 1, "Second tier and above",
+                                         "Below second tier"),
+                                  levels = c("Second tier and above", "Below second tier"))
+    labels[roles$tier_col] <- lab(roles$tier)
   }
-  list(data = d, roles = roles)
+  list(data = d, roles = roles, labels = labels)
 }
 
 # ---- progress and files -------------------------------------------------------
@@ -306,8 +331,11 @@ rep_write_table <- function(st, item, title, make) {
     lines[[ext[j]]] <- as.character(make(unname(st$formats[j])))
     writeLines(lines[[ext[j]]], paths[j], useBytes = TRUE)
   }
+  md <- lines[["md"]]
+  # the index has the title as a heading already: drop the caption line
+  if (length(md) > 1L && startsWith(md[1], "**") && !nzchar(md[2])) md <- md[-(1:2)]
   rep_register(st, item, title, "table", ext, paths,
-               show = lines[["md"]] %||% c("```", lines[[1]], "```"))
+               show = md %||% c("```", lines[[1]], "```"))
 }
 
 # Draws one figure into a PNG file (a PDF when PNG is not available).
@@ -331,6 +359,44 @@ rep_register <- function(st, item, title, kind, ext, paths, show, notes = NULL) 
   st$items[[item]] <- list(item = item, title = title, kind = kind, ext = ext,
                            files = basename(paths), show = show, notes = notes)
   invisible(paths)
+}
+
+# The shipped panel with the study's roles: the run can be scored against the
+# article (compare_published()).
+rep_is_smartcity <- function(data, roles) {
+  defaults <- formals(replicate_study)
+  same <- vapply(c("outcome", "treat", "id", "time", "moderator"), function(k)
+    identical(roles[[k]], eval(defaults[[k]])), TRUE)
+  all(same) && identical(roles$controls, eval(defaults$controls)) &&
+    isTRUE(all.equal(data, as.data.frame(smartdid::smartcity), check.attributes = FALSE))
+}
+
+# Writes the cell-by-cell comparison with the published tables (CSV and
+# Markdown) and registers it in the index.
+rep_comparison <- function(st, res) {
+  cmp <- compare_published(list(results = res))
+  s <- attr(cmp, "score")
+  csv <- file.path(st$out, "comparison.csv")
+  utils::write.csv(as.data.frame(cmp), csv, row.names = FALSE)
+  fmt <- function(x) formatC(x, format = "f", digits = 2)
+  md_rows <- paste0("| ", cmp$table, " | ", cmp$column, " | ", cmp$term, " | ",
+                    fmt(cmp$t), " (", cmp$pub_class, ") | ", fmt(cmp$sim_t), " (",
+                    cmp$sim_class, ") | ", ifelse(cmp$agrees, "yes", "**no**"), " | ",
+                    cmp$note, " |")
+  md <- c(paste0("Score: ", s$agree[nrow(s)], " of ", s$cells[nrow(s)],
+                 " coefficient cells in the same significance class (",
+                 sprintf("%.0f %%", 100 * s$share[nrow(s)]), "); by table: ",
+                 paste0(s$table[-nrow(s)], " ", s$agree[-nrow(s)], "/", s$cells[-nrow(s)],
+                        collapse = ", "), "."),
+          "", "| Article table | Column | Term | Published t (class) | Here t (class) | Agrees | Note |",
+          "|---|---|---|---|---|---|---|", md_rows)
+  mdp <- file.path(st$out, "comparison.md")
+  writeLines(c("# The replication against the published tables", "", md), mdp,
+             useBytes = TRUE)
+  rep_register(st, "comparison", "Comparison with the published tables", "table",
+               c("csv", "md"), c(csv, mdp), show = md,
+               notes = "Significance classes from |t| (normal critical values); see ?compare_published.")
+  structure(cmp, summary = paste0(s$agree[nrow(s)], "/", s$cells[nrow(s)], " cells agree"))
 }
 
 rep_index <- function(st, data_name, data, d, draws, seed) {

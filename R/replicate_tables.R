@@ -5,7 +5,7 @@
 
 rep_bq <- function(v) ifelse(make.names(v) == v, v, paste0("`", v, "`"))
 
-rep_num <- function(x, digits = 4) formatC(x, format = "f", digits = digits)
+rep_num <- function(x, digits = 4) fmt_cell(x, digits)
 
 # "estimate (t = ...)" of one term of a fit.
 rep_est <- function(fit, term = fit$treat_name) {
@@ -20,9 +20,13 @@ rep_summary <- function(x, ...) structure(x, summary = paste0(...))
 # did_table() in every format, the fits given as a list.
 rep_did <- function(st, item, title, fits, titles, keep = NULL) {
   rep_write_table(st, item, title, function(fmt) {
-    do.call(did_table, c(unname(fits), list(format = fmt, titles = titles, keep = keep)))
+    do.call(did_table, c(fits, list(format = fmt, titles = titles, keep = keep,
+                                    labels = st$labels, caption = title)))
   })
 }
+
+# The label of a column or term for titles and progress lines.
+rep_lab <- function(st, x) relabel(x, st$labels)
 
 rep_baseline <- function(d, r, ...) {
   f <- stats::as.formula(paste(rep_bq(r$outcome), "~",
@@ -37,10 +41,11 @@ rep_baseline <- function(d, r, ...) {
 rep_table1 <- function(st, fit, window) {
   es <- event_study(fit, leads = 1L - window[1], lags = window[2], ref = window[1] - 1L)
   heads <- stats::setNames(list(es), st$roles$outcome)
-  rep_write_table(st, "table1_event_study",
-                  paste0("Table 1. Event study: effects by period relative to adoption (",
-                         window[1], " to ", window[2], ")"),
-                  function(fmt) do.call(es_table, c(heads, list(format = fmt, ref = "omit"))))
+  title1 <- paste0("Table 1. Event study: effects by period relative to adoption (",
+                   window[1], " to ", window[2], ")")
+  rep_write_table(st, "table1_event_study", title1,
+                  function(fmt) do.call(es_table, c(heads, list(format = fmt, ref = "omit",
+                                                              caption = title1))))
   rep_write_figure(st, "figure_event_study", "Figure. Event study (Table 1)", function() {
     plot(es, main = paste0("Event study: ", st$roles$outcome))
   })
@@ -57,9 +62,10 @@ rep_table2 <- function(st, d, r) {
   m <- psm(d, treat = r$pilot, covariates = r$controls, id = r$id, time = r$time,
            replace = TRUE)
   b <- balance(m)
-  rep_write_table(st, "table2_balance",
-                  "Table 2. Covariate balance before and after propensity-score matching",
-                  function(fmt) format_balance(b, fmt))
+  title2 <- "Table 2. Covariate balance before and after propensity-score matching"
+  rep_write_table(st, "table2_balance", title2, function(fmt) {
+    format_balance(b, fmt, labels = st$labels, caption = title2)
+  })
   rep_write_figure(st, "figure_psm_density",
                    "Figure. Propensity-score densities before and after matching",
                    function() plot(m), width = 10, height = 4.5)
@@ -78,7 +84,7 @@ rep_table3 <- function(st, base, t2) {
   fits <- list(did = base$no_controls, did_controls = base$controls,
                psm_did = stats::update(base$no_controls, data = t2$data),
                psm_did_controls = stats::update(base$controls, data = t2$data))
-  rep_did(st, "table3_baseline", "Table 3. Baseline DID and PSM-DID", fits,
+  rep_did(st, "table3_baseline", "Table 3. Baseline DID and PSM-DID", unname(fits),
           titles = c("DID", "DID", "PSM-DID", "PSM-DID"))
   rep_summary(fits, "PSM-DID ", rep_est(fits$psm_did_controls), " with controls on ",
               format(fits$psm_did_controls$nobs, big.mark = ","), " unit-periods")
@@ -91,12 +97,12 @@ rep_figure1 <- function(st, fit, draws, seed) {
   txt <- paste0("Observed estimate ", rep_num(pl$observed), "; ", length(est),
                 " placebo estimates: mean ", rep_num(mean(est)), ", sd ",
                 rep_num(stats::sd(est)), "; randomization p-value ",
-                rep_num(pl$p.value, 3), " (share of |placebo| >= |observed|); ",
+                fmt_perm_p(pl$p.value), " ", perm_p_text(pl$p.value_share, pl$n_valid), "; ",
                 rep_num(100 * mean(pv < 0.05), 1), "% of the draws significant at 5%.")
   rep_write_figure(st, "figure1_placebo",
                    paste0("Figure 1. Placebo test (", draws, " random pseudo-treatments)"),
                    function() plot(pl), notes = txt)
-  rep_summary(pl, "randomization p = ", rep_num(pl$p.value, 3), ", placebo mean ",
+  rep_summary(pl, "randomization p = ", fmt_perm_p(pl$p.value), ", placebo mean ",
               rep_num(mean(est)))
 }
 
@@ -116,7 +122,7 @@ rep_table4 <- function(st, fit, d, r) {
   }
   rep_did(st, "table4_alternatives",
           "Table 4. Robustness: alternative outcome, lagged outcome, other policies",
-          fits, titles = names(fits), keep = c(fit$treat_name, lag_name, r$policies))
+          unname(fits), titles = names(fits), keep = c(fit$treat_name, lag_name, r$policies))
   rep_summary(fits, "effect from ", rep_num(min(vapply(fits, function(f)
     unname(coef(f)[fit$treat_name]), 1))), " to ", rep_num(max(vapply(fits, function(f)
       unname(coef(f)[fit$treat_name]), 1))), " across ", length(fits), " models")
@@ -133,7 +139,7 @@ rep_table5 <- function(st, fit, d, r) {
   sh <- unclass(shift_timing(fit, years = 1:3))
   fits[paste("Earlier by", 1:3)] <- sh[1:3]
   rep_did(st, "table5_samples",
-          "Table 5. Robustness: sample, outliers and counterfactual timing", fits,
+          "Table 5. Robustness: sample, outliers and counterfactual timing", unname(fits),
           titles = names(fits))
   rep_summary(fits, "counterfactual timing: ", paste(vapply(sh, rep_est, ""),
                                                      collapse = ", "))
@@ -143,8 +149,9 @@ rep_table6 <- function(st, t3, r) {
   if (is.null(r$moderator)) return(rep_summary(list(), "skipped (moderator = NULL)"))
   fits <- lapply(t3, mechanism, moderator = r$moderator)
   rep_did(st, "table6_mechanism",
-          paste0("Table 6. Mechanism: treatment x ", r$moderator, " (DID and PSM-DID)"),
-          fits, titles = c("DID", "DID", "PSM-DID", "PSM-DID"))
+          paste0("Table 6. Mechanism: treatment ", sym("times"), " ", rep_lab(st, r$moderator),
+                 " (DID and PSM-DID)"),
+          unname(fits), titles = c("DID", "DID", "PSM-DID", "PSM-DID"))
   rep_summary(fits, "interaction ", rep_est(fits[[2]], fits[[2]]$mechanism$interaction),
               " (DID with controls)")
 }
@@ -163,13 +170,15 @@ rep_by <- function(fit, r, col) {
   heterogeneity(fit, by = col, model = "mechanism", moderator = r$moderator)
 }
 
-# Writes a heterogeneity table (one column per group) and summarises it.
-rep_het_table <- function(st, item, title, hets, prefix) {
-  titles <- unlist(Map(function(h, p) paste0(p, names(h$fits)), hets, prefix))
-  rep_did(st, item, title, hets, titles = titles, keep = hets[[1]]$term)
+# Writes a heterogeneity table (one column per group, a spanning heading per
+# grouping variable) and summarises it.
+rep_het_table <- function(st, item, title, hets) {
+  shown <- stats::setNames(hets, rep_lab(st, names(hets)))
+  rep_did(st, item, title, shown, titles = NULL, keep = hets[[1]]$term)
   rep_summary(hets, paste(vapply(seq_along(hets), function(j) {
     g <- hets[[j]]$groups
-    paste0(prefix[j], paste(g$group, rep_num(g$estimate, 3), collapse = ", "))
+    paste0(names(shown)[j], ": ", paste(rep_lab(st, g$group), rep_num(g$estimate, 3),
+                                        collapse = ", "))
   }, ""), collapse = "; "))
 }
 
@@ -180,8 +189,8 @@ rep_table7 <- function(st, fit, r) {
   hets <- stats::setNames(lapply(r$splits7, rep_split, fit = fit, r = r), r$splits7)
   rep_het_table(st, "table7_heterogeneity",
                 paste0("Table 7. Heterogeneity of the mechanism: median splits of ",
-                       paste(r$splits7, collapse = ", ")),
-                hets, paste0(r$splits7, ": "))
+                       paste(tolower_first(rep_lab(st, r$splits7)), collapse = " and ")),
+                hets)
 }
 
 rep_table8 <- function(st, fit, r) {
@@ -191,8 +200,7 @@ rep_table8 <- function(st, fit, r) {
   }
   hets <- stats::setNames(lapply(cols, rep_by, fit = fit, r = r), c(r$regions, r$south))
   rep_het_table(st, "table8_heterogeneity",
-                "Table 8. Heterogeneity of the mechanism: regions", hets,
-                rep("", length(hets)))
+                "Table 8. Heterogeneity of the mechanism: regions", hets)
 }
 
 rep_table9 <- function(st, fit, r) {
@@ -200,13 +208,9 @@ rep_table9 <- function(st, fit, r) {
     return(rep_summary(list(), "skipped (no moderator, splits9 or tier)"))
   }
   hets <- stats::setNames(lapply(r$splits9, rep_split, fit = fit, r = r), r$splits9)
-  prefix <- paste0(r$splits9, ": ")
-  if (!is.null(r$tier)) {
-    hets[[r$tier]] <- rep_by(fit, r, r$tier_col)
-    prefix <- c(prefix, paste0(r$tier, ": "))
-  }
+  if (!is.null(r$tier)) hets[[r$tier]] <- rep_by(fit, r, r$tier_col)
   rep_het_table(st, "table9_heterogeneity",
                 paste0("Table 9. Heterogeneity of the mechanism: ",
-                       paste(c(r$splits9, r$tier), collapse = ", ")),
-                hets, prefix)
+                       paste(tolower_first(rep_lab(st, c(r$splits9, r$tier))), collapse = ", ")),
+                hets)
 }

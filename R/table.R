@@ -1,7 +1,7 @@
 # Publication tables in the study's layout: estimates with stars, t values
 # (or std. errors) in parentheses, the Stata-style constant, Controls YES/NO,
-# fixed-effect rows, Obs, Adj. R2, column titles and a note; rendered as
-# text, LaTeX (booktabs), Markdown (GitHub pipe table) or HTML.
+# fixed-effect rows, Obs, Adj. R2, column titles and a note; laid out by the
+# one renderer in R/render.R as text, LaTeX, Markdown or HTML.
 
 #' Regression table in the study's layout
 #'
@@ -36,9 +36,14 @@
 #' @param constant Show the Stata-style constant.
 #' @param within_r2 Add a row with the within R2.
 #' @param keep Terms to show, in order (exact names).
-#' @param labels A named character vector relabelling rows: terms, fixed
-#'   effects (by column name, shown as "<label> FE"), and the rows
-#'   `"Constant"`, `"Controls"`, `"Obs"`, `"Adj. R2"`, `"Within R2"`.
+#' @param labels A named character vector of labels (see [var_labels()]):
+#'   terms (an interaction `a:b` is labelled part by part and shown as
+#'   "a x b"), fixed effects (by column name, shown as "<label> FE"),
+#'   column titles, the grouping variables and groups of [heterogeneity()]
+#'   results (headings and the note), and the rows `"Constant"`,
+#'   `"Controls"`, `"Obs"`, `"Adj. R2"`, `"Within R2"`.
+#' @param caption Optional caption (the LaTeX float's caption, an HTML `<caption>`, a
+#'   first line in text and Markdown).
 #' @param titles Column titles (one per column); by default the names given
 #'   in `...` or the outcome.
 #' @param controls_row,fe_rows Show the Controls and fixed-effect rows.
@@ -65,7 +70,7 @@ did_table <- function(..., format = c("text", "latex", "markdown", "html"),
                       stat_digits = if (stat == "t") 2 else digits,
                       constant = TRUE, within_r2 = FALSE, keep = NULL,
                       labels = NULL, titles = NULL, controls_row = TRUE,
-                      fe_rows = TRUE, note = TRUE, file = NULL) {
+                      fe_rows = TRUE, note = TRUE, caption = NULL, file = NULL) {
   format <- sd_match_arg(format, c("text", "latex", "markdown", "html"), "format")
   stat <- sd_match_arg(stat, c("t", "se"), "stat")
   objs <- list(...)
@@ -81,11 +86,9 @@ did_table <- function(..., format = c("text", "latex", "markdown", "html"),
             "c(0.1, 0.05, 0.01), or NULL")
   }
   stars <- if (length(stars)) sort(stars, decreasing = TRUE) else numeric()
-  if (!is.null(labels) && (!is.character(labels) || is.null(names(labels)))) {
-    sd_stop("'labels' must be a named character vector, such as ",
-            "c(Smart_Policy = \"Smart city pilot\")")
-  }
-  col <- tab_collect(objs, names(objs) %||% rep("", length(objs)), constant)
+  check_labels(labels)
+  if (!is.null(caption)) check_string(caption, "caption")
+  col <- tab_collect(objs, names(objs) %||% rep("", length(objs)), constant, labels)
   cols <- col$cols
   k <- length(cols)
   if (!is.null(titles)) {
@@ -106,48 +109,57 @@ did_table <- function(..., format = c("text", "latex", "markdown", "html"),
   } else {
     sd_stop("'note' must be TRUE, FALSE or a character vector")
   }
-  relabel <- function(x) {
-    hit <- x %in% names(labels)
-    x[hit] <- labels[x[hit]]
-    unname(x)
-  }
-  grid$label <- relabel(grid$label)
-  grid$label[grid$kind == "fe"] <- paste(relabel(grid$key[grid$kind == "fe"]), "FE")
-  out <- switch(format,
-                text = render_text(grid, cols, notes),
-                latex = render_latex(grid, cols, notes, labels),
-                markdown = render_markdown(grid, cols, notes),
-                html = render_html(grid, cols, notes))
-  out <- structure(out, class = "did_table", format = format,
+  grid$label <- relabel(grid$label, labels)
+  grid$label[grid$kind == "fe"] <- paste(relabel(grid$key[grid$kind == "fe"], labels), "FE")
+  h <- tab_header(cols, labels)
+  stats_start <- which(!grid$kind %in% c("coef", "coef_stat", "const", "const_stat"))[1]
+  block <- tab_block(lead = grid$label, cells = grid$vals, marks = grid$stars,
+                     num = h$num, title = h$title, group = h$group,
+                     stat_row = grepl("_stat$", grid$kind),
+                     rule = seq_along(grid$label) == stats_start)
+  out <- with_spec(render_table(list(block), notes, format, caption = caption),
+                   list(block), notes, caption, format)
+  out <- structure(out, class = "did_table",
                    numbers = tab_numbers(cols, rows, constant))
   if (!is.null(file)) {
     check_string(file, "file")
-    writeLines(unclass(out), file)
+    writeLines(unclass(out), file, useBytes = TRUE)
     return(invisible(out))
   }
   out
 }
 
 #' @export
-print.did_table <- function(x, ...) {
-  cat(unclass(x), sep = "\n")
-  invisible(x)
-}
+print.did_table <- function(x, ...) print_table(x)
 
 #' @export
-format.did_table <- function(x, ...) as.character(unclass(x))
+format.did_table <- function(x, ...) {
+  out <- unclass(x)
+  attributes(out) <- NULL
+  out
+}
 
-# One column per fit: what the table needs from it.
-tab_collect <- function(objs, nms, constant) {
+# One column per fit: what the table needs from it. The columns of a
+# heterogeneity() result share a spanning heading (the grouping variable).
+tab_collect <- function(objs, nms, constant, labels = NULL) {
   cols <- list()
   notes <- character()
   add <- function(x, title) {
     if (inherits(x, "smartdid_heterogeneity")) {
-      tt <- het_label(x)
-      for (j in seq_along(x$fits)) cols[[length(cols) + 1L]] <<- tab_column(x$fits[[j]], tt[j], constant)
-      what <- if (!is.null(x$by)) paste("by", x$by) else paste(x$split, "low vs high")
-      notes <<- c(notes, paste0("Equal '", x$term, "' ", what, ": ", format_het_test(x$test),
-                                " (Wald test, fully interacted pooled model)."))
+      var <- relabel(x$by %||% x$split, labels)
+      grp <- if (nzchar(title)) title else var
+      lev <- relabel(names(x$fits), labels)
+      for (j in seq_along(x$fits)) {
+        cc <- tab_column(x$fits[[j]], lev[j], constant)
+        cc$group <- grp
+        cols[[length(cols) + 1L]] <<- cc
+      }
+      what <- if (!is.null(x$by)) paste0(var, ", all groups") else paste0(var, ", low vs high")
+      if (!length(notes)) {
+        notes <<- paste0("Group differences (Wald tests of equal ", relabel(x$term, labels),
+                         " in the fully interacted pooled model):")
+      }
+      notes <<- c(notes, paste0(what, ": ", format_het_test(x$test), "."))
     } else if (inherits(x, "smartdid") || !is.list(x) || !identical(class(x), "list")) {
       cols[[length(cols) + 1L]] <<- tab_column(x, if (nzchar(title)) title, constant)
     } else {
@@ -221,20 +233,6 @@ tab_rows <- function(cols, keep, controls_row) {
   if (!length(key)) all_terms else key
 }
 
-fmt_fixed <- function(x, d) {
-  out <- rep("", length(x))
-  ok <- !is.na(x)
-  r <- round(x[ok], d)
-  r[r == 0] <- 0
-  out[ok] <- formatC(r, format = "f", digits = d)
-  out
-}
-
-n_stars <- function(p, stars) {
-  if (!length(stars)) return(rep(0L, length(p)))
-  vapply(p, function(q) if (is.na(q)) 0L else sum(q < stars), 1L)
-}
-
 # The table as a data frame of rows: label, kind (coef, stat, const,
 # const_stat, controls, fe, obs, r2), key, and one cell and star count per
 # column.
@@ -252,9 +250,9 @@ tab_grid <- function(cols, rows, stat, stars, digits, stat_digits, constant,
       if (is.null(t)) NA_real_ else if (stat == "t") t$statistic else t$std.error
     }, 1)
     p <- vapply(tabs, function(t) if (is.null(t)) NA_real_ else t$p.value, 1)
-    sv_txt <- fmt_fixed(sv, stat_digits)
+    sv_txt <- fmt_cell(sv, stat_digits)
     sv_txt[nzchar(sv_txt)] <- paste0("(", sv_txt[nzchar(sv_txt)], ")")
-    addrow(label, kind, label, fmt_fixed(est, digits), n_stars(p, stars))
+    addrow(label, kind, label, fmt_cell(est, digits), n_stars(p, stars))
     addrow("", paste0(kind, "_stat"), label, sv_txt)
   }
   for (r in rows) {
@@ -278,12 +276,12 @@ tab_grid <- function(cols, rows, stat, stars, digits, stat_digits, constant,
     }
   }
   addrow("Obs", "obs", "Obs", vapply(cols, function(cc) {
-    if (is.na(cc$nobs)) "" else formatC(cc$nobs, format = "d")
+    if (is.na(cc$nobs)) "" else fmt_count(cc$nobs)
   }, ""))
-  addrow("Adj. R2", "r2", "Adj. R2", fmt_fixed(vapply(cols, function(cc) as.double(cc$adj_r2), 1), digits))
+  addrow("Adj. R2", "r2", "Adj. R2", fmt_cell(vapply(cols, function(cc) as.double(cc$adj_r2), 1), digits))
   if (within_r2) {
     addrow("Within R2", "r2", "Within R2",
-           fmt_fixed(vapply(cols, function(cc) as.double(cc$within_r2), 1), digits))
+           fmt_cell(vapply(cols, function(cc) as.double(cc$within_r2), 1), digits))
   }
   list(label = vapply(cells, `[[`, "", "label"), kind = vapply(cells, `[[`, "", "kind"),
        key = vapply(cells, `[[`, "", "key"),
@@ -304,181 +302,19 @@ tab_note <- function(cols, stat, stars, constant, extra) {
   } else {
     paste0("Standard errors in parentheses", if (nzchar(se_txt)) paste0(", ", se_txt), ".")
   }
-  lines <- paste0("Note: ", first)
-  if (length(stars)) {
-    lines <- c(lines, paste0(paste0(strrep("*", seq_along(stars)), " p < ",
-                                    vapply(stars, format, ""), collapse = ", "), "."))
-  }
+  lines <- c(paste0("Note: ", first), stars_note(stars))
   if (constant) {
     lines <- c(lines, "Constant: grand-mean intercept, as reported by Stata's areg and reghdfe.")
   }
   c(lines, extra)
 }
 
-# The header: column numbers and titles.
-tab_header <- function(cols) {
+# The header: column numbers, titles and spanning group headings.
+tab_header <- function(cols, labels = NULL) {
+  grp <- vapply(cols, function(cc) as.character(cc$group %||% ""), "")
   list(num = paste0("(", seq_along(cols), ")"),
-       title = vapply(cols, function(cc) as.character(cc$title %||% ""), ""))
-}
-
-cell_text <- function(grid, star_fun) {
-  v <- grid$vals
-  s <- grid$stars
-  out <- v
-  for (i in seq_len(nrow(v))) {
-    for (j in seq_len(ncol(v))) {
-      if (s[i, j] > 0L && nzchar(v[i, j])) out[i, j] <- paste0(v[i, j], star_fun(s[i, j]))
-    }
-  }
-  out
-}
-
-centre <- function(x, width) {
-  pad <- pmax(width - nchar(x), 0L)
-  left <- pad %/% 2L
-  paste0(strrep(" ", left), x, strrep(" ", pad - left))
-}
-
-# Text: in each column the numbers are right-aligned with the stars hanging
-# after them and the closing parenthesis under the first star (esttab's
-# look); columns are separated by two spaces.
-render_text <- function(grid, cols, notes) {
-  h <- tab_header(cols)
-  v <- grid$vals
-  is_stat <- matrix(grepl("_stat$", grid$kind), nrow(v), ncol(v))
-  S <- max(c(1L, grid$stars))
-  body <- v
-  for (j in seq_len(ncol(v))) {
-    W <- max(nchar(v[!is_stat[, j], j]), nchar(v[is_stat[, j], j]) - 1L, 1L)
-    for (i in seq_len(nrow(v))) {
-      body[i, j] <- if (is_stat[i, j]) {
-        paste0(formatC(v[i, j], width = W + 1L), strrep(" ", S - 1L))
-      } else {
-        paste0(formatC(v[i, j], width = W), formatC(strrep("*", grid$stars[i, j]), width = -S))
-      }
-    }
-  }
-  lab_w <- max(nchar(c(grid$label, ""))) + 2L
-  w <- vapply(seq_along(cols), function(j) {
-    max(nchar(c(body[, j], h$num[j], h$title[j])))
-  }, 1L)
-  line <- function(label, cells) {
-    sub("\\s+$", "", paste0(formatC(label, width = -lab_w),
-                             paste(centre(cells, w), collapse = "  ")))
-  }
-  total <- lab_w + sum(w) + 2L * (length(w) - 1L)
-  top <- strrep("=", total)
-  mid <- strrep("-", total)
-  out <- c(top, line("", h$num))
-  if (any(nzchar(h$title))) out <- c(out, line("", h$title))
-  out <- c(out, mid)
-  stats_start <- which(!grid$kind %in% c("coef", "coef_stat", "const", "const_stat"))[1]
-  for (i in seq_along(grid$label)) {
-    if (!is.na(stats_start) && i == stats_start) out <- c(out, mid)
-    out <- c(out, line(grid$label[i], body[i, ]))
-  }
-  c(out, top, notes)
-}
-
-latex_escape <- function(x) {
-  map <- c("\\" = "\\textbackslash{}", "&" = "\\&", "%" = "\\%", "$" = "\\$",
-           "#" = "\\#", "_" = "\\_", "{" = "\\{", "}" = "\\}",
-           "~" = "\\textasciitilde{}", "^" = "\\textasciicircum{}",
-           "<" = "\\textless{}", ">" = "\\textgreater{}")
-  vapply(x, function(s) {
-    ch <- strsplit(s, "", fixed = TRUE)[[1]]
-    hit <- ch %in% names(map)
-    ch[hit] <- map[ch[hit]]
-    paste(ch, collapse = "")
-  }, "", USE.NAMES = FALSE)
-}
-
-render_latex <- function(grid, cols, notes, labels) {
-  h <- tab_header(cols)
-  k <- length(cols)
-  body <- grid$vals
-  body[] <- latex_escape(body)
-  body <- cell_text(list(vals = body, stars = grid$stars),
-                    function(n) paste0("$^{", strrep("*", n), "}$"))
-  lab <- latex_escape(grid$label)
-  r2 <- grid$kind == "r2" & grid$label %in% c("Adj. R2", "Within R2")
-  lab[r2] <- sub("R2$", "R$^2$", lab[r2])
-  row <- function(label, cells) paste0(paste(c(label, cells), collapse = " & "), " \\\\")
-  out <- c("\\begin{table}[htbp]", "\\centering",
-           paste0("\\begin{tabular}{l", strrep("c", k), "}"), "\\toprule",
-           row("", h$num))
-  if (any(nzchar(h$title))) out <- c(out, row("", latex_escape(h$title)))
-  out <- c(out, "\\midrule")
-  stats_start <- which(!grid$kind %in% c("coef", "coef_stat", "const", "const_stat"))[1]
-  for (i in seq_along(lab)) {
-    if (!is.na(stats_start) && i == stats_start) out <- c(out, "\\midrule")
-    out <- c(out, row(lab[i], body[i, ]))
-  }
-  out <- c(out, "\\bottomrule")
-  if (length(notes)) {
-    nt <- gsub("\\textless{}", "$<$", latex_escape(notes), fixed = TRUE)
-    out <- c(out, paste0("\\multicolumn{", k + 1L, "}{l}{\\footnotesize ", nt, "} \\\\"))
-  }
-  c(out, "\\end{tabular}", "\\end{table}")
-}
-
-md_escape <- function(x) gsub("([\\\\`*_|<>\\[\\]])", "\\\\\\1", x, perl = TRUE)
-
-render_markdown <- function(grid, cols, notes) {
-  h <- tab_header(cols)
-  k <- length(cols)
-  body <- grid$vals
-  body[] <- md_escape(body)
-  body <- cell_text(list(vals = body, stars = grid$stars),
-                    function(n) strrep("\\*", n))
-  row <- function(cells) paste0("| ", paste(cells, collapse = " | "), " |")
-  out <- c(row(c("", h$num)), paste0("|:---", strrep("|:---:", k), "|"))
-  if (any(nzchar(h$title))) out <- c(out, row(c("", md_escape(h$title))))
-  for (i in seq_along(grid$label)) out <- c(out, row(c(md_escape(grid$label[i]), body[i, ])))
-  if (length(notes)) out <- c(out, as.vector(rbind("", md_escape(notes))))
-  out
-}
-
-html_escape <- function(x) {
-  x <- gsub("&", "&amp;", x, fixed = TRUE)
-  x <- gsub("<", "&lt;", x, fixed = TRUE)
-  x <- gsub(">", "&gt;", x, fixed = TRUE)
-  gsub("\"", "&quot;", x, fixed = TRUE)
-}
-
-render_html <- function(grid, cols, notes) {
-  h <- tab_header(cols)
-  k <- length(cols)
-  body <- grid$vals
-  body[] <- html_escape(body)
-  body <- cell_text(list(vals = body, stars = grid$stars),
-                    function(n) paste0("<sup>", strrep("*", n), "</sup>"))
-  cell <- function(x, tag = "td", first = FALSE) {
-    style <- if (first) " style=\"text-align:left\"" else " style=\"text-align:center\""
-    paste0("<", tag, style, ">", x, "</", tag, ">")
-  }
-  row <- function(label, cells, tag = "td") {
-    paste0("<tr>", cell(label, tag, TRUE), paste(cell(cells, tag), collapse = ""), "</tr>")
-  }
-  out <- c("<table class=\"did-table\" style=\"border-collapse:collapse\">",
-           "<thead style=\"border-top:2px solid;border-bottom:1px solid\">",
-           row("", h$num, "th"))
-  if (any(nzchar(h$title))) out <- c(out, row("", html_escape(h$title), "th"))
-  out <- c(out, "</thead>", "<tbody>")
-  stats_start <- which(!grid$kind %in% c("coef", "coef_stat", "const", "const_stat"))[1]
-  for (i in seq_along(grid$label)) {
-    if (!is.na(stats_start) && i == stats_start) {
-      out <- c(out, "</tbody>", "<tbody style=\"border-top:1px solid;border-bottom:2px solid\">")
-    }
-    out <- c(out, row(html_escape(grid$label[i]), body[i, ]))
-  }
-  out <- c(out, "</tbody>")
-  if (length(notes)) {
-    out <- c(out, "<tfoot>", paste0("<tr><td colspan=\"", k + 1L,
-                                    "\" style=\"text-align:left\">",
-                                    html_escape(notes), "</td></tr>"), "</tfoot>")
-  }
-  c(out, "</table>")
+       title = relabel(vapply(cols, function(cc) as.character(cc$title %||% ""), ""), labels),
+       group = if (any(nzchar(grp))) grp)
 }
 
 # The numbers behind the table, for tidy() and glance().

@@ -349,7 +349,7 @@ test_that("psm(), balance() and matched_data(): malformed input", {
     `matched_data() pairs NA` = bad(matched_data(m, pairs = NA), "'pairs' must be TRUE or FALSE"),
     `matched_data() of a fit` = bad(matched_data(fit), "'m' must be a result of psm\\(\\)"),
     `format_balance() of a data frame` = bad(format_balance(s), "'b' must be a result of balance\\(\\)"),
-    `format_balance() as html` = bad(format_balance(balance(m), format = "html"), "'format' must be one of")
+    `format_balance() as csv` = bad(format_balance(balance(m), format = "csv"), "'format' must be one of")
   )
   lines <- run_cases(cases, env)
   expect_snapshot(cat(lines, sep = "\n"))

@@ -16,7 +16,10 @@ test_that("the text table is labelled by relative period -7 ... 8", {
   tb <- es_table(es)
   expect_s3_class(tb, "smartdid_es_table")
   lab <- sub(" .*", "", tb)
-  expect_true(all(as.character(-7:8) %in% lab))
+  expect_true(all(as.character(-6:8) %in% lab))
+  # the first period pools all earlier ones (bin = TRUE): labelled as a bin
+  le <- smartdid:::sym("le")
+  expect_true(any(startsWith(tb, paste(le, "-7 "))))
   e <- es$estimates
   row0 <- tb[lab == "0"]
   expect_match(row0, formatC(e$estimate[e$rel_time == 0], format = "f", digits = 4),
@@ -25,6 +28,12 @@ test_that("the text table is labelled by relative period -7 ... 8", {
   expect_match(tb[i + 1], sprintf("(%.2f)", e$statistic[e$rel_time == 0]), fixed = TRUE)
   expect_match(tb[lab == "-1"], "ref.", fixed = TRUE)
   expect_true(any(grepl("^Obs +1,080$", tb)))
+  # the overall effect: estimate, then its t value in parentheses as the note says
+  o <- es$overall
+  i <- which(startsWith(tb, "Overall effect"))
+  expect_match(tb[i], formatC(o$estimate, format = "f", digits = 4), fixed = TRUE)
+  expect_match(tb[i + 1L], sprintf("(%.2f)", o$statistic), fixed = TRUE)
+  expect_true(any(grepl("^t values in parentheses", tb)))
   expect_true(any(grepl("^Controls +YES$", tb)))
   expect_output(print(tb), "Rel. period")
   expect_snapshot(print(tb))
@@ -42,11 +51,12 @@ test_that("several event studies sit side by side; options work", {
   se8 <- es0$estimates$std.error[es0$estimates$rel_time == 8]
   expect_true(any(grepl(sprintf("(%.4f)", se8), tb, fixed = TRUE)))
   md <- es_table(es, format = "markdown")
-  expect_equal(md[2], "|:---|---:|")
+  expect_equal(md[2], "|:---|:---:|")
   expect_true(any(grepl("^\\| 8 \\| ", md)))
   tex <- es_table(es, format = "latex", stars = FALSE)
-  expect_equal(tex[1], "\\begin{tabular}{lc}")
-  expect_equal(tail(tex, 1), "\\end{tabular}")
+  expect_true("\\begin{tabular}{lc}" %in% tex)
+  expect_equal(tex[2], "\\begin{table}[htbp]")
+  expect_equal(tail(tex, 1), "\\end{table}")
   expect_false(any(grepl("$^{", tex, fixed = TRUE)))
   expect_true(any(grepl("$^{***}$", es_table(es, format = "latex"), fixed = TRUE)))
   f <- tempfile(fileext = ".tex")

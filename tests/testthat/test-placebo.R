@@ -251,7 +251,8 @@ test_that("p-value convention and shares significant", {
   pl <- placebo(fit, draws = 60, seed = 8)
   est <- pl$draws$estimate
   cnt <- sum(abs(est) >= abs(pl$observed))
-  expect_equal(pl$p.value, cnt / 60)
+  expect_equal(pl$p.value, (1 + cnt) / 61)
+  expect_equal(pl$p.value_share, cnt / 60)
   expect_equal(pl$p.value_plus1, (1 + cnt) / 61)
   expect_equal(unname(pl$significant), c(mean(pl$draws$p.value < 0.1),
                                          mean(pl$draws$p.value < 0.05),
@@ -261,8 +262,13 @@ test_that("p-value convention and shares significant", {
   # a huge real effect: no draw reaches it
   d$y2 <- d$y + 5 * d$D
   big <- placebo(update(fit, y2 ~ ., data = d), draws = 30, seed = 8)
-  expect_equal(big$p.value, 0)
+  expect_equal(big$p.value, 1 / 31)
+  expect_equal(big$p.value_share, 0)
   expect_equal(big$p.value_plus1, 1 / 31)
+  # never printed as zero
+  expect_output(print(big), "Randomization p-value:  0.032", fixed = TRUE)
+  expect_output(print(big), "p < 1/30", fixed = TRUE)
+  expect_identical(smartdid:::fmt_perm_p(1 / 5001), "0.00020")
   g <- glance(pl)
   expect_equal(g$p.value, pl$p.value)
   expect_equal(g$sig_05, unname(pl$significant[2]))

@@ -38,3 +38,40 @@ test_that("published_results() checks 'table'", {
     published_results("Table 3")
   })
 })
+
+test_that("compare_published() recomputes the score from published_results() and the fits", {
+  res <- replicate_study(out = withr::local_tempdir(), draws = 5, quiet = TRUE,
+                         formats = "txt")
+  cmp <- compare_published(res)
+  expect_s3_class(cmp, "smartdid_comparison")
+  expect_equal(nrow(cmp), 67L)
+  pub <- published_results()
+  pub <- pub[pub$term != "Constant", ]
+  expect_setequal(paste(cmp$table, cmp$column, cmp$term),
+                  paste(pub$table, pub$column, pub$term))
+  # every cell recomputed by hand from the fits
+  r <- res$results
+  b <- coef(r$table3$did_controls)["Smart_Policy"]
+  se <- sqrt(vcov(r$table3$did_controls)["Smart_Policy", "Smart_Policy"])
+  row <- cmp[cmp$table == "T3" & cmp$column == 2, ]
+  expect_equal(row$sim_estimate, unname(b), tolerance = 1e-12)
+  expect_equal(row$sim_t, unname(b / se), tolerance = 1e-12)
+  g <- r$table9$tier2plus$groups
+  row <- cmp[cmp$table == "T9" & cmp$column == 10, ]
+  expect_equal(row$sim_t, g$statistic[2], tolerance = 1e-12)
+  es <- tidy(r$table1)
+  row <- cmp[cmp$table == "T1" & cmp$term == "Admico_3", ]
+  expect_equal(row$sim_t, with(es[es$rel_time == -3, ], estimate / std.error),
+               tolerance = 1e-12)
+  cls <- function(t) c("none", "10%", "5%", "1%")[1 + (abs(t) >= 1.644854) +
+                                                    (abs(t) >= 1.959964) + (abs(t) >= 2.575829)]
+  expect_identical(cmp$pub_class, cls(cmp$t))
+  expect_identical(cmp$agrees, cls(cmp$t) == cls(cmp$sim_t))
+  s <- attr(cmp, "score")
+  expect_equal(s$agree[s$table == "all"], sum(cmp$agrees))
+  expect_equal(sum(s$cells[s$table != "all"]), 67)
+  expect_true(all(nzchar(cmp$note[cmp$table == "T6" & cmp$term == "Ind_Pro" &
+                                    cmp$column %in% c(1, 4)])))
+  expect_output(print(cmp), "of 67 coefficient cells")
+  expect_error(compare_published(list(a = 1)), "replicate_study")
+})

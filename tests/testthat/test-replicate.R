@@ -6,13 +6,14 @@ items <- c("table1_event_study", "figure_event_study", "table2_balance",
 test_that("replicate_study() writes every table in three formats and every figure", {
   res <- rep_result()
   f <- res$files
-  expect_identical(unique(f$item), c(items, "index"))
+  expect_identical(unique(f$item), c(items, "comparison", "index"))
   tabs <- grep("^table", items, value = TRUE)
   for (it in tabs) expect_setequal(f$format[f$item == it], c("txt", "tex", "md"))
   figs <- grep("^figure", items, value = TRUE)
   fig_ext <- if (capabilities("png")) "png" else "pdf"
   for (it in figs) expect_identical(f$format[f$item == it], fig_ext)
-  expect_identical(nrow(f), 3L * length(tabs) + length(figs) + 1L)
+  expect_setequal(f$format[f$item == "comparison"], c("csv", "md"))
+  expect_identical(nrow(f), 3L * length(tabs) + length(figs) + 2L + 1L)
   expect_true(all(file.exists(f$path)))
   expect_true(all(file.size(f$path) > 100))
   expect_identical(basename(f$path), paste0(f$item, ".", f$format))
@@ -31,7 +32,7 @@ test_that("the index lists the tables and figures in the article's order", {
   links <- regmatches(toc, gregexpr("\\]\\([^)]+\\)", toc))
   links <- lapply(links, function(l) gsub("^\\]\\(|\\)$", "", l))
   expect_identical(tools::file_path_sans_ext(vapply(links, `[`, "", 1)), items)
-  heads <- grep("^## ", idx, value = TRUE)
+  heads <- grep("^## (Table|Figure)", idx, value = TRUE)
   expect_identical(sub("^## ", "", heads), sub("^\\| (.*?) \\|.*$", "\\1", toc))
   expect_match(heads, "^## (Table [1-9]|Figure)")
   tab_heads <- grep("^## Table", heads, value = TRUE)
@@ -53,9 +54,10 @@ test_that("the returned baseline equals a direct smartdid() call", {
                    treat = "Smart_Policy")
   expect_equal(coef(res$results$baseline$no_controls), coef(fit0), tolerance = 1e-12)
   expect_identical(names(res$results),
-                   c("baseline", paste0("table", 1:3), "figure1", paste0("table", 4:9)))
+                   c("baseline", paste0("table", 1:3), "figure1", paste0("table", 4:9),
+                     "comparison"))
   expect_named(res$seconds)
-  expect_length(res$seconds, 11L)
+  expect_length(res$seconds, 12L)
 })
 
 test_that("the placebo test uses the baseline fit, the draws and the seed", {
@@ -96,13 +98,16 @@ test_that("replicate_study() runs on another panel with optional roles left out"
   expect_identical(sum(res$results$table2$psm$units$treat), 20L * 10L)
   t1 <- rep_lines(res, "table1_event_study", "md")
   expect_identical(sum(grepl("^\\| -?[0-9] \\|", t1)), 6L)  # -2 .. 3
+  # the omitted base pools every period up to -3: a bin
+  expect_true(any(grepl(paste("Reference period:", smartdid:::sym("le"), "-3"), t1,
+                        fixed = TRUE)))
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", cohort = "first")
   expect_equal(coef(res$baseline), coef(fit), tolerance = 1e-12)
   t4 <- rep_lines(res, "table4_alternatives", "md")
-  expect_match(t4[3], "y2 | Lagged outcome", fixed = TRUE)
+  expect_match(t4[3], "(1) y2 | (2) Lagged outcome", fixed = TRUE)
   expect_false(any(grepl("Peripheral", rep_lines(res, "table5_samples", "md"))))
   t8 <- rep_lines(res, "table8_heterogeneity", "md")
-  expect_match(t8[3], "|  | a | b | c |", fixed = TRUE)
+  expect_match(t8[3], "|  | (1) Region: a | (2) Region: b | (3) Region: c |", fixed = TRUE)
 })
 
 test_that("arguments of smartdid() in '...' reach every model", {
@@ -146,4 +151,19 @@ test_that("replicate_study() checks its arguments", {
     replicate_study(out = NA_character_)
     replicate_study(data = list(a = 1), out = out)
   })
+})
+
+test_that("on the shipped panel the run is scored against the article", {
+  res <- rep_result()
+  cmp <- res$results$comparison
+  expect_s3_class(cmp, "smartdid_comparison")
+  expect_identical(cmp$agrees, compare_published(res)$agrees)
+  csv <- utils::read.csv(res$files$path[res$files$item == "comparison" &
+                                          res$files$format == "csv"])
+  expect_identical(nrow(csv), 67L)
+  expect_equal(csv$sim_t, cmp$sim_t, tolerance = 1e-12)
+  idx <- readLines(res$index)
+  expect_true(any(idx == "## Comparison with the published tables"))
+  s <- attr(cmp, "score")
+  expect_true(any(startsWith(idx, paste0("Score: ", s$agree[nrow(s)], " of 67 "))))
 })

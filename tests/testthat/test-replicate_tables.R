@@ -24,7 +24,9 @@ test_that("Table 1 is the study's event study: dummies -7..8, earlier periods th
   txt <- rep_lines(res, "table1_event_study", "txt")
   labs <- sub("^(-?[0-9]+) .*$", "\\1", grep("^-?[0-9]+ ", txt, value = TRUE))
   expect_identical(labs, as.character(ks))
-  expect_true(any(grepl("reference period(s): -8", txt, fixed = TRUE)))
+  # the omitted base pools every period up to -8: labelled as a bin
+  expect_true(any(grepl(paste("Reference period:", smartdid:::sym("le"), "-8"), txt,
+                        fixed = TRUE)))
 })
 
 test_that("Table 2 and Table 3 are the study's PSM and PSM-DID", {
@@ -46,8 +48,8 @@ test_that("Table 2 and Table 3 are the study's PSM and PSM-DID", {
   expect_equal(coef(t3$psm_did_controls), coef(hand), tolerance = 1e-10)
   expect_identical(names(t3), c("did", "did_controls", "psm_did", "psm_did_controls"))
   tab <- rep_lines(res, "table3_baseline", "txt")
-  expect_match(tab[3], "DID +DID +PSM-DID +PSM-DID")
-  expect_true(any(grepl("^Obs +3978 +3978 +2495 +2495", tab)))
+  expect_true(any(grepl("^ +DID +DID +PSM-DID +PSM-DID", tab)))
+  expect_true(any(grepl("^Obs +3,978 +3,978 +2,495 +2,495", tab)))
   expect_true(any(grepl("^Controls +NO +YES +NO +YES", tab)))
 })
 
@@ -72,7 +74,7 @@ test_that("Table 4: alternative outcome, hand-made lag, other policies", {
   }
   tab <- rep_lines(res, "table4_alternatives", "tex")
   expect_true(any(grepl("^L\\.Carbon &", tab)))
-  expect_true(any(grepl("^Obs & 3757 & 3757 & 3978 & 3978 & 3978", tab)))
+  expect_true(any(grepl("^Obs & 3,757 & 3,757 & 3,978 & 3,978 & 3,978", tab)))
 })
 
 test_that("Table 5: peripheral cities, outliers and the study's shifted samples", {
@@ -96,7 +98,8 @@ test_that("Table 5: peripheral cities, outliers and the study's shifted samples"
                  treat = "Smart_Policy")
   expect_equal(coef(t5[["Winsorized 1%"]]), coef(hw), tolerance = 1e-10)
   md <- rep_lines(res, "table5_samples", "md")
-  expect_match(md[3], "Peripheral | Winsorized 1% | Trimmed 1% | Earlier by 1", fixed = TRUE)
+  expect_match(md[3], "(1) Peripheral | (2) Winsorized 1% | (3) Trimmed 1% | (4) Earlier by 1",
+               fixed = TRUE)
 })
 
 test_that("Table 6 and Tables 7-9 are the mechanism model, whole and by group", {
@@ -111,7 +114,7 @@ test_that("Table 6 and Tables 7-9 are the mechanism model, whole and by group", 
   expect_equal(coef_of(t6$did_controls, "Smart_Policy:Ind_Pro"),
                coef_of(hand(d), "SPxInd"), tolerance = 1e-10)
   tab6 <- rep_lines(res, "table6_mechanism", "txt")
-  expect_true(any(grepl("^Smart_Policy:Ind_Pro ", tab6)))
+  expect_true(any(grepl(paste0("^Smart_Policy ", smartdid:::sym("times"), " Ind_Pro "), tab6)))
   expect_true(any(grepl("^Ind_Pro ", tab6)))
   # Table 7: city means split at the median of the 221 city means, 110 / 111 cities
   g <- res$results$table7$Green_patent
@@ -124,7 +127,7 @@ test_that("Table 6 and Tables 7-9 are the mechanism model, whole and by group", 
   # Table 8: regions in the article's order, then south and north
   t8 <- res$results$table8
   expect_identical(names(t8$region$fits), c("east", "northeast", "central", "west"))
-  expect_identical(names(t8$south$fits), c("south", "north"))
+  expect_identical(names(t8$south$fits), c("South", "North"))
   expect_equal(t8$south$groups$estimate[2],
                coef_of(hand(d[d$south == 0, ]), "SPxInd"), tolerance = 1e-10)
   expect_identical(t8$region$groups$nobs, c(1008L, 504L, 1170L, 1296L))
@@ -134,8 +137,11 @@ test_that("Table 6 and Tables 7-9 are the mechanism model, whole and by group", 
                                 "tier2plus"))
   expect_identical(t9$tier2plus$groups$nobs, c(360L, 3618L))
   tab9 <- rep_lines(res, "table9_heterogeneity", "txt")
-  expect_true(any(grepl("^Obs( +1980 +1998){4} +360 +3618", tab9)))
-  expect_true(any(grepl("tier2plus: upper +tier2plus: lower", tab9)))
+  # wider than the console: panels, each with its own Obs row
+  expect_true(any(grepl("^Obs( +1,980 +1,998){2}", tab9)))
+  expect_true(any(grepl("^Obs( +1,980 +1,998)* +360 +3,618$", tab9)))
+  expect_true(any(grepl("Second tier and above +Below second tier", tab9)))
+  expect_true(all(nchar(tab9, type = "width") <= 80L))
   expect_false(any(grepl("^Wage ", tab9)))
 })
 
