@@ -57,7 +57,7 @@ sd_parts <- function(fit) {
                   a$weights, a$fe, a$ssc)
   panel <- sd_panel(data, a$id, a$time, a$treat, a$cohort, spec$vars,
                     spec$cluster, a$weights, a$fe, a$subset,
-                    singletons = a$singletons)
+                    singletons = a$singletons, treat_name = a$treat_name)
   design <- sd_design(data, panel, spec)
   ren <- fit$renamed
   hit <- names(design$X) %in% names(ren)

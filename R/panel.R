@@ -3,10 +3,21 @@
 # and map unit, period, cluster and extra fixed effects to dense integer codes.
 
 # The treatment dummy from a 0/1 column or from adoption periods (cohorts).
-build_treatment <- function(data, time, treat, cohort, design = "staggered") {
+# The dummy built from a cohort is named `treat_name` (by default the cohort
+# column's name and "_treated").
+build_treatment <- function(data, time, treat, cohort, treat_name = NULL,
+                            design = "staggered") {
   if (is.null(treat) == is.null(cohort)) {
     sd_stop("give exactly one of 'treat' (a 0/1 column) and 'cohort' ",
             "(the first treated period of each unit)")
+  }
+  if (!is.null(treat_name)) {
+    if (!is.null(treat)) {
+      sd_stop("'treat_name' names the dummy built from 'cohort'; with 'treat' ",
+              "the coefficient is named after the treat column (rename the ",
+              "column to change it)")
+    }
+    check_string(treat_name, "treat_name")
   }
   if (!is.null(treat)) {
     check_string(treat, "treat")
@@ -35,7 +46,8 @@ build_treatment <- function(data, time, treat, cohort, design = "staggered") {
   }
   never <- sd_never(g)   # the never-treated codes, defined once in R/clock.R
   d <- as.numeric(!never & tt >= g)
-  list(d = d, name = "treated", cohort = ifelse(never, NA_real_, g))
+  list(d = d, name = treat_name %||% paste0(cohort, "_treated"),
+       cohort = ifelse(never, NA_real_, g))
 }
 
 # A logical row mask from `subset` (logical vector or one-sided formula).
@@ -72,7 +84,8 @@ dropped_table <- function(...) {
 }
 
 sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
-                     fe, subset, singletons = TRUE, design = "staggered") {
+                     fe, subset, singletons = TRUE, treat_name = NULL,
+                     design = "staggered") {
   check_data(data)
   check_string(id, "id")
   check_string(time, "time")
@@ -86,7 +99,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
     }
   }
   n <- nrow(data)
-  tr <- build_treatment(data, time, treat, cohort, design)
+  tr <- build_treatment(data, time, treat, cohort, treat_name, design)
   in_subset <- if (is.null(subset)) TRUE else subset_mask(data, subset)
 
   # complete, finite rows on every role
@@ -101,6 +114,7 @@ sd_panel <- function(data, id, time, treat, cohort, vars, cluster, weights,
              lapply(cluster, function(v) .subset2(data, v)), fe_raw, list(w))
   # the usual case in C: all rows complete, unit and period ids whole
   # numbers, no duplicate, d both 0 and 1 (then only singletons may drop)
+  check_plain_for_c(roles)
   fast <- if (is.null(subset) && is.null(weights) && !length(fe))
     .Call(C_sd_panel_fast, roles[[1]], roles[[2]], roles, tr$d)
   if (!is.null(fast)) {
@@ -249,4 +263,84 @@ check_duplicates <- function(coded, rows, data, id, time) {
             ", ", time, " = ", format(.subset2(data, time)[row]),
             "); aggregate or remove the duplicates")
   }
+}
+
+# Columns of bit64's class integer64 (what data.table::fread() returns for
+# large integers) keep 64-bit integers in double storage: read as doubles
+# they are meaningless bits, so every such column is converted to double
+# here, exactly, before any of it reaches C. Values beyond 2^53 have no
+# exact double: a column used by the call (`used`) holding one is refused;
+# other columns holding one are left as they are.
+sd_plain_columns <- function(data, used = character(), arg = "data") {
+  is64 <- vapply(data, function(x) inherits(x, "integer64"), TRUE)
+  if (!any(is64)) return(data)
+  conv <- list()
+  for (v in names(data)[is64]) {
+    x <- int64_to_double(.subset2(data, v))
+    if (is.null(attr(x, "beyond"))) {
+      conv[[v]] <- x
+    } else if (v %in% used) {
+      sd_stop("column '", v, "' of '", arg, "' is a 64-bit integer (integer64) ",
+              "with values beyond 2^53 (first in row ", attr(x, "beyond"), "), ",
+              "which a double cannot hold exactly; convert it yourself (as ",
+              "character for an identifier, or rescaled for a quantity)")
+    }
+  }
+  replace_columns(data, conv)
+}
+
+# Exact double values of an integer64 vector (bit64's storage: the 64-bit
+# two's complement integers in the bytes of a double vector), computed from
+# its two 32-bit halves so that bit64 need not be installed. NA (INT64_MIN)
+# stays NA; attribute "beyond": the first element with |x| > 2^53.
+int64_to_double <- function(x) {
+  n <- length(x)
+  h <- readBin(writeBin(unclass(as.vector(unclass(x), "double")), raw()),
+               "integer", n = 2L * n, size = 4L)
+  lo_at <- if (.Platform$endian == "little") 1L else 2L
+  lo <- as.double(h[seq.int(lo_at, by = 2L, length.out = n)])
+  hi <- as.double(h[seq.int(3L - lo_at, by = 2L, length.out = n)])
+  # readBin gives NA for the bit pattern of INT_MIN: those halves are -2^31
+  lo[is.na(lo)] <- -2^31
+  hi[is.na(hi)] <- -2^31
+  lo <- lo + ifelse(lo < 0, 2^32, 0)
+  out <- hi * 2^32 + lo              # exact whenever |result| <= 2^53
+  na <- hi == -2^31 & lo == 0
+  out[na] <- NA_real_
+  big <- which(!na & (hi > 2^21 | (hi == 2^21 & lo > 0) | hi < -2^21))
+  if (length(big)) attr(out, "beyond") <- big[1]
+  out
+}
+
+# `data` with some columns replaced, its class (data.frame, tibble or
+# data.table) kept, the other columns not copied.
+replace_columns <- function(data, cols) {
+  if (!length(cols)) return(data)
+  if (inherits(data, "data.table")) {
+    x <- as.list(data)
+    x[names(cols)] <- cols
+    return(data.table::setDT(x))
+  }
+  for (v in names(cols)) data[[v]] <- cols[[v]]
+  data
+}
+
+# A last guard before columns go to C: a classed double whose storage is not
+# its value (integer64 and the like) must never be reinterpreted there.
+check_plain_for_c <- function(cols) {
+  for (x in cols) {
+    if (inherits(x, "integer64")) {
+      sd_stop("internal error: an integer64 column reached the C engine ",
+              "unconverted; please report this")
+    }
+  }
+  invisible()
+}
+
+# The columns a smartdid() call reads (those that are names, as given).
+sd_used_columns <- function(formula, id, time, treat, cohort, cluster, weights, fe) {
+  chr <- function(x) if (is.character(x)) x
+  c(if (inherits(formula, "formula")) all.vars(formula), chr(id), chr(time),
+    chr(treat), chr(cohort), chr(cluster), chr(weights),
+    unlist(strsplit(chr(fe) %||% character(), "^", fixed = TRUE)))
 }

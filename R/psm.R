@@ -19,6 +19,12 @@
 #' - `match_level = "unit"`: one row per unit (its covariates in the `baseline`
 #'   period), treated when `treat` is 1 in any period; matched units keep
 #'   their whole panels in [matched_data()].
+#' - At the observation level `treat` must be constant within units (an
+#'   ever-treated flag such as `pilot`): a post-policy dummy that switches on
+#'   within units would match a unit's treated periods and leave its earlier
+#'   periods as controls, so it is an error, unless matching is asked for
+#'   period by period with `by` (such as `by = "year"`), where each unit has
+#'   one row per group.
 #' - `by = "year"` (any column): the score is estimated and the matching done
 #'   separately within each value of `by` (period by period); at the unit
 #'   level `by` must be constant within units. Groups without treated or
@@ -41,7 +47,10 @@
 #' agree. (MatchIt 4.5.1's search on a distance vector compares absolute
 #' score differences truncated to whole numbers, so with scores in (0, 1) it
 #' may take a farther control and ignore the caliper; its search on a
-#' distance matrix agrees with `psm()`.) The search runs in C on the sorted
+#' distance matrix agrees with `psm()`. Among several controls with exactly
+#' the same score, MatchIt 4.8.1 sometimes takes another one than 4.5.1 and
+#' `psm()`; the scores matched, and so balance and estimates, are the same.)
+#' The search runs in C on the sorted
 #' scores with union-find "next available" pointers, O(n log n) overall.
 #'
 #' `caliper` is in standard deviations of the distance (over the units not
@@ -136,6 +145,7 @@ psm <- function(data, treat, covariates, id, time, method = "nearest", ratio = 1
   level <- sd_renamed(match_level, level, "match_level", "level", "psm",
                       !missing(match_level))
   level <- psm_choice(level, c("obs", "unit"), used)
+  data <- sd_plain_columns(data, c(treat, covariates, id, time, by))
   s <- psm_settings(data, treat, covariates, id, time, method, ratio, caliper,
                     replace, link, level, by, discard, order, distance, baseline)
   u <- if (level == "obs") psm_units_obs(data, s) else psm_units_unit(data, s)
@@ -242,6 +252,7 @@ psm_units_obs <- function(data, s) {
   rows <- which(ok)
   if (length(rows) == 0L) sd_stop("no row of 'data' is complete in 'treat', ",
                                   "'covariates', 'id', 'time' and 'by'")
+  check_treat_constant(data, rows, s)
   gc <- if (is.null(s$by)) structure(rep(1L, length(rows)), levels = "all") else
     group_codes(data[[s$by]][rows])
   units <- data.frame(row = rows, treat = as.integer(data[[s$treat]][rows]),
@@ -431,4 +442,26 @@ psm_counts <- function(units) {
                unmatched = tab(!units$matched & !units$discarded),
                discarded = tab(units$discarded))
   out
+}
+
+# Matching rows on a treatment that switches on within units (a post-policy
+# dummy) pairs a unit's treated periods with controls and its own earlier
+# periods with treated rows: an error unless matching is asked for period by
+# period (`by`), where each unit has one row per group.
+check_treat_constant <- function(data, rows, s) {
+  key <- data[[s$id]][rows]
+  if (!is.null(s$by)) key <- paste(key, data[[s$by]][rows], sep = "\r")
+  code <- match(key, unique(key))
+  tv <- as.double(data[[s$treat]][rows])
+  n1 <- as.vector(rowsum(tv, code, reorder = FALSE))
+  n <- tabulate(code)
+  mixed <- n1 > 0 & n1 < n
+  if (!any(mixed)) return(invisible())
+  where <- if (is.null(s$by)) "units" else paste0("units within '", s$by, "'")
+  sd_stop("'treat' column '", s$treat, "' varies within ", where, " (", sum(mixed),
+          " units have both 0 and 1): matching on it would match a unit's ",
+          "treated periods and leave its earlier ones as controls. Give an ",
+          "ever-treated flag (1 in every period of a unit ever treated), or ",
+          "use match_level = \"unit\"; or, to match period by period on purpose, ",
+          "give by = \"", s$time, "\"")
 }

@@ -116,6 +116,13 @@ compare_published <- function(x) {
 #' @export
 print.smartdid_comparison <- function(x, ...) {
   s <- attr(x, "score")
+  if (is.null(s)) {
+    # a subset of the rows (`[` keeps the class, not the score): a data frame
+    y <- x
+    class(y) <- setdiff(class(x), "smartdid_comparison")
+    print(y, ...)
+    return(invisible(x))
+  }
   cat("Replication against the published tables: ", s$agree[nrow(s)], " of ",
       s$cells[nrow(s)], " coefficient cells in the same significance class (",
       sprintf("%.0f %%", 100 * s$share[nrow(s)]), ")\n", sep = "")

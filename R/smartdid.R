@@ -37,6 +37,10 @@
 #'   then the two-way fixed-effects slope on it, and
 #'   `event_study(fit, estimator = "dcdh")` gives the de Chaisemartin and
 #'   D'Haultfoeuille (2024) event study, valid with such treatments.
+#' @param treat_name With `cohort`: the name of the treatment dummy built
+#'   from it, and so of its coefficient, such as the policy's name
+#'   (`"Smart_Policy"`); by default the cohort column's name and
+#'   `"_treated"`. (With `treat`, the coefficient is named after that column.)
 #' @param ... Not used; an error if given, to catch misspelt arguments.
 #' @return An object of class `smartdid`: a list with `coefficients`,
 #'   `vcov`, `residuals`, `nobs`, `n_clusters`, `r.squared`,
@@ -65,7 +69,7 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
                      cluster = id, vcov = "cluster", weights = NULL, fe = NULL,
                      subset = NULL, ssc = ssc_rules(), singletons = TRUE,
                      nthreads = smartdid_threads(),
-                     design = c("staggered", "general"), ...) {
+                     design = c("staggered", "general"), treat_name = NULL, ...) {
   check_no_dots("smartdid()", ...)
   cl <- match.call()
   design <- sd_match_arg(design, c("staggered", "general"), "design")
@@ -74,6 +78,8 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
             "'cohort'")
   }
   check_data(data)
+  data <- sd_plain_columns(data, sd_used_columns(formula, id, time, treat, cohort,
+                                                 cluster, weights, fe))
   check_string(id, "id")
   check_string(time, "time")
   check_column(data, c(id), "id")
@@ -82,7 +88,8 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   nthreads <- check_count(nthreads, "nthreads", min = 1)
   spec <- sd_spec(formula, data, id, time, cluster, vcov, weights, fe, ssc)
   panel <- sd_panel(data, id, time, treat, cohort, spec$vars, spec$cluster,
-                    weights, fe, subset, singletons = singletons, design = design)
+                    weights, fe, subset, singletons = singletons,
+                    treat_name = treat_name, design = design)
   dsn <- sd_design(data, panel, spec, gather = TRUE)
   est <- sd_estimate(dsn$y, dsn$X, panel, spec, nthreads, rows = dsn$rows)
   fit <- sd_build_fit(est, dsn, panel, spec)
@@ -90,9 +97,11 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   fit$args <- list(formula = formula, id = id, time = time, treat = treat,
                    cohort = cohort, cluster = spec$cluster, vcov = spec$vcov,
                    weights = weights, fe = fe, subset = subset, ssc = ssc,
-                   singletons = singletons, nthreads = nthreads, design = design)
+                   singletons = singletons, nthreads = nthreads, design = design,
+                   treat_name = treat_name)
   fit$design <- design
   fit$data <- data
+  warn_few_clusters(fit)
   fit
 }
 

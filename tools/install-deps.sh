@@ -1,43 +1,76 @@
 #!/usr/bin/env bash
-# Install everything smartdid needs to build, check and run its tests and
-# vignettes on a fresh Debian machine with R: Debian's prebuilt r-cran-*
-# packages where they exist (fast), CRAN source packages for the rest.
+# Install what smartdid needs on a fresh Debian machine with R.
+#
+#   bash tools/install-deps.sh            everything to build, check and test
+#                                         the package (the test command, CI)
+#   bash tools/install-deps.sh --runtime  only what running it needs (its
+#                                         Imports) and what building its
+#                                         vignettes needs (the main job)
+#
+# Debian's prebuilt r-cran-* packages where they exist (fast; run as root),
+# then source packages for whatever is still missing from the CRAN
+# repository R is configured with (getOption("repos"), set in R's
+# Rprofile.site or ~/.Rprofile): no mirror is named here. Current CRAN
+# versions of everything (for the check) come from tools/cran-lib.R.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=all
+[ "${1:-}" = "--runtime" ] && mode=runtime
 
-APT_PKGS="r-cran-data.table r-cran-generics r-cran-testthat r-cran-knitr
-  r-cran-rmarkdown pandoc tidy qpdf r-cran-matchit r-cran-sandwich r-cran-tibble
-  r-cran-ggplot2 r-cran-ggpubr r-cran-pbapply r-cran-tidyr r-cran-nlme
+# Imports, plus knitr, rmarkdown and pandoc to build the vignettes
+APT_RUNTIME="r-cran-data.table r-cran-generics r-cran-knitr r-cran-rmarkdown pandoc"
+APT_ALL="$APT_RUNTIME r-cran-testthat tidy qpdf r-cran-matchit r-cran-sandwich
+  r-cran-tibble r-cran-ggplot2 r-cran-pbapply r-cran-tidyr r-cran-nlme
   r-cran-numderiv r-cran-rcpp r-cran-formula r-cran-zoo r-cran-roxygen2
   r-cran-xml2 r-cran-commonmark r-cran-checkmate r-cran-glue r-cran-insight
-  r-cran-parameters r-cran-performance r-cran-broom"
-CRAN_PKGS="dreamerr stringmagic fixest BMisc DRDID did bacondecomp didimputation modelsummary quadprog"
+  r-cran-parameters r-cran-performance r-cran-broom r-cran-bit64"
+# not packaged by Debian (or too old there to build the others)
+CRAN_ALL="dreamerr stringmagic fixest BMisc DRDID did bacondecomp didimputation modelsummary quadprog wooldridge"
 
+apt_pkgs=$APT_RUNTIME
+[ "$mode" = all ] && apt_pkgs=$APT_ALL
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   missing=""
-  for p in $APT_PKGS; do
+  for p in $apt_pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
   done
   if [ -n "$missing" ]; then
     echo "installing from Debian:$missing"
     apt-get update -qq || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      $missing >/dev/null
   fi
   # LaTeX for the test that compiles the booktabs tables (no recommends: small)
-  if ! command -v pdflatex >/dev/null 2>&1; then
+  if [ "$mode" = all ] && ! command -v pdflatex >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       texlive-latex-base texlive-latex-recommended >/dev/null || true
   fi
 fi
 
-CRAN_PKGS="$CRAN_PKGS" Rscript -e '
-pkgs <- strsplit(Sys.getenv("CRAN_PKGS"), " ")[[1]]
-base <- c("data.table", "generics", "testthat", "knitr", "rmarkdown", "MatchIt", "sandwich", "tibble")
-need <- setdiff(c(base, pkgs), rownames(installed.packages()))
-if (length(need)) {
-  message("installing from CRAN: ", paste(need, collapse = ", "))
-  options(repos = c(CRAN = "https://cloud.r-project.org"), Ncpus = 2L)
-  install.packages(need, quiet = TRUE)
+MODE="$mode" CRAN_ALL="$CRAN_ALL" Rscript -e '
+repos <- getOption("repos")
+dep_names <- function(x) {
+  x <- trimws(unlist(strsplit(gsub("\\([^)]*\\)", "", x[!is.na(x)]), ",")))
+  setdiff(x[nzchar(x)], c("R", rownames(installed.packages(priority = "base"))))
 }
-still <- setdiff(base, rownames(installed.packages()))
-if (length(still)) stop("could not install: ", paste(still, collapse = ", "))
+desc <- read.dcf("DESCRIPTION")
+field <- function(f) if (f %in% colnames(desc)) desc[1, f] else NA
+runtime <- c(dep_names(field("Imports")), dep_names(field("VignetteBuilder")), "rmarkdown")
+pkgs <- runtime
+if (Sys.getenv("MODE") == "all") {
+  pkgs <- unique(c(pkgs, dep_names(field("Suggests")),
+                   strsplit(Sys.getenv("CRAN_ALL"), " ")[[1]]))
+}
+need <- pkgs[!vapply(pkgs, requireNamespace, TRUE, quietly = TRUE)]
+if (length(need)) {
+  if (!length(repos) || any(repos == "@CRAN@")) {
+    stop("no CRAN repository is configured; set one with options(repos = ...) ",
+         "in the Rprofile.site of R or ~/.Rprofile", call. = FALSE)
+  }
+  message("installing from ", paste(repos, collapse = ", "), ": ",
+          paste(need, collapse = ", "))
+  install.packages(need, Ncpus = 2L, quiet = TRUE)
+}
+still <- pkgs[!vapply(pkgs, requireNamespace, TRUE, quietly = TRUE)]
+if (length(still)) stop("could not install: ", paste(still, collapse = ", "), call. = FALSE)
 '

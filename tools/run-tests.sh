@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
-# The test command: install what is missing, build the package, run
-# R CMD check --as-cran (tests and vignettes included, no manual), fail on
-# any ERROR, WARNING or NOTE other than the new-submission one, and print the
-# testthat totals as "N passed, N failed".
+# The test command: install what is missing, bring the current CRAN release
+# of every dependency (Suggests included) into a library of its own, build
+# the package, run R CMD check --as-cran against those (tests and vignettes
+# included, no manual), fail on any ERROR, WARNING or NOTE other than the
+# new-submission one, and print the testthat totals as "N passed, N failed".
+#
+# The CRAN library is kept between runs (SMARTDID_CRANLIB, by default
+# ~/.cache/smartdid-cranlib): a package is compiled again only when CRAN has
+# a newer version. SMARTDID_CRANLIB=none checks against the installed
+# packages only (Debian's r-cran-* builds), which is faster.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+t0=$(date +%s)
 bash tools/install-deps.sh || { echo "dependency installation failed"; exit 1; }
+cranlib="${SMARTDID_CRANLIB:-$HOME/.cache/smartdid-cranlib}"
+if [ "$cranlib" != "none" ]; then
+  echo "== current CRAN versions into $cranlib"
+  MAKEFLAGS="${MAKEFLAGS:--j1}" Rscript tools/cran-lib.R "$cranlib" ||
+    { echo "installing the current CRAN packages failed"; exit 1; }
+  export R_LIBS="$cranlib${R_LIBS:+:$R_LIBS}"
+  echo "== dependencies ready after $(( $(date +%s) - t0 )) s"
+fi
 
 export _R_CHECK_SYSTEM_CLOCK_=FALSE
 export _R_CHECK_CRAN_INCOMING_REMOTE_=FALSE
@@ -38,5 +53,6 @@ else
   passed=0; failed=1; fail=1
 fi
 [ "${failed:-1}" != "0" ] && fail=1
+echo "== test command took $(( $(date +%s) - t0 )) s"
 echo "${passed:-0} passed, ${failed:-1} failed"
 exit $fail

@@ -34,7 +34,7 @@ test_that("mechanism() keeps weights and works on cohort (PSM-style weighted) fi
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", cohort = "first",
                   weights = "w")
   m <- mechanism(fit, moderator = "M")
-  expect_identical(names(coef(m)), c("treated", "x1", "M", "treated:M"))
+  expect_identical(names(coef(m)), c("first_treated", "x1", "M", "first_treated:M"))
   d$DM <- d$D * d$M
   l <- lm(y ~ D + x1 + M + DM + factor(unit) + factor(year), data = d, weights = w)
   expect_lt(rel_err(coef(m), unname(coef(l)[c("D", "x1", "M", "DM")])), 1e-8)

@@ -121,31 +121,94 @@ mi_matrix <- function(mi, ratio) {
   mm
 }
 
-test_that("scores and 1:1 matches equal MatchIt (orders, calipers, common support, ties)", {
-  skip_if_not_installed("MatchIt")
-  # MatchIt 4.5.1's search on a distance vector compares |differences| after
-  # truncation to integers (treated at 0.5, controls at 0.1 and 0.55: it
-  # takes 0.1, even with caliper 0.01), so it is given the scores times 2^30
-  # (an exact scaling); distance = "glm" is checked for the scores themselves.
-  grid <- expand.grid(order = c("largest", "smallest", "data"),
-                      discard = c("none", "both", "treated"), caliper = c(NA, 0.1),
-                      tied = c(FALSE, TRUE), stringsAsFactors = FALSE)
+psm_grid <- function(tied) {
+  expand.grid(order = c("largest", "smallest", "data"),
+              discard = c("none", "both", "treated"), caliper = c(NA, 0.1),
+              tied = tied, stringsAsFactors = FALSE)
+}
+psm_case <- function(g, i) {
+  d <- cross_section(250, seed = i, tied = g$tied)
+  cal <- if (is.na(g$caliper)) NULL else g$caliper
+  m <- psm(d, "t", c("x1", "x2"), id = "id", time = "year", order = g$order,
+           discard = g$discard, caliper = cal)
+  list(d = d, cal = cal, m = m)
+}
+# MatchIt on the same scores. MatchIt 4.5.1's search on a distance vector
+# compares |differences| after truncation to integers (treated at 0.5,
+# controls at 0.1 and 0.55: it takes 0.1, even with caliper 0.01), so it is
+# given the scores times 2^30, an exact scaling that later versions (4.8.1)
+# match on identically.
+mi_case <- function(cs, g) {
+  suppressWarnings(MatchIt::matchit(
+    t ~ x1 + x2, data = cs$d, method = "nearest", distance = cs$m$units$score * 2^30,
+    m.order = g$order, discard = g$discard, caliper = cs$cal))
+}
+
+test_that("psm() follows its documented rules: equal to the exhaustive search", {
+  # every order, common-support rule and caliper, distinct and tied scores:
+  # the matches equal the brute-force search over all controls (nearest by
+  # score; at equal distance the left neighbour, then the nearest in the
+  # stable order), trimming is the documented range rule, the caliper is in
+  # standard deviations of the kept scores
+  grid <- psm_grid(c(FALSE, TRUE))
   for (i in seq_len(nrow(grid))) {
     g <- grid[i, ]
-    d <- cross_section(250, seed = i, tied = g$tied)
-    cal <- if (is.na(g$caliper)) NULL else g$caliper
-    m <- psm(d, "t", c("x1", "x2"), id = "id", time = "year", order = g$order,
-             discard = g$discard, caliper = cal)
+    cs <- psm_case(g, i)
+    u <- cs$m$units
+    info <- paste(g, collapse = " ")
+    disc <- smartdid:::psm_discard(u$distance, u$treat, g$discard)
+    expect_identical(u$discarded, disc, info = info)
+    tr <- which(u$treat == 1L)
+    ord <- switch(g$order, largest = tr[order(-u$distance[tr], method = "radix")],
+                  smallest = tr[order(u$distance[tr], method = "radix")], data = tr)
+    cal <- if (is.na(g$caliper)) NA else g$caliper * sd(u$distance[!disc])
+    expect_identical(unname(cs$m$match_matrix),
+                     ref_match(u$distance, u$treat, disc, ord, 1, FALSE, cal), info = info)
+  }
+})
+
+test_that("scores and 1:1 matches equal MatchIt on distinct scores", {
+  skip_if_not_installed("MatchIt")
+  grid <- psm_grid(FALSE)
+  for (i in seq_len(nrow(grid))) {
+    g <- grid[i, ]
+    cs <- psm_case(g, i)
+    m <- cs$m
     if (i == 1) {
-      mg <- MatchIt::matchit(t ~ x1 + x2, data = d, method = "nearest", distance = "glm")
+      mg <- MatchIt::matchit(t ~ x1 + x2, data = cs$d, method = "nearest", distance = "glm")
       expect_equal(m$units$score, unname(mg$distance), tolerance = 1e-10)
     }
-    mi <- suppressWarnings(MatchIt::matchit(
-      t ~ x1 + x2, data = d, method = "nearest", distance = m$units$score * 2^30,
-      m.order = g$order, discard = g$discard, caliper = cal))
+    mi <- mi_case(cs, g)
     expect_identical(unname(m$match_matrix), mi_matrix(mi, 1), info = paste(g, collapse = " "))
     expect_equal(m$units$weights, unname(mi$weights), info = paste(g, collapse = " "))
     expect_identical(m$units$discarded, unname(mi$discarded))
+  }
+})
+
+test_that("with tied scores the matches equal MatchIt's up to which equal-score control", {
+  skip_if_not_installed("MatchIt")
+  # Which of several controls with exactly the same score a treated unit
+  # takes differs between MatchIt's versions (4.5.1 takes the one psm() takes,
+  # 4.8.1 sometimes another); both versions agree with psm() on everything
+  # else: who is matched and discarded, the score of each treated unit's
+  # control, and the weight carried by each score level.
+  grid <- psm_grid(TRUE)
+  for (i in seq_len(nrow(grid))) {
+    g <- grid[i, ]
+    cs <- psm_case(g, i + nrow(grid))
+    m <- cs$m
+    s <- m$units$score
+    info <- paste(g, collapse = " ")
+    mi <- mi_case(cs, g)
+    mm <- unname(m$match_matrix)
+    mmi <- mi_matrix(mi, 1)
+    expect_identical(is.na(mm), is.na(mmi), info = info)
+    expect_identical(s[mm], s[mmi], info = info)
+    expect_identical(m$units$discarded, unname(mi$discarded), info = info)
+    lev <- paste(m$units$treat, format(s, digits = 15))
+    expect_equal(tapply(m$units$weights, lev, sum), tapply(unname(mi$weights), lev, sum),
+                 info = info)
+    expect_true(any(duplicated(s[!m$units$discarded])))  # the case has ties
   }
 })
 
@@ -274,4 +337,24 @@ test_that("psm() rejects bad input with clear messages", {
   })
   d$t <- 0
   expect_error(psm(d, "t", "x1", id = "id", time = "year"), "both treated and control")
+})
+
+test_that("psm() refuses a treatment that varies within units unless asked by period", {
+  p <- sim_panel(40, 6, seed = 30)
+  p$ever <- ave(p$D, p$unit, FUN = max)
+  expect_error(psm(p, "D", c("x1", "x2"), id = "unit", time = "year"),
+               "'treat' column 'D' varies within units \\([0-9]+ units.*ever-treated.*by = \"year\"")
+  expect_snapshot(error = TRUE, psm(p, "D", c("x1", "x2"), id = "unit", time = "year"))
+  # the two correct uses
+  expect_s3_class(psm(p, "ever", c("x1", "x2"), id = "unit", time = "year"), "smartdid_psm")
+  expect_s3_class(psm(p, "D", c("x1", "x2"), id = "unit", time = "year", by = "year"),
+                  "smartdid_psm")
+  # unit level: the flag is the unit's ever-treated status
+  mu <- psm(p, "D", c("x1", "x2"), id = "unit", time = "year", match_level = "unit")
+  me <- psm(p, "ever", c("x1", "x2"), id = "unit", time = "year", match_level = "unit")
+  expect_identical(mu$match_matrix, me$match_matrix)
+  # a `by` constant within units does not make it period-wise
+  p$region2 <- p$unit %% 2
+  expect_error(psm(p, "D", c("x1", "x2"), id = "unit", time = "year", by = "region2"),
+               "varies within units within 'region2'")
 })

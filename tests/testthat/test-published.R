@@ -43,6 +43,8 @@ test_that("compare_published() recomputes the score from published_results() and
   res <- replicate_study(out = withr::local_tempdir(), draws = 5, quiet = TRUE,
                          formats = "txt")
   cmp <- compare_published(res)
+  # a subset of its rows (as a vignette prints) prints as a data frame
+  expect_output(print(cmp[1:2, c("table", "term")]), "table")
   expect_s3_class(cmp, "smartdid_comparison")
   expect_equal(nrow(cmp), 67L)
   pub <- published_results()

@@ -78,7 +78,7 @@ test_that("cohort fits give the same fits; units set aside get a message", {
   b <- tidy(shift_timing(fc))
   expect_equal(a$estimate, b$estimate, tolerance = 1e-12)
   expect_equal(a$std.error, b$std.error, tolerance = 1e-12)
-  expect_equal(b$term, rep("treated", 3))
+  expect_equal(b$term, rep("first_treated", 3))
   d$D[d$unit == 1] <- 1
   ft2 <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
   expect_message(st <- shift_timing(ft2, years = 1), "1 always-treated unit")

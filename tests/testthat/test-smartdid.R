@@ -35,7 +35,7 @@ test_that("cohort builds the same dummy as treat", {
   d$first[is.na(d$first)] <- 0
   b <- smartdid(y ~ x1, data = d, id = "unit", time = "year", cohort = "first")
   expect_equal(unname(coef(a)), unname(coef(b)), tolerance = 1e-12)
-  expect_equal(names(coef(b))[1], "treated")
+  expect_equal(names(coef(b))[1], "first_treated")
   d$first[d$first == 0] <- Inf
   c2 <- smartdid(y ~ x1, data = d, id = "unit", time = "year", cohort = "first")
   expect_equal(unname(coef(a)), unname(coef(c2)), tolerance = 1e-12)
