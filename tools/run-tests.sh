@@ -40,7 +40,9 @@ fail=0
 grep -q "^Status: .*ERROR" "$work/check.log" && fail=1
 grep -q "^Status: .*WARNING" "$work/check.log" && fail=1
 # every NOTE must be the new-submission one
-notes=$(awk '/\.\.\. NOTE$/{print}' "$work/check.log" | grep -v "CRAN incoming feasibility" || true)
+# (a step that reports timings puts them before the word: "... [6s/7s] NOTE")
+notes=$(grep -E '^\* checking .*\.\.\. (\[[^]]*\] )?NOTE$' "$work/check.log" |
+  grep -v "CRAN incoming feasibility" || true)
 if [ -n "$notes" ]; then echo "unexpected NOTE(s):"; echo "$notes"; fail=1; fi
 
 out=$(ls "$work"/smartdid.Rcheck/tests/testthat.Rout* 2>/dev/null | head -1)
