@@ -399,6 +399,17 @@ rep_comparison <- function(st, res) {
   structure(cmp, summary = paste0(s$agree[nrow(s)], "/", s$cells[nrow(s)], " cells agree"))
 }
 
+# A link to the installed replication vignette, which sets every table next to
+# the published one (nothing when the vignettes were not built).
+rep_vignette_link <- function() {
+  html <- system.file("doc", "smartcity-replication.html", package = "smartdid")
+  if (!nzchar(html)) return(character())
+  c("", paste0("The tables next to the published ones, step by step: the vignette ",
+               "[Replicating the smart-city study](",
+               utils::URLencode(paste0("file://", normalizePath(html, winslash = "/"))),
+               ") (`vignette(\"smartcity-replication\", package = \"smartdid\")`)."))
+}
+
 rep_index <- function(st, data_name, data, d, draws, seed) {
   r <- st$roles
   path <- file.path(st$out, "index.md")
@@ -414,6 +425,7 @@ rep_index <- function(st, data_name, data, d, draws, seed) {
       c("", paste0("**These data are simulated** by `simulate_smartcity()`, calibrated ",
                    "to the published balance table and estimates; they are not real ",
                    "city data, and the numbers below are not the article's.")),
+    rep_vignette_link(),
     "",
     paste0("Made by `replicate_study()` (smartdid ", getNamespaceVersion("smartdid"),
            "); placebo draws: ", draws, ", seed: ", if (is.null(seed)) "none" else seed,

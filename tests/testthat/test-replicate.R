@@ -167,3 +167,13 @@ test_that("on the shipped panel the run is scored against the article", {
   s <- attr(cmp, "score")
   expect_true(any(startsWith(idx, paste0("Score: ", s$agree[nrow(s)], " of 67 "))))
 })
+
+test_that("the index links to the installed replication vignette", {
+  html <- system.file("doc", "smartcity-replication.html", package = "smartdid")
+  skip_if(!nzchar(html), "the vignettes were not built in this installation")
+  idx <- readLines(rep_result()$index)
+  link <- grep("smartcity-replication.html", idx, fixed = TRUE, value = TRUE)
+  expect_length(link, 1L)
+  target <- sub("^.*\\(file://([^)]*)\\).*$", "\\1", link)
+  expect_true(file.exists(utils::URLdecode(target)))
+})
