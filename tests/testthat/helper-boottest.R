@@ -1,4 +1,4 @@
-# A brute-force wild cluster bootstrap for test-boottest.R: every draw
+# A brute-force wild cluster bootstrap for the boottest tests: every draw
 # re-estimates the model by weighted least squares with explicit dummies
 # (lm.wfit on the full design) and forms its clustered t from scratch.
 # `terms`: right-hand side terms (dummies as factor(...)); `R`: named
@@ -84,4 +84,20 @@ expect_brute_equal <- function(bt, br, tol = 1e-10) {
     expect_equal(bt$p.value,
                  sum(abs(br$t_boot[ok]) > abs(br$t0) * (1 + 1e-9)) / sum(ok))
   }
+}
+
+# The panel of the boottest tests: 36 units in 12 regions (6 treated, staggered),
+# 9 years, a covariate, weights and a second (crossing) clustering, prov.
+bt_panel <- function(seed = 3, n_units = 36, n_periods = 9) {
+  set.seed(seed)
+  d <- expand.grid(unit = seq_len(n_units), year = 2000 + seq_len(n_periods))
+  d$region <- (d$unit - 1) %/% 3 + 1                   # 12 regions
+  d$prov <- c("p1", "p2", "p3", "p4", "p5")[(d$unit %% 5) + 1]
+  d$first <- ifelse(d$region <= 6, 2003 + d$region %% 4, NA)
+  d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
+  d$x <- rnorm(nrow(d))
+  d$wt <- runif(nrow(d), 0.5, 2)
+  d$y <- 0.2 * d$D + 0.3 * d$x + d$unit / 10 + rnorm(nrow(d)) + d$year / 50 +
+    rnorm(12)[d$region]
+  d
 }
