@@ -79,33 +79,3 @@ test_that("cluster-robust variance sums influence within clusters", {
   S <- rowsum(es$influence$psi, cl)
   expect_equal(crossprod(S), esc$vcov, ignore_attr = TRUE)
 })
-
-test_that("with controls, the estimates are those on outcomes net of theta_k' X", {
-  # theta_k from lm(): first differences of y on those of x and period
-  # effects, among the not-yet-switched cells of baseline k
-  d <- dcdh_sim(G = 80, nT = 6, seed = 7, type = "binary")
-  d <- d[order(d$g, d$t), ]
-  fit <- dcdh_fit(d)
-  es <- event_study(fit, estimator = "dcdh", effects = 2, placebo = 1, controls = "x")
-  Fg <- tapply(seq_len(nrow(d)), d$g, function(i) {
-    ch <- which(d$d[i] != d$d[i][1])
-    if (length(ch)) d$t[i][ch[1]] else Inf
-  })
-  d$dsq <- ave(d$d, d$g, FUN = function(v) v[1])
-  d$dy <- ave(d$y, d$g, FUN = function(v) c(NA, diff(v)))
-  d$dx <- ave(d$x, d$g, FUN = function(v) c(NA, diff(v)))
-  d$F <- Fg[as.character(d$g)]
-  d$ynet <- d$y
-  for (k in unique(d$dsq)) {
-    s <- d$dsq == k & d$F > d$t & !is.na(d$dy)
-    th <- stats::coef(stats::lm(dy ~ dx + factor(t), data = d[s, ]))["dx"]
-    d$ynet[d$dsq == k] <- d$y[d$dsq == k] - th * d$x[d$dsq == k]
-  }
-  fit2 <- smartdid(ynet ~ 1, data = d, id = "g", time = "t", treat = "d",
-                   design = "general")
-  es2 <- event_study(fit2, estimator = "dcdh", effects = 2, placebo = 1)
-  expect_equal(es$estimates$estimate, es2$estimates$estimate, tolerance = 1e-10)
-  expect_equal(es$overall$estimate, es2$overall$estimate, tolerance = 1e-10)
-  # the estimation of theta adds to the variance terms
-  expect_false(isTRUE(all.equal(es$estimates$std.error, es2$estimates$std.error)))
-})
