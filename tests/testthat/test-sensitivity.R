@@ -19,26 +19,6 @@ test_that("the original interval is the normal interval of the target", {
   expect_equal(s$original$conf.high, mean(b[4:6]) + z * se, tolerance = 1e-12)
 })
 
-test_that("smoothness with M = 0 is the linear extrapolation (FLCI)", {
-  skip_if_not_installed("quadprog")
-  for (l in list(c(1, 0, 0), c(0.2, 0.3, 0.5))) {
-    s <- sensitivity(es, type = "smoothness", M = 0, target = l, breakdown = FALSE)
-    # minimum-variance unbiased estimator under delta_t = slope * t, by its
-    # KKT system: minimise c' S c over the pre weights v subject to
-    # sum(v * t_pre) + sum(l * t_post) = 0
-    tpre <- -K:-1
-    tpost <- 1:T
-    kkt <- rbind(cbind(2 * S[1:K, 1:K], tpre), c(tpre, 0))
-    rhs <- c(-2 * S[1:K, K + 1:T] %*% l, -sum(tpost * l))
-    v <- solve(kkt, rhs)[1:K]
-    w <- c(v, l)
-    centre <- sum(w * b)
-    half <- qnorm(0.975) * sqrt(drop(t(w) %*% S %*% w))
-    expect_equal(s$results$conf.low, centre - half, tolerance = 1e-9)
-    expect_equal(s$results$conf.high, centre + half, tolerance = 1e-9)
-  }
-})
-
 test_that("with a tiny covariance the intervals shrink to the identified set", {
   tiny <- sens_es(b, S * 1e-12, K)
   # Mbar = 0: no post-period violation, theta = l' beta_post
@@ -117,14 +97,6 @@ test_that("bad input is refused with a message naming the argument", {
   expect_error(sensitivity(noref), "exactly one reference period")
 })
 
-test_that("the random-number state of the caller is left alone", {
-  set.seed(3)
-  x <- runif(1)
-  set.seed(3)
-  sensitivity(es, Mbar = 1, breakdown = FALSE)
-  expect_equal(runif(1), x)
-})
-
 test_that("a violation inside the restriction set is covered at the nominal rate", {
   skip_on_cran()
   # relative magnitudes, Mbar = 1: pre-period differences up to 0.05, the
@@ -155,25 +127,6 @@ test_that("a violation inside the restriction set is covered at the nominal rate
     ci$conf.low <= tau[1] && tau[1] <= ci$conf.high
   }, TRUE)
   expect_gte(mean(cover), 133 / 150)
-})
-
-test_that("print, tidy, plot and autoplot", {
-  s <- sensitivity(es, Mbar = c(0, 1))
-  expect_output(print(s), "relative magnitudes")
-  expect_output(print(s), "breakdown Mbar")
-  td <- tidy(s)
-  expect_equal(td$method, c("original", "C-LF", "C-LF"))
-  expect_equal(names(td), c("target", "parameter", "bound", "conf.low", "conf.high",
-                            "method"))
-  pdf(NULL)
-  on.exit(dev.off())
-  expect_identical(plot(s), s)
-  e <- sensitivity(es, Mbar = 1, target = "each", breakdown = FALSE)
-  expect_identical(plot(e), e)
-  skip_if_not_installed("ggplot2")
-  p <- ggplot2::autoplot(s)
-  expect_s3_class(p, "ggplot")
-  expect_equal(nrow(p$data), 3L)
 })
 
 test_that("works on event studies of the package's estimators", {
