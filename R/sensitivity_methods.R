@@ -11,6 +11,8 @@
 #'
 #' @param x,object A [sensitivity()] result.
 #' @param digits Digits printed.
+#' @param main Title of the plot (of each panel when several targets are plotted);
+#'   by default the target's name when there are several, else none.
 #' @param ... Unused (`plot()`: passed to [graphics::plot()]).
 #' @return `print()` and `plot()` return `x` invisibly; `tidy()` a data
 #'   frame; `autoplot()` a ggplot object.
@@ -79,17 +81,22 @@ tidy.smartdid_sensitivity <- function(x, ...) {
 
 #' @rdname sensitivity-methods
 #' @export
-plot.smartdid_sensitivity <- function(x, ...) {
+plot.smartdid_sensitivity <- function(x, main = NULL, ...) {
   tg <- names(x$weights)
   if (length(tg) > 1L) {
     op <- graphics::par(mfrow = grDevices::n2mfrow(length(tg)))
     on.exit(graphics::par(op))
   }
-  for (t in tg) sens_plot_one(x, t, ...)
+  for (t in tg) {
+    # a title given by the user heads each panel; by default the target's
+    # name when there are several
+    ttl <- main %||% (if (length(tg) > 1L) t else "")
+    sens_plot_one(x, t, main = ttl, ...)
+  }
   invisible(x)
 }
 
-sens_plot_one <- function(x, tg, ...) {
+sens_plot_one <- function(x, tg, main = "", ...) {
   r <- x$results[x$results$target == tg, ]
   o <- x$original[x$original$target == tg, ]
   b <- x$breakdown$breakdown[x$breakdown$target == tg]
@@ -99,7 +106,7 @@ sens_plot_one <- function(x, tg, ...) {
   ys <- range(c(o$conf.low, o$conf.high, r$conf.low, r$conf.high, 0), na.rm = TRUE)
   graphics::plot(xs, rep(NA, length(xs)), ylim = ys, xaxt = "n",
                  xlab = x$parameter, ylab = "robust confidence interval",
-                 main = if (length(x$weights) > 1L) tg else "", ...)
+                 main = main, ...)
   graphics::axis(1, at = xs, labels = c("original", format(r$bound)))
   graphics::abline(h = 0, lty = 2, col = "grey50")
   graphics::segments(xo, o$conf.low, xo, o$conf.high, lwd = 2, col = "firebrick")

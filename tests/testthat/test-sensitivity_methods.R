@@ -20,6 +20,9 @@ test_that("print, tidy, plot and autoplot", {
   expect_identical(plot(s), s)
   e <- sensitivity(es, Mbar = 1, target = "each", breakdown = FALSE)
   expect_identical(plot(e), e)
+  # a user's title (the replication vignette gives one) does not clash with the default
+  expect_identical(plot(s, main = "Average effect"), s)
+  expect_identical(plot(e, main = "Each period", col = "grey"), e)
   skip_if_not_installed("ggplot2")
   p <- ggplot2::autoplot(s)
   expect_s3_class(p, "ggplot")
