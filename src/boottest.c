@@ -248,15 +248,6 @@ static void bt_weights(int type, int Gb, int b0, int nb, double *V, size_t ldv)
   }
 }
 
-static void bt_tick(SEXP tick, int done)
-{
-  if (Rf_isNull(tick)) return;
-  SEXP v = PROTECT(Rf_ScalarInteger(done));
-  SEXP call = PROTECT(Rf_lang2(tick, v));
-  Rf_eval(call, R_GlobalEnv);
-  UNPROTECT(2);
-}
-
 static int bt_int(SEXP x, const char *what)
 {
   int v = Rf_asInteger(x);
@@ -380,7 +371,7 @@ SEXP sd_boottest_draws(SEXP A, SEXP S, SEXP dims, SEXP Bs, SEXP type,
                  pc + b0 + s0, (size_t) B);
       }
     }
-    bt_tick(tick, b0 + nb);
+    sd_tick(tick, b0 + nb);
   }
   if (ty != 0) PutRNGstate();
 

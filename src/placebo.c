@@ -328,19 +328,9 @@ static int int_max(const int *x, int n)
   return mx;
 }
 
-/* Report progress: call the R function tick(done) (main thread only). */
-static void pl_tick(SEXP tick, int done)
-{
-  if (Rf_isNull(tick)) return;
-  SEXP v = PROTECT(Rf_ScalarInteger(done));
-  SEXP call = PROTECT(Rf_lang2(tick, v));
-  Rf_eval(call, R_GlobalEnv);
-  UNPROTECT(2);
-}
-
 static void pl_tick_cb(void *ctx, int done)
 {
-  pl_tick((SEXP) ctx, done);
+  sd_tick((SEXP) ctx, done);
 }
 
 /* The draws row by row (any panel): blocks of pseudo-treatments, built and
@@ -413,7 +403,7 @@ static void pl_run_rows(const pl_model *mdp, const sd_fe *fe, const int *tv,
     }
     pl_block(&md, D, cfs, idx, n1, nb, nt, ws, pest + b0, pse + b0);
     for (int b = 0; b < nb; b++) pntr[b0 + b] = n1[b];
-    pl_tick(tick, b0 + nb);
+    sd_tick(tick, b0 + nb);
   }
 }
 

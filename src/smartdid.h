@@ -121,6 +121,8 @@ SEXP sd_nn_match(SEXP dist, SEXP treat, SEXP discarded, SEXP ord, SEXP ratio,
                  SEXP replace, SEXP caliper);
 /* scale.c */
 SEXP sd_scale_exponents(SEXP cols, SEXP rows);
+/* progress.c: call the R function tick(done) (main thread only) */
+void sd_tick(SEXP tick, int done);
 /* bootstrap.c */
 SEXP sd_mboot(SEXP psi, SEXP biters, SEXP type);
 /* placebo.c */
