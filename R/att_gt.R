@@ -237,7 +237,7 @@ cs_long <- function(fit, outcomes = NULL) {
     }
     cl <- as.vector(group_codes(fit$data[[vi$cluster]][st$rows]))
   }
-  list(y = st$y, time = st$time, unit = st$unit, n_units = st$n_units,
+  list(y = st$y, time = st$time, ti = st$tidx, unit = st$unit, n_units = st$n_units,
        X = st$X, w = w, cohort = st$cohort, cluster = cl, clock = st$clock,
        cluster_name = if (is.null(cl)) NULL else vi$cluster,
        outcome = outcomes)
@@ -284,40 +284,48 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
     last_period <- gmax - anticipation
     gu[gu == gmax] <- Inf
   }
-  rows <- which(keep_u[long$unit] & long$time < last_period)
-  keep_u <- keep_u & tabulate(long$unit[rows], N0) > 0
+  # every row kept (the usual case): no copies of the columns
+  all_rows <- all(keep_u[cnt > 0]) && last_period == Inf
+  rows <- if (all_rows) NULL else which(keep_u[long$unit] & long$time < last_period)
+  take <- function(x) if (is.null(rows)) x else x[rows]
+  if (!all_rows) keep_u <- keep_u & tabulate(long$unit[rows], N0) > 0
   periods <- periods[periods < last_period]
   new_code <- cumsum(keep_u)
   N <- sum(keep_u)
-  unit <- new_code[long$unit[rows]]
-  ti <- match(long$time[rows], periods)
+  unit <- if (all(keep_u)) take(long$unit) else new_code[take(long$unit)]
+  # period indices are unchanged by dropping the last periods
+  ti <- if (is.null(long$ti)) match(take(long$time), periods) else take(long$ti)
   cohort <- gu[keep_u]
   if (!any(is.finite(cohort) & cohort <= max(periods))) {
     sd_stop("att_gt() found no treated group with a period to estimate")
   }
-  w <- if (is.null(long$w)) rep(1, length(rows)) else long$w[rows]
-  if (any(!is.finite(w) | w < 0) || !any(w > 0)) {
+  w <- if (is.null(long$w)) NULL else take(long$w)
+  if (!is.null(w) && (any(!is.finite(w) | w < 0) || !any(w > 0))) {
     sd_stop("att_gt() needs finite, non-negative weights with a positive sum")
   }
+  nobs <- if (all_rows) length(long$unit) else length(rows)
   out <- list(mode = mode, periods = periods, n_periods = length(periods),
-              n_units = N, cohort = cohort, nobs = length(rows),
-              cluster = cs_cluster_units(long, rows, unit, N, mode),
+              n_units = N, cohort = cohort, nobs = nobs,
+              cluster = cs_cluster_units(long, rows %||% seq_len(nobs), unit, N, mode),
               weighted = !is.null(long$w), dropped = dropped, clock = long$clock)
-  # rows by period, then unit
-  o <- order(ti, unit)
-  rows <- rows[o]
-  out$unit <- unit[o]
-  out$ti <- ti[o]
-  out$y <- long$y[rows, , drop = FALSE]
-  out$w <- w[o]
-  out$X <- long$X[rows, , drop = FALSE]
+  # the rows stay in their order (cs_rows() sorts them by period for the
+  # row-wise estimators); w is NULL without weights
+  out$unit <- unit
+  out$ti <- ti
+  out$y <- if (all_rows) long$y else long$y[rows, , drop = FALSE]
+  out$w <- w
+  out$X <- if (all_rows) long$X else long$X[rows, , drop = FALSE]
   # did::aggte() takes the group shares with each unit's mean weight (the
   # first period's weight in a balanced panel)
-  out$unit_weights <- if (mode == "panel") out$w[out$ti == 1L] else
-    as.vector(rowsum(out$w, out$unit)) / tabulate(out$unit, N)
+  out$unit_weights <- if (is.null(w)) rep(1, N) else if (mode == "panel") {
+    uw <- numeric(N)
+    first <- ti == 1L
+    uw[unit[first]] <- w[first]
+    uw
+  } else as.vector(rowsum(w, unit)) / tabulate(unit, N)
   # a balanced panel compares units with the earlier period's weight (did)
   out$w_varies <- mode == "panel" && out$weighted &&
-    any(out$w != out$unit_weights[out$unit])
+    any(w != out$unit_weights[unit])
   out
 }
 
@@ -329,7 +337,7 @@ cs_matrices <- function(pan) {
   Tn <- pan$n_periods
   idx <- cbind(pan$unit, pan$ti)
   W <- matrix(NA_real_, N, Tn)
-  W[idx] <- pan$w
+  W[idx] <- pan$w %||% 1
   m <- ncol(pan$y)
   Y <- array(NA_real_, c(N, Tn, m))
   for (j in seq_len(m)) Y[, , j][idx] <- pan$y[, j]
@@ -344,6 +352,12 @@ cs_matrices <- function(pan) {
 
 # By-period row lists of the repeated cross-section path.
 cs_rows <- function(pan) {
+  o <- order(pan$ti, pan$unit)
+  pan$unit <- pan$unit[o]
+  pan$ti <- pan$ti[o]
+  pan$w <- pan$w[o]
+  pan$y <- pan$y[o, , drop = FALSE]
+  pan$X <- pan$X[o, , drop = FALSE]
   pan$by_period <- split(seq_along(pan$ti), factor(pan$ti, seq_len(pan$n_periods)))
   pan
 }

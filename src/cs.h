@@ -8,4 +8,6 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
 
 SEXP sd_cs_2x2(SEXP dy, SEXP D, SEXP X, SEXP w, SEXP method, SEXP trim);
 
+SEXP sd_cs_prep(SEXP unit, SEXP N, SEXP tt, SEXP g);
+
 #endif
