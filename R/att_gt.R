@@ -416,6 +416,15 @@ cs_estimate <- function(pan, cells, control, anticipation, covariates) {
   if (covariates == "none" && !pan$w_varies) {
     return(cs_estimate_none(pan, cells, control, anticipation))
   }
+  if (covariates != "none" && pan$mode == "panel") {
+    return(cs_estimate_panel(pan, cells, control, anticipation, covariates))
+  }
+  cs_estimate_cells(pan, cells, control, anticipation, covariates)
+}
+
+# The same cell by cell in R (unbalanced panels, repeated cross-sections,
+# and weights that vary within units without covariates).
+cs_estimate_cells <- function(pan, cells, control, anticipation, covariates) {
   pan <- if (pan$mode == "panel") cs_matrices(pan) else cs_rows(pan)
   K <- nrow(cells)
   N <- pan$n_units
@@ -463,6 +472,31 @@ cs_estimate_none <- function(pan, cells, control, anticipation) {
              code[pan$unit], pan$y, if (pan$weighted) pan$w else NULL, cm, ctrl,
              as.integer(c(pan$n_units, pan$n_periods, length(lev))))
   list(att = r$att, psi = r$psi, no_control = sum(!r$ok))
+}
+
+# With covariates on a balanced panel, every cell in C (src/cs_cells.c): the
+# 2x2 of cs_cell_panel() with the rows read in place, the propensity score
+# fitted once for consecutive cells with the same units, covariates and
+# weights (psid).
+cs_estimate_panel <- function(pan, cells, control, anticipation, covariates) {
+  lev <- sort(unique(pan$cohort))
+  ctrl <- vapply(seq_len(nrow(cells)), function(k) {
+    cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
+  }, logical(length(lev)))
+  ctrl <- matrix(ctrl, length(lev))
+  early <- pmin(cells$ti, cells$bi)
+  cm <- cbind(match(cells$group, lev), cells$ti, cells$bi, early)
+  storage.mode(cm) <- "integer"
+  key <- paste(cm[, 1L], early, apply(ctrl, 2L, function(v) paste(which(v), collapse = ",")))
+  r <- .Call(C_sd_cs_panel_cells, as.integer(pan$unit), as.integer(pan$ti), pan$y,
+             pan$X, if (pan$weighted) pan$w else NULL, match(pan$cohort, lev), cm, ctrl,
+             as.integer(c(pan$n_units, pan$n_periods, length(lev))),
+             if (covariates == "or") 1L else 2L, 0.995, match(key, unique(key)))
+  if (any(r$status == 2L)) {
+    sd_stop("the covariates are collinear among the units of a group-time ",
+            "cell; drop some controls from the fit")
+  }
+  list(att = r$att, psi = r$psi, no_control = sum(r$status == 1L))
 }
 
 # The 2x2 of every outcome of a cell, the propensity score fitted once.
