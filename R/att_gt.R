@@ -249,7 +249,7 @@ cs_long <- function(fit, outcomes = NULL) {
 # repeated cross-section estimators and influence functions summed by unit,
 # as the did package does with allow_unbalanced_panel = TRUE / panel = FALSE.
 cs_panel <- function(long, control, anticipation, allow_unbalanced) {
-  periods <- sort(unique(long$time))
+  periods <- long$clock$periods             # sort(unique(long$time))
   T <- length(periods)
   N0 <- long$n_units
   cnt <- tabulate(long$unit, N0)
@@ -559,8 +559,10 @@ cs_cell_rc <- function(pan, cell, sel, covariates) {
 # summed within clusters.
 cs_se <- function(psi, cluster) {
   N <- nrow(psi)
-  S <- if (length(unique(cluster)) == N) psi else rowsum(psi, cluster)
-  se <- sqrt(colSums(S^2)) / N
+  # (the clusters are the units when every code is distinct)
+  S <- if (!anyDuplicated(cluster)) psi else rowsum(psi, cluster)
+  storage.mode(S) <- "double"
+  se <- sqrt(.Call(C_sd_colss, S)) / N
   se[se <= sqrt(.Machine$double.eps) * 10] <- NA
   se
 }

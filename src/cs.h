@@ -15,6 +15,7 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
                        SEXP cells, SEXP ctrl, SEXP dims, SEXP method, SEXP trim,
                        SEXP psid);
 
+SEXP sd_colss(SEXP X);
 SEXP sd_cs_prep(SEXP unit, SEXP N, SEXP tt, SEXP g);
 
 #endif

@@ -30,6 +30,7 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_cs_none",      (DL_FUNC) &sd_cs_none,      8},
   {"sd_cs_2x2",       (DL_FUNC) &sd_cs_2x2,       6},
   {"sd_cs_prep",      (DL_FUNC) &sd_cs_prep,      4},
+  {"sd_colss",        (DL_FUNC) &sd_colss,        1},
   {"sd_cs_panel_cells", (DL_FUNC) &sd_cs_panel_cells, 12},
   {"sd_boottest_draws", (DL_FUNC) &sd_boottest_draws, 7},
   {"sd_boottest_count", (DL_FUNC) &sd_boottest_count, 5},
