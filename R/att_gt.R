@@ -561,7 +561,7 @@ cs_se <- function(psi, cluster) {
   N <- nrow(psi)
   # (the clusters are the units when every code is distinct)
   S <- if (!anyDuplicated(cluster)) psi else rowsum(psi, cluster)
-  storage.mode(S) <- "double"
+  if (!is.double(S)) storage.mode(S) <- "double"
   se <- sqrt(.Call(C_sd_colss, S)) / N
   se[se <= sqrt(.Machine$double.eps) * 10] <- NA
   se

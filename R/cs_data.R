@@ -80,9 +80,11 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
   nr <- length(tt)
   X <- if (length(controls)) matrix(unlist(d[controls], use.names = FALSE), nr,
                                     dimnames = list(NULL, controls)) else matrix(0, nr, 0L)
-  storage.mode(X) <- "double"
-  Y <- matrix(unlist(d[y], use.names = FALSE), nr, dimnames = list(NULL, y))
-  storage.mode(Y) <- "double"
+  if (!is.double(X)) storage.mode(X) <- "double"
+  Y <- unlist(d[y], use.names = FALSE)              # one copy, not two
+  if (!is.double(Y)) Y <- as.double(Y)
+  dim(Y) <- c(nr, length(y))
+  dimnames(Y) <- list(NULL, y)
   structure(list(y = Y, time = tt, unit = unit,
                  n_units = max(unit), X = X,
                  w = if (is.null(weights)) NULL else as.double(d[[weights]]),

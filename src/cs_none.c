@@ -152,6 +152,7 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
     SEXP pj = Rf_allocMatrix(REALSXP, N, K);
     SET_VECTOR_ELT(psi, j, pj);
     pp[j] = REAL(pj);
+    sd_hugepages(pp[j], (size_t) N * K * sizeof(double));   /* fewer page faults */
     memset(pp[j], 0, (size_t) N * K * sizeof(double));
   }
   for (R_xlen_t r = 0; r < n; r++) {
