@@ -58,16 +58,25 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
       int v = ce[c + K * j], hi = j ? T : C;
       if (v < 1 || v > hi) Rf_error("cell %d has a cohort or period out of range", c + 1);
     }
-  /* row of each (unit, period) */
+  /* the outcomes, covariates and weights rearranged period by period (unit
+   * i of period t at t * N + i): each cell then reads its units' values in
+   * increasing order instead of one row per cache line */
   if ((double) N * T != (double) n) Rf_error("the panel is not balanced");
-  R_xlen_t *pos = (R_xlen_t *) R_alloc((size_t) N * T, sizeof(R_xlen_t));
-  for (R_xlen_t i = 0; i < (R_xlen_t) N * T; i++) pos[i] = -1;
+  size_t NT = (size_t) N * T;
+  char *seen = (char *) R_alloc(NT, 1);
+  memset(seen, 0, NT);
+  double *yt = (double *) R_alloc(NT * m, sizeof(double));
+  double *xt = (double *) R_alloc(NT * (p > 0 ? p : 1), sizeof(double));
+  double *wtt = wt ? (double *) R_alloc(NT, sizeof(double)) : NULL;
   for (R_xlen_t r = 0; r < n; r++) {
     if (u[r] < 1 || u[r] > N || tt[r] < 1 || tt[r] > T)
       Rf_error("row %lld has a unit or period code out of range", (long long) r + 1);
-    R_xlen_t at = (R_xlen_t) (tt[r] - 1) * N + (u[r] - 1);
-    if (pos[at] >= 0) Rf_error("the panel is not balanced");
-    pos[at] = r;
+    size_t at = (size_t) (tt[r] - 1) * N + (u[r] - 1);
+    if (seen[at]) Rf_error("the panel is not balanced");
+    seen[at] = 1;
+    for (int j = 0; j < m; j++) yt[at + NT * j] = y[r + (size_t) n * j];
+    for (int j = 0; j < p; j++) xt[at + NT * j] = x[r + (size_t) n * j];
+    if (wt) wtt[at] = wt[r];
   }
 
   SEXP att = PROTECT(Rf_allocMatrix(REALSXP, K, m));
@@ -113,16 +122,22 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
     double *Xc = (double *) R_alloc(nn * k, sizeof(double));
     double *wc = wt ? (double *) R_alloc(nn, sizeof(double)) : NULL;
     double *pp = (double *) R_alloc(nn * m, sizeof(double));
-    const R_xlen_t *pt = pos + (size_t) ti * N, *pb = pos + (size_t) bi * N,
-      *pe = pos + (size_t) early * N;
+    size_t ot = (size_t) ti * N, ob = (size_t) bi * N, oe = (size_t) early * N;
     for (size_t a = 0; a < nn; a++) {
-      int i = use[a];
+      size_t i = (size_t) use[a];
       D[a] = uc[i] == g;
-      for (int j = 0; j < m; j++)
-        dy[a + nn * j] = y[pt[i] + (size_t) n * j] - y[pb[i] + (size_t) n * j];
       Xc[a] = 1;
-      for (int j = 0; j < p; j++) Xc[a + nn * (j + 1)] = x[pe[i] + (size_t) n * j];
-      if (wt) wc[a] = wt[pe[i]];
+      if (wt) wc[a] = wtt[oe + i];
+    }
+    for (int j = 0; j < m; j++) {
+      const double *yj = yt + NT * j;
+      double *dj = dy + nn * j;
+      for (size_t a = 0; a < nn; a++) dj[a] = yj[ot + use[a]] - yj[ob + use[a]];
+    }
+    for (int j = 0; j < p; j++) {
+      const double *xj = xt + NT * j + oe;
+      double *cj = Xc + nn * (j + 1);
+      for (size_t a = 0; a < nn; a++) cj[a] = xj[use[a]];
     }
     int have = pid[c] != NA_INTEGER && pid[c] == last_id;
     int ok = sd_cs_2x2_core(dy, m, D, Xc, wc, nn, k, meth, tr, ps, have, ac, pp);
