@@ -145,7 +145,19 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
       }
     }
   }
-  /* pass 2: influence functions, summed by unit */
+  /* pass 2: influence functions, summed by unit. When each unit's rows are
+   * adjacent (the usual layout), a unit's sums are accumulated in a small
+   * buffer and written once, every cell's entry (zeros included): one write
+   * per entry instead of zeroing the matrices first and adding into them.
+   * Each entry is the same sum, in the same order, either way. */
+  unsigned char *done = (unsigned char *) R_alloc((size_t) N, 1);
+  memset(done, 0, (size_t) N);
+  int grouped = 1;
+  for (R_xlen_t r = 0; r < n && grouped; r++) {
+    if (r > 0 && u[r] == u[r - 1]) continue;
+    if (done[u[r] - 1]) grouped = 0;
+    done[u[r] - 1] = 1;
+  }
   SEXP psi = PROTECT(Rf_allocVector(VECSXP, m));
   double **pp = (double **) R_alloc((size_t) m, sizeof(double *));
   for (int j = 0; j < m; j++) {
@@ -153,22 +165,59 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
     SET_VECTOR_ELT(psi, j, pj);
     pp[j] = REAL(pj);
     sd_hugepages(pp[j], (size_t) N * K * sizeof(double));   /* fewer page faults */
-    memset(pp[j], 0, (size_t) N * K * sizeof(double));
+    if (!grouped) memset(pp[j], 0, (size_t) N * K * sizeof(double));
   }
-  for (R_xlen_t r = 0; r < n; r++) {
-    size_t s = (size_t) (cc[r] - 1) + (size_t) C * (tt[r] - 1);
-    size_t i = (size_t) u[r] - 1;
-    double ww = (wt ? wt[r] : 1.0) * N;
-    for (int e = start[s]; e < start[s + 1]; e++) {
-      int k = subs_k[e];
-      size_t mq = (size_t) k + (size_t) K * subs_q[e];
-      double f = subs_s[e] * ww / subs_w[e];
-      for (int j = 0; j < m; j++) {
-        double mean = CM[(size_t) 4 * K * j + mq];
-        pp[j][i + (size_t) N * k] += f * (y[r + (size_t) n * j] - mean);
+  if (grouped) {
+    double *acc = (double *) R_alloc((size_t) K * m, sizeof(double));
+    memset(acc, 0, (size_t) K * m * sizeof(double));
+    memset(done, 0, (size_t) N);
+    for (R_xlen_t r0 = 0; r0 < n; ) {
+      R_xlen_t r1 = r0 + 1;
+      while (r1 < n && u[r1] == u[r0]) r1++;
+      size_t i = (size_t) u[r0] - 1;
+      for (R_xlen_t r = r0; r < r1; r++) {
+        size_t s = (size_t) (cc[r] - 1) + (size_t) C * (tt[r] - 1);
+        double ww = (wt ? wt[r] : 1.0) * N;
+        for (int e = start[s]; e < start[s + 1]; e++) {
+          int k = subs_k[e];
+          size_t mq = (size_t) k + (size_t) K * subs_q[e];
+          double f = subs_s[e] * ww / subs_w[e];
+          for (int j = 0; j < m; j++) {
+            double mean = CM[(size_t) 4 * K * j + mq];
+            acc[k + (size_t) K * j] += f * (y[r + (size_t) n * j] - mean);
+          }
+        }
       }
+      for (int j = 0; j < m; j++) {
+        double *aj = acc + (size_t) K * j, *pj = pp[j] + i;
+        for (int k = 0; k < K; k++) {
+          pj[(size_t) N * k] = aj[k];
+          aj[k] = 0;
+        }
+      }
+      done[i] = 1;
+      if ((r0 >> 20) != (r1 >> 20)) R_CheckUserInterrupt();
+      r0 = r1;
     }
-    if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
+    for (size_t i = 0; i < (size_t) N; i++)      /* units without rows */
+      if (!done[i]) for (int j = 0; j < m; j++)
+        for (int k = 0; k < K; k++) pp[j][i + (size_t) N * k] = 0;
+  } else {
+    for (R_xlen_t r = 0; r < n; r++) {
+      size_t s = (size_t) (cc[r] - 1) + (size_t) C * (tt[r] - 1);
+      size_t i = (size_t) u[r] - 1;
+      double ww = (wt ? wt[r] : 1.0) * N;
+      for (int e = start[s]; e < start[s + 1]; e++) {
+        int k = subs_k[e];
+        size_t mq = (size_t) k + (size_t) K * subs_q[e];
+        double f = subs_s[e] * ww / subs_w[e];
+        for (int j = 0; j < m; j++) {
+          double mean = CM[(size_t) 4 * K * j + mq];
+          pp[j][i + (size_t) N * k] += f * (y[r + (size_t) n * j] - mean);
+        }
+      }
+      if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
+    }
   }
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 3));
   SET_VECTOR_ELT(out, 0, att);

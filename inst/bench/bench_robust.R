@@ -15,6 +15,7 @@
 #     Rscript inst/bench/bench_robust.R 1m        # 100,000 units x 10 periods
 #   ... Rscript inst/bench/bench_robust.R 10m     # 1,000,000 units x 10 periods
 #   ... Rscript inst/bench/bench_robust.R imp     # didimputation at 200k and 1M
+#   ... Rscript inst/bench/bench_robust.R cs      # Callaway-Sant'Anna only, 1M and 10M
 # Each child is limited to `SMARTDID_BENCH_TIMEOUT` seconds (default 600) and
 # 16 GB of address space (a reference that runs out is reported as such).
 
@@ -147,7 +148,8 @@ bench <- function(n_units, task_names, reps) {
   rm(d)
   invisible(gc())
   cat(sprintf("\n== %s rows (%s units x 10 periods), %d run(s) per call, %s\n",
-              format(n_units * 10, big.mark = ","), format(n_units, big.mark = ","),
+              formatC(n_units * 10, format = "d", big.mark = ","),
+              formatC(n_units, format = "d", big.mark = ","),
               reps, format(Sys.time(), tz = "UTC", usetz = TRUE)))
   tab <- do.call(rbind, lapply(task_names, child, file = file, reps = reps))
   cat("\n")
@@ -167,6 +169,11 @@ if (length(args) && args[1] == "--child") {
   if (what == "small") bench(2000, c(all_tasks, "didimp"), 1)      # a check of the script
   if (what == "1m") bench(100000, all_tasks, 3)
   if (what == "10m") bench(1000000, all_tasks, 1)
+  cs_tasks <- c("cs_none", "did_none", "cs_dr", "did_dr", "cs_five", "cs_five_dr")
+  if (what == "cs") {                                 # Callaway-Sant'Anna only
+    bench(100000, cs_tasks, 3)
+    bench(1000000, cs_tasks, 1)
+  }
   if (what == "imp") {
     bench(20000, c("imp", "didimp"), 1)
     bench(100000, c("imp", "didimp"), 1)

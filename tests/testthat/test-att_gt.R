@@ -359,3 +359,19 @@ test_that("the C loop over cells with covariates equals the cells one by one", {
   fit3 <- smartdid(y ~ x1 + x2 + x3, data = b, id = "unit", time = "year", treat = "D")
   expect_error(att_gt(fit3, adjust = "dr", bootstrap = FALSE), "collinear")
 })
+
+test_that("rows grouped by unit or interleaved give the same influence functions", {
+  d <- cs_unbalanced()
+  by_unit <- d[order(d$unit, d$year), ]
+  by_year <- d[order(d$year, d$unit), ]
+  for (w in list(NULL, "w")) {
+    # (smartdid::cs_data(): the tests' cs_data() makes the test panel)
+    a <- att_gt(smartdid::cs_data(by_unit, "y", "year", "first", id = "unit", weights = w),
+                bootstrap = FALSE)
+    b <- att_gt(smartdid::cs_data(by_year, "y", "year", "first", id = "unit", weights = w),
+                bootstrap = FALSE)
+    expect_equal(a$estimates, b$estimates, tolerance = 1e-12)
+    expect_equal(a$psi, b$psi, tolerance = 1e-12)
+    expect_gt(sum(a$psi != 0), 0)
+  }
+})
