@@ -111,7 +111,7 @@ child <- function(task, file, reps) {
   res <- grep("^RESULT", out, value = TRUE)
   if (!length(res)) {
     status <- attr(out, "status") %||% NA
-    msg <- paste(utils::tail(out, 2), collapse = " | ")
+    msg <- paste(utils::tail(out, 6), collapse = " | ")
     cat(sprintf("FAILED %s after %.0f s (status %s): %s\n", task, wall, status, msg))
     return(data.frame(task = task, cpu_s = NA, elapsed_s = NA, peak_mb = NA, data_mb = NA,
                       note = if (identical(status, 124L)) "time limit" else "failed"))
@@ -174,6 +174,7 @@ if (length(args) && args[1] == "--child") {
     bench(100000, cs_tasks, 3)
     bench(1000000, cs_tasks, 1)
   }
+  if (what == "fixest10m") bench(1000000, "fixest_sa", 1)
   if (what == "imp") {
     bench(20000, c("imp", "didimp"), 1)
     bench(100000, c("imp", "didimp"), 1)
