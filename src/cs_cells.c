@@ -87,7 +87,6 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
   for (int j = 0; j < m; j++) {
     SEXP pj = Rf_allocMatrix(REALSXP, N, K);
     SET_VECTOR_ELT(psi, j, pj);
-    sd_hugepages(REAL(pj), sizeof(double) * (size_t) N * K);   /* fewer page faults */
     memset(REAL(pj), 0, sizeof(double) * (size_t) N * K);
   }
   int *st = INTEGER(status);

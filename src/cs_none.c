@@ -164,7 +164,6 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
     SEXP pj = Rf_allocMatrix(REALSXP, N, K);
     SET_VECTOR_ELT(psi, j, pj);
     pp[j] = REAL(pj);
-    sd_hugepages(pp[j], (size_t) N * K * sizeof(double));   /* fewer page faults */
     if (!grouped) memset(pp[j], 0, (size_t) N * K * sizeof(double));
   }
   if (grouped) {
