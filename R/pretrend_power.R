@@ -58,6 +58,7 @@ pretrend_power <- function(es, power = 0.8, slope = NULL, alpha = 0.05) {
   if (!is.null(slope) && (!is.numeric(slope) || length(slope) != 1L || !is.finite(slope))) {
     sd_stop("'slope' must be NULL or one finite number")
   }
+  es <- sens_prepare(es, "pretrend_power()")
   inp <- sens_inputs(es)
   pre <- seq_len(inp$K)
   post <- inp$K + seq_len(inp$T)
@@ -85,7 +86,7 @@ pretrend_power <- function(es, power = 0.8, slope = NULL, alpha = 0.05) {
                     bias_pass = bias_pass)
   structure(list(slope_power = slope_power, power = power, slope = g,
                  power_slope = 1 - pass, prob_pass = pass, table = tab, alpha = alpha,
-                 ref = inp$ref, q = q,
+                 ref = inp$ref, q = q, note = es$sens_note,
                  pre = data.frame(rel_time = inp$pre_rel, estimate = inp$beta[pre],
                                   std.error = sqrt(diag(Vp)), delta = dpre)),
             class = "smartdid_pretrend_power")
@@ -139,6 +140,7 @@ NULL
 #' @export
 print.smartdid_pretrend_power <- function(x, digits = 4, ...) {
   cat("Power of the joint pre-trend test (Roth 2022)\n")
+  if (!is.null(x$note)) cat("Reference: ", x$note, "\n", sep = "")
   cat("Wald test of ", x$q, " pre-period coefficient(s), size ", format(x$alpha), "\n",
       sep = "")
   cat("Linear trend detected with power ", format(x$power), ": slope ",

@@ -95,6 +95,7 @@ sensitivity <- function(es, type = c("relative", "smoothness"),
   check_flag(breakdown, "breakdown")
   check_seed(seed)
   method <- sens_method(method, type)
+  es <- sens_prepare(es, "sensitivity()")
   inp <- sens_inputs(es)
   targets <- sens_targets(target, es, inp)
   bounds <- if (type == "relative") Mbar else M
@@ -128,7 +129,8 @@ sensitivity <- function(es, type = c("relative", "smoothness"),
                  breakdown = do.call(rbind, brk), weights = targets, type = type,
                  parameter = arg, method = method, level = level,
                  estimator = es$estimator, periods = inp$post_rel,
-                 breakdown_computed = breakdown),
+                 breakdown_computed = breakdown, reference = inp$ref,
+                 note = es$sens_note),
             class = "smartdid_sensitivity")
 }
 
@@ -163,6 +165,7 @@ sens_method <- function(method, type) {
 # The pre- and post-period coefficients in HonestDiD's layout: the reference
 # period normalised to zero, K consecutive periods before it and T after.
 sens_inputs <- function(es) {
+  if (!is.null(es$sens_map)) return(sens_inputs_mapped(es))
   est <- es$estimates
   # a normalised row (estimate 0 without variance) is a reference period even
   # where the estimator does not flag it (Callaway-Sant'Anna's universal base)
@@ -172,8 +175,7 @@ sens_inputs <- function(es) {
   if (length(ref) != 1L) {
     sd_stop("sensitivity() needs an event study with exactly one reference period ",
             "(found ", length(ref), "): use a single 'ref' with estimator = \"twfe\", ",
-            "estimator = \"sunab\", or estimator = \"cs\" with base_period = ",
-            "\"universal\" (the imputation estimator has no reference period)")
+            "estimator = \"sunab\", \"cs\" or \"imputation\"")
   }
   ok <- es_estimated(est) & !fixed & est$term %in% rownames(es$vcov)
   k <- est$rel_time[ok]
@@ -193,6 +195,22 @@ sens_inputs <- function(es) {
   V <- (V + t(V)) / 2
   list(beta = beta, sigma = V, K = length(pre), T = length(post), ref = ref,
        pre_rel = pre, post_rel = post)
+}
+
+# The inputs of an event study whose coefficients sens_prepare() maps to a
+# reference period (the imputation estimator, R/sens_reference.R); the
+# original interval stays that of the estimator's own post-period rows.
+sens_inputs_mapped <- function(es) {
+  m <- es$sens_map
+  b <- es$estimates$estimate[match(m$from, es$estimates$term)]
+  V <- es$vcov[m$from, m$from, drop = FALSE]
+  V <- (V + t(V)) / 2
+  K <- length(m$pre_rel)
+  post <- K + seq_along(m$post_rel)
+  S <- m$T %*% V %*% t(m$T)
+  list(beta = drop(m$T %*% b), sigma = (S + t(S)) / 2, K = K, T = length(m$post_rel),
+       ref = m$ref, pre_rel = m$pre_rel, post_rel = m$post_rel,
+       orig_beta = b[post], orig_sigma = V[post, post, drop = FALSE])
 }
 
 # Named list of target weight vectors over the post periods at or after 0.
@@ -246,8 +264,10 @@ sens_expand <- function(l, inp) {
 
 sens_original <- function(inp, l, alpha) {
   post <- inp$K + seq_len(inp$T)
-  est <- sum(l * inp$beta[post])
-  se <- sqrt(drop(crossprod(l, inp$sigma[post, post] %*% l)))
+  b <- inp$orig_beta %||% inp$beta[post]
+  V <- inp$orig_sigma %||% inp$sigma[post, post, drop = FALSE]
+  est <- sum(l * b)
+  se <- sqrt(drop(crossprod(l, V %*% l)))
   z <- stats::qnorm(1 - alpha / 2)
   data.frame(estimate = est, std.error = se, conf.low = est - z * se,
              conf.high = est + z * se)
