@@ -153,3 +153,39 @@ test_that("smoothness, conditional and hybrid: HonestDiD's grid", {
     }
   }
 })
+
+# The imputation event study (R/sens_reference.R): HonestDiD fed the mapped
+# coefficients and covariance gives sensitivity()'s intervals (relative
+# magnitudes on its grid by default; the FLCI, slow in HonestDiD, in the
+# full run).
+test_that("imputation event study: HonestDiD on the mapped coefficients", {
+  set.seed(4)
+  d <- expand.grid(year = 2001:2012, unit = 1:60)
+  d$first <- ifelse(d$unit <= 40, 2005 + d$unit %% 4, NA)
+  d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
+  d$y <- 0.5 * d$D + d$unit / 20 + rnorm(nrow(d), sd = 0.3)
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
+  bjs <- suppressMessages(event_study(fit, leads = 3, lags = 0, estimator = "imputation"))
+  inp <- smartdid:::sens_inputs(suppressMessages(smartdid:::sens_prepare(bjs)))
+  b <- unname(inp$beta)
+  S <- unname(inp$sigma)
+  man <- sens_es(b, S, inp$K)
+  for (Mbar in c(0.5, 1)) {
+    hd <- suppressWarnings(hd_fun("computeConditionalCS_DeltaRM")(
+      b, S, inp$K, 1, l_vec = 1, Mbar = Mbar, hybrid_flag = "LF"))
+    check_grid(hd, man, 1, "relative", "C-LF", Mbar)
+    s <- suppressMessages(sensitivity(bjs, Mbar = Mbar, breakdown = FALSE))$results
+    sm <- sensitivity(man, Mbar = Mbar, breakdown = FALSE)$results
+    expect_equal(s[c("conf.low", "conf.high")], sm[c("conf.low", "conf.high")],
+                 tolerance = 1e-12)
+  }
+  skip_if_not(full, "set SMARTDID_HONESTDID_FULL=true (HonestDiD takes minutes)")
+  skip_if_not_installed("quadprog")
+  M <- sqrt(S[inp$K + 1, inp$K + 1]) / 2
+  s <- suppressMessages(sensitivity(bjs, type = "smoothness", M = M,
+                                    breakdown = FALSE))$results
+  hd <- with_exact_quantile(hd_fun("findOptimalFLCI")(
+    b, S, M = M, numPrePeriods = inp$K, numPostPeriods = 1, l_vec = 1))
+  expect_lt(abs(s$conf.low - hd$FLCI[1]), 1e-5)
+  expect_lt(abs(s$conf.high - hd$FLCI[2]), 1e-5)
+})
