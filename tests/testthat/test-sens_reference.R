@@ -106,6 +106,14 @@ test_that("imputation: sensitivity() is that of the mapped coefficients", {
   expect_equal(s$original$estimate, mean(bjs$estimates$estimate[post]), tolerance = 1e-12)
   V <- bjs$vcov[bjs$estimates$term[post], bjs$estimates$term[post]]
   expect_equal(s$original$std.error, sqrt(sum(V)) / 4, tolerance = 1e-12)
+  # the pre-test of the mapped pre-periods is BJS's own Wald test
+  pre <- seq_len(inp$K)
+  W <- drop(crossprod(inp$beta[pre], solve(inp$sigma[pre, pre], inp$beta[pre])))
+  expect_equal(W, bjs$pretest$wald, tolerance = 1e-9)
+  pp <- suppressMessages(pretrend_power(bjs))
+  expect_equal(pp$q, 3)
+  expect_equal(pp$table$estimate, unname(inp$beta[-pre]), tolerance = 1e-12)
+  expect_match(pp$note, "imputation")
   # the default target is the static ATT's weights
   s0 <- suppressMessages(sensitivity(suppressMessages(event_study(
     fit, leads = 2, estimator = "imputation")), Mbar = 1, breakdown = FALSE))
