@@ -138,12 +138,16 @@ test_that("relative magnitudes, several post periods: HonestDiD's grid", {
 # tests on HonestDiD's default grid of 1,000 points: the same decision at
 # every point and the exact bounds within one step outside its accepted
 # set. SMARTDID_HONESTDID_LOG names a CSV that receives every comparison.
+# (Each interval takes HonestDiD about a minute here.)
 test_that("smoothness, several post periods: FLCI and conditional/hybrid", {
   skip_if_not(full, "set SMARTDID_HONESTDID_FULL=true (HonestDiD takes minutes)")
   skip_if_not_installed("quadprog")
   syn <- list(b = c(0.03, -0.01, 0.02, 0.25, 0.30, 0.28),
               S = sens_sigma(6, scale = 0.004), K = 3L, T = 3L)
   sets <- list(synthetic = syn, bc = cases$bc, lw = cases$lw)
+  # SMARTDID_HONESTDID_SETS (such as "bc,lw") runs some of them
+  only <- strsplit(Sys.getenv("SMARTDID_HONESTDID_SETS"), ",")[[1]]
+  if (length(only)) sets <- sets[names(sets) %in% only]
   numeric_target <- list(`4` = c(0.1, 0.2, 0.3, 0.4), `3` = c(0.5, 0.3, 0.2))
   log <- list()
   save_log <- function(log) {
