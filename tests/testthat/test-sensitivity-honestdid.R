@@ -222,3 +222,35 @@ test_that("imputation event study: HonestDiD on the mapped coefficients", {
   expect_lt(abs(s$conf.low - hd$FLCI[1]), 1e-5)
   expect_lt(abs(s$conf.high - hd$FLCI[2]), 1e-5)
 })
+
+# Callaway-Sant'Anna with a varying base period (R/sens_reference.R): the
+# universal-base re-estimate's coefficients fed to HonestDiD give the
+# original interval to 1e-10 and the same relative-magnitudes decisions on
+# its grid; sensitivity() of the varying-base event study is that of the
+# universal one.
+test_that("CS with a varying base period: HonestDiD on the universal-base coefficients", {
+  set.seed(5)
+  d <- expand.grid(year = 2001:2012, unit = 1:60)
+  d$first <- ifelse(d$unit <= 40, 2005 + d$unit %% 4, NA)
+  d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
+  d$y <- 0.5 * d$D + d$unit / 20 + rnorm(nrow(d), sd = 0.3)
+  fit <- smartdid(y ~ 1, data = d, id = "unit", time = "year", treat = "D")
+  csv <- suppressMessages(event_study(fit, leads = 3, lags = 0, estimator = "cs"))
+  csu <- suppressMessages(event_study(fit, leads = 3, lags = 0, estimator = "cs",
+                                      base_period = "universal"))
+  inp <- smartdid:::sens_inputs(csu)
+  b <- unname(inp$beta)
+  S <- unname(inp$sigma)
+  expect_equal(inp$K, 2L)
+  hd <- hd_fun("constructOriginalCS")(b, S, inp$K, 1, l_vec = 1)
+  s <- suppressMessages(sensitivity(csv, Mbar = c(0.5, 1), breakdown = FALSE))
+  expect_equal(c(s$original$conf.low, s$original$conf.high), c(hd$lb, hd$ub),
+               tolerance = 1e-10)
+  for (Mbar in c(0.5, 1)) {
+    hd <- suppressWarnings(hd_fun("computeConditionalCS_DeltaRM")(
+      b, S, inp$K, 1, l_vec = 1, Mbar = Mbar, hybrid_flag = "LF"))
+    g <- check_grid(hd, csu, 1, "relative", "C-LF", Mbar)
+    expect_equal(unlist(s$results[s$results$bound == Mbar, c("conf.low", "conf.high")]),
+                 c(conf.low = g$lb, conf.high = g$ub), tolerance = 1e-12)
+  }
+})
