@@ -145,9 +145,11 @@ test_that("smoothness, several post periods: FLCI and conditional/hybrid", {
   syn <- list(b = c(0.03, -0.01, 0.02, 0.25, 0.30, 0.28),
               S = sens_sigma(6, scale = 0.004), K = 3L, T = 3L)
   sets <- list(synthetic = syn, bc = cases$bc, lw = cases$lw)
-  # SMARTDID_HONESTDID_SETS (such as "bc,lw") runs some of them
+  # SMARTDID_HONESTDID_SETS (such as "bc,lw") and SMARTDID_HONESTDID_TARGETS
+  # (such as "first,numeric") run some of them
   only <- strsplit(Sys.getenv("SMARTDID_HONESTDID_SETS"), ",")[[1]]
   if (length(only)) sets <- sets[names(sets) %in% only]
+  only_t <- strsplit(Sys.getenv("SMARTDID_HONESTDID_TARGETS"), ",")[[1]]
   numeric_target <- list(`4` = c(0.1, 0.2, 0.3, 0.4), `3` = c(0.5, 0.3, 0.2))
   log <- list()
   save_log <- function(log) {
@@ -159,6 +161,7 @@ test_that("smoothness, several post periods: FLCI and conditional/hybrid", {
     es <- sens_es(cs$b, cs$S, cs$K)
     sdt <- sqrt(cs$S[cs$K + 1, cs$K + 1])
     tg <- c(targets(cs$T), list(numeric = numeric_target[[as.character(cs$T)]]))
+    if (length(only_t)) tg <- tg[names(tg) %in% only_t]
     for (tn in names(tg)) {
       l <- tg[[tn]]
       for (M in sdt * c(0, 0.5, 1)) {
