@@ -127,6 +127,15 @@ test_that("a violation inside the restriction set is covered at the nominal rate
     ci$conf.low <= tau[1] && tau[1] <= ci$conf.high
   }, TRUE)
   expect_gte(mean(cover), 133 / 150)
+  # the same violation with the hybrid test (smoothness, C-LF), average target
+  set.seed(20262)
+  cover <- vapply(seq_len(150), function(r) {
+    bh <- delta + c(0, 0, tau) + drop(rnorm(K + T) %*% R)
+    ci <- sensitivity(sens_es(bh, S, K), type = "smoothness", M = 0.02, method = "C-LF",
+                      target = "average", breakdown = FALSE)$results
+    ci$conf.low <= tau[1] && tau[1] <= ci$conf.high
+  }, TRUE)
+  expect_gte(mean(cover), 133 / 150)
 })
 
 test_that("works on event studies of the package's estimators", {
