@@ -60,10 +60,14 @@ sens_cs_universal <- function(es, caller) {
           -1 - at$params$anticipation, "). The post-period estimates are unchanged.")
   p <- at$params
   rel <- es$estimates$rel_time
+  if (min(rel) >= 0) {
+    sd_stop(caller, " needs pre-period coefficients: estimate the event study with ",
+            "leads >= 2")
+  }
   args <- list(es$fit, estimator = "cs", leads = -min(rel), lags = max(rel),
                level = es$level, comparison = p$control, adjust = p$covariates,
                base_period = "universal", anticipation = p$anticipation,
-               bootstrap = FALSE, ref = min(-1, max(rel)))
+               bootstrap = FALSE, ref = max(rel))
   args <- c(args, sens_call_literals(es$call, setdiff(names(formals(att_gt)), c(
     names(args), "comparison", "control", "covariates", "draws", "biters", "seed",
     "multiplier", "outcomes", "..."))))

@@ -37,6 +37,9 @@ test_that("CS with a varying base period is re-estimated with a universal one", 
   bad <- csv
   bad$estimates$estimate[post] <- bad$estimates$estimate[post] + 1
   expect_error(suppressMessages(sensitivity(bad)), "did not reproduce")
+  # without pre-periods there is nothing to re-estimate
+  c0 <- suppressMessages(event_study(fit, leads = 0, lags = 2, ref = 0, estimator = "cs"))
+  expect_error(suppressMessages(sensitivity(c0)), "leads >= 2")
   # an event study without its fit cannot be re-estimated
   nofit <- csv
   nofit$fit <- NULL
