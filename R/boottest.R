@@ -206,7 +206,9 @@ bt_draws <- function(parts, plan, opt) {
     tick <- function(done) utils::setTxtProgressBar(bar, done)
   }
   # threads only for blocks of draws worth several milliseconds
-  ctrl <- c(opt$nthreads, getOption("smartdid.boottest_min_work", 2e7))
+  # (the table look-up of src/boottest_table.c can be switched off to check it)
+  ctrl <- c(opt$nthreads, getOption("smartdid.boottest_min_work", 2e7),
+            getOption("smartdid.boottest_table", TRUE))
   run <- function() .Call(C_sd_boottest_draws, parts$A, parts$S, parts$dims,
                           plan$B, plan$code, as.double(ctrl), tick)
   if (plan$enumerated) run() else with_seed(opt$seed, run())
