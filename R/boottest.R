@@ -219,18 +219,18 @@ bt_draws <- function(parts, plan, opt) {
 bt_test <- function(model, Rm, cl, opt, fac, quiet = FALSE) {
   plan <- bt_plan(opt, cl$boot$G, quiet)
   est <- drop(Rm %*% model$beta)
-  z <- model$X %*% (model$Q %*% t(Rm))             # X Q R', computed once
-  V0 <- drop(bt_rawvar(model, Rm, model$u, cl, z))
-  sd0 <- sqrt(V0)
+  # WCR: a second row for the draws' slope in the tested value, whose
+  # residuals are X Q R' / rho (see boottest_ci.R)
+  parts <- if (opt$impose_null) {
+    bt_parts(model, rbind(Rm, Rm), model$u, cl,
+             slope = c(NA, drop(Rm %*% model$Q %*% t(Rm))))
+  } else {
+    bt_parts(model, Rm, model$u, cl)
+  }
+  sd0 <- suppressWarnings(sqrt(parts$v0))
   if (!is.finite(sd0) || sd0 <= 0) {
     sd_stop("the clustered variance of the tested combination is not ",
             "positive; boottest() cannot form its t statistic")
-  }
-  if (opt$impose_null) {
-    rho <- drop(Rm %*% model$Q %*% t(Rm))
-    parts <- bt_parts(model, rbind(Rm, Rm), cbind(model$u, z / rho), cl, cbind(z, z))
-  } else {
-    parts <- bt_parts(model, Rm, matrix(model$u), cl, z)
   }
   dr <- bt_draws(parts, plan, opt)
   bd <- bt_boot_parts(dr, opt$impose_null)

@@ -66,6 +66,8 @@ boottest.smartdid_es <- function(x, param = NULL, B = 9999,
   }
   out <- if (identical(x$estimator, "twfe") && inherits(x$model, "smartdid")) {
     bt_es_wild(x, est, param, cluster, bootcluster, opt, joint, band)
+  } else if (identical(x$estimator, "sunab") && !is.null(x$info$cells)) {
+    bt_es_sunab(x, est, param, cluster, bootcluster, opt, joint, band)
   } else if (!is.null(x$influence)) {
     bt_es_multiplier(x, est, param, cluster, opt, joint, band)
   } else {
@@ -112,6 +114,17 @@ bt_es_wild <- function(x, est, param, cluster, bootcluster, opt, joint, band) {
     Rm[cbind(seq_along(terms), match(terms, ds$terms))] <- 1
     Rm
   }
+  out <- bt_es_tests(model, rows, est, param, cl, opt, joint, band, fac)
+  out$method <- paste0("wild cluster bootstrap on the regression (",
+                       if (opt$impose_null) "WCR" else "WCU", "; band from WCU draws)")
+  out
+}
+
+# Every coefficient's test and interval, the band and the joint pre-test of
+# an event study that is a linear combination of a regression's
+# coefficients: `rows(terms)` gives the combinations' rows (on model$X's
+# columns) of the event-study terms.
+bt_es_tests <- function(model, rows, est, param, cl, opt, joint, band, fac) {
   terms <- param %||% est$term
   plan <- bt_plan(opt, cl$boot$G)
   tests <- lapply(terms, function(tm) bt_test(model, rows(tm), cl, opt, fac, quiet = TRUE))
@@ -123,8 +136,7 @@ bt_es_wild <- function(x, est, param, cluster, bootcluster, opt, joint, band) {
   tab$conf.high <- vapply(tests, `[[`, 1, "conf.high")
   crit <- NA_real_
   if (band) {
-    Rm <- rows(tab$term)
-    parts <- bt_parts(model, Rm, matrix(model$u), cl)
+    parts <- bt_parts(model, rows(tab$term), model$u, cl)
     dr <- bt_draws(parts, plan, opt)
     crit <- bt_supt_crit(dr, fac$factor, opt$level)
   }
@@ -132,10 +144,10 @@ bt_es_wild <- function(x, est, param, cluster, bootcluster, opt, joint, band) {
   tab$band.high <- tab$estimate + crit * tab$std.error
   jt <- if (joint) bt_es_wald_wild(model, est, rows, cl, opt, plan, fac$factor)
   rownames(tab) <- NULL
+  t_boot <- matrix(vapply(tests, `[[`, numeric(plan$B), "t_boot"), plan$B,
+                   dimnames = list(NULL, terms))
   list(estimates = tab, joint = jt, band_crit = crit, B = plan$B, type = opt$type,
-       enumerated = plan$enumerated, impose_null = opt$impose_null,
-       method = paste0("wild cluster bootstrap on the regression (",
-                       if (opt$impose_null) "WCR" else "WCU", "; band from WCU draws)"),
+       enumerated = plan$enumerated, impose_null = opt$impose_null, t_boot = t_boot,
        cluster = cl$cluster, n_clusters = stats::setNames(cl$G, cl$cluster),
        bootcluster = cl$boot$name, n_bootclusters = cl$boot$G)
 }
@@ -162,7 +174,7 @@ bt_es_wald_wild <- function(model, est, rows, cl, opt, plan, factor) {
   }
   V0 <- bt_rawvar(model, Rm, model$u, cl)
   W <- drop(b %*% solve(V0, b))                  # raw: the factor cancels
-  parts <- bt_parts(model, Rm, matrix(u), cl)
+  parts <- bt_parts(model, Rm, u, cl)
   dr <- bt_draws(parts, plan, opt)
   Wb <- bt_wald_draws(dr, length(pre))
   ok <- is.finite(Wb)

@@ -31,5 +31,7 @@ SEXP sd_boottest_draws(SEXP A, SEXP S, SEXP dims, SEXP Bs, SEXP type,
                        SEXP ctrl, SEXP tick);
 SEXP sd_boottest_count(SEXP num, SEXP cross, SEXP delta, SEXP sd0, SEXP eps);
 SEXP sd_boottest_bisect(SEXP num, SEXP cross, SEXP args);
+SEXP sd_boottest_gsums(SEXP X, SEXP w, SEXP u, SEXP QR, SEXP codes, SEXP jobs);
+SEXP sd_boottest_nested(SEXP fe, SEXP nlev, SEXP cl);
 SEXP sd_boottest_sums(SEXP X, SEXP v, SEXP g, SEXP Gs);
 #endif
