@@ -42,11 +42,25 @@
 #'
 #' **Confidence interval** by test inversion: the set of values `r` that the
 #' test does not reject at `1 - level`. Both bounds are found by bracketing
-#' and then repeated 16-section of the bracket until it is narrower than
-#' `tol` standard errors. Under WCR every draw's t is a known function of
-#' `r` (its numerator is linear and its variance quadratic in `r`), so each
-#' evaluation of the p-value function costs O(B), not a new bootstrap. With
+#' (steps of 2^-2, 2^-1, ..., 2^40 standard errors from the estimate) and
+#' then bisection of the bracket until it is narrower than `tol` standard
+#' errors. Under WCR every draw's t is a known function of `r` (its
+#' numerator is linear and its variance quadratic in `r`), so each
+#' evaluation of the p-value function costs O(B), not a new bootstrap; the
+#' bisection sets aside the draws that cannot change side within the
+#' current bracket, so that its later steps cost almost nothing. With
 #' `p_type = ">"` the interval is `[low, Inf)`, with `"<"` `(-Inf, high]`.
+#'
+#' **Which bootstrap, when.** For a [smartdid()] fit and for the two-way
+#' fixed-effects and Sun-Abraham event studies the wild cluster bootstrap
+#' runs on a regression (WCR by default, WCU with `impose_null = FALSE`):
+#' the fit's, the event study's, or Sun and Abraham's interacted regression
+#' (whose aggregates are linear combinations of its coefficients, so the
+#' null is imposed on the combination). For the imputation event study the
+#' horizons get the WCR by a rule for estimators linear in the outcome, its
+#' pre-periods the multiplier bootstrap; for the Callaway-Sant'Anna event
+#' study it is the multiplier bootstrap of the influence functions (null
+#' not imposed). See [boottest.smartdid_es()].
 #' [bt_pvalue_function()] evaluates the p-value function anywhere.
 #'
 #' **Clustering.** `cluster` defaults to the fit's clustering; with two
@@ -114,6 +128,9 @@
 #' boottest(fit, "D", B = 999, impose_null = FALSE, seed = 1)$p.value
 #' # a linear combination
 #' boottest(fit, c(D = 1, x = -1), B = 999, seed = 2, conf_int = FALSE)
+#' # the Sun-Abraham event study: WCR on its interacted regression
+#' es <- event_study(fit, estimator = "sunab")
+#' boottest(es, B = 999, seed = 1)
 #' @export
 boottest <- function(x, ...) UseMethod("boottest")
 

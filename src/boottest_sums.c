@@ -83,9 +83,15 @@ SEXP sd_boottest_gsums(SEXP X, SEXP w, SEXP u, SEXP QR, SEXP codes, SEXP jobs)
   /* the chunk's weighted factors: fw[a] = w f_a (a = 0 .. 1 + mz) */
   double *fw = (double *) R_alloc((size_t) BT_CHUNK * (2 + mz), sizeof(double));
   double *acc = (double *) R_alloc(k > 0 ? k : 1, sizeof(double));
+  double *xt = (double *) R_alloc((size_t) BT_CHUNK * (k > 0 ? k : 1), sizeof(double));
   for (R_xlen_t i0 = 0; i0 < n; i0 += BT_CHUNK) {
     int nc = n - i0 < BT_CHUNK ? (int) (n - i0) : BT_CHUNK;
     if ((i0 / BT_CHUNK) % 256 == 0) R_CheckUserInterrupt();
+    /* the chunk's rows of X, row-major (each row's k values together) */
+    for (int l = 0; l < k; l++) {
+      const double *x = px + (size_t) n * l + i0;
+      for (int i = 0; i < nc; i++) xt[(size_t) k * i + l] = x[i];
+    }
     for (int q = 0; q < mz; q++) {
       double *z = pz + (size_t) n * q + i0;
       for (int i = 0; i < nc; i++) z[i] = 0;
@@ -122,7 +128,8 @@ SEXP sd_boottest_gsums(SEXP X, SEXP w, SEXP u, SEXP QR, SEXP codes, SEXP jobs)
           cur = g[i];
         }
         double f = fa[i];
-        for (int l = 0; l < k; l++) acc[l] += px[(size_t) n * l + i0 + i] * f;
+        const double *xi = xt + (size_t) k * i;
+        for (int l = 0; l < k; l++) acc[l] += xi[l] * f;
       }
       double *oc = o + (size_t) k * (cur - 1);
       for (int l = 0; l < k; l++) oc[l] += acc[l];
