@@ -40,7 +40,8 @@ bt_parts <- function(model, Rm, u, cl, slope = NULL) {
     if (same) {                                       # cells are the clusters
       out$cell <- ic
       out$ncell <- cd$G
-    } else if (as.double(cd$G) * b$G <= 4e6) {        # cells by key, then the non-empty ones
+    } else if (as.double(cd$G) * b$G <= getOption("smartdid.boottest_cell_keys", 4e6)) {
+      # cells by key (c, h), then the non-empty ones
       out$cell <- job$code((cd$code - 1L) * b$G + b$code)
       out$ncell <- cd$G * b$G
       out$count <- job$s(out$cell, out$ncell, 0L, 0L, weighted = FALSE)

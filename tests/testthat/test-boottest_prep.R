@@ -60,8 +60,8 @@ test_that("bootstrapping by a finer or a crossing clustering matches the brute f
 
 test_that("two-way clustering matches the brute force (bootstrap by either or by the intersection)", {
   d <- bt_panel(seed = 9)
-  fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", treat = "D",
-                  cluster = c("region", "prov"))
+  fit <- suppressWarnings(smartdid(y ~ x, data = d, id = "unit", time = "year",
+                                   treat = "D", cluster = c("region", "prov")))
   cls <- list(d$region, d$prov, sorted_codes(d$region, d$prov))
   for (bc in list(NULL, "min", "region")) {
     bt <- boottest(fit, "D", B = 99, seed = 3, bootcluster = bc, type = "webb")
@@ -75,4 +75,16 @@ test_that("two-way clustering matches the brute force (bootstrap by either or by
   }
   expect_equal(boottest(fit, "D", B = 9, seed = 1, conf_int = FALSE)$statistic,
                tidy(fit)$statistic[1], tolerance = 1e-10)
+})
+
+test_that("the cells of a clustering crossing the bootstrap clusters: by key or by intersection", {
+  d <- bt_panel(seed = 9)
+  fit <- suppressWarnings(smartdid(y ~ x, data = d, id = "unit", time = "year",
+                                   treat = "D", cluster = c("region", "prov")))
+  a <- boottest(fit, "D", B = 99, seed = 3, bootcluster = "min")
+  old <- options(smartdid.boottest_cell_keys = 0)      # force bt_intersect()
+  on.exit(options(old))
+  b <- boottest(fit, "D", B = 99, seed = 3, bootcluster = "min")
+  expect_equal(b$t_boot, a$t_boot, tolerance = 1e-12)
+  expect_equal(b$conf.low, a$conf.low, tolerance = 1e-10)
 })
