@@ -53,7 +53,10 @@ bt_parts <- function(model, Rm, u, cl, slope = NULL) {
       out$ncell <- length(out$lev)
     }
     out$sv <- vapply(seq_len(m), function(j) job$s(out$cell, out$ncell, 1L + zc[j], fa[j]), 1L)
-    if (!is.null(cross)) out$xY <- job$x(job$code((cd$code - 1L) * T + cross$per), cd$G * T, 0L)
+    if (!is.null(cross)) {                            # cluster x period sums of w z
+      ict <- job$code((cd$code - 1L) * T + cross$per)
+      out$sY <- vapply(seq_len(m), function(j) job$s(ict, cd$G * T, 0L, 1L + zc[j]), 1L)
+    }
     out
   })
   res <- .Call(C_sd_boottest_gsums, X, w, as.double(u), QRz, job$codes(), job$jobs())
@@ -102,7 +105,7 @@ bt_parts <- function(model, Rm, u, cl, slope = NULL) {
         full[j, ] <- full[j, ] - as.vector(t(P))
         if (!is.null(cross)) {
           U <- matrix(ss[[sU[j]]] * scale[j], T, b$G)                # T x Gb
-          YQ <- matrix(xs[[pd$xY]] %*% QR[, j], T, cd$G)             # T x Gc
+          YQ <- matrix(ss[[pd$sY[j]]], T, cd$G)                     # T x Gc
           full[j, ] <- full[j, ] - as.vector(t(crossprod(YQ, cross$Ainv %*% U)))
         }
       }

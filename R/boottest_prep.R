@@ -79,8 +79,11 @@ bt_cross_setup <- function(unit, per, T, w) {
   Wut <- matrix(if (is.null(w)) as.double(tabulate(ut, Nu * T))
                 else bt_sums(w, NULL, ut, Nu * T),
                 Nu, T, byrow = TRUE)                 # units x periods, weights
-  Wu <- rowSums(Wut)
-  A <- diag(colSums(Wut), T) - crossprod(Wut / sqrt(Wu))
+  A <- if (is.null(w) && all(Wut == 1)) {           # balanced, unweighted
+    diag(Nu, T) - Nu / T
+  } else {
+    diag(colSums(Wut), T) - crossprod(Wut / sqrt(rowSums(Wut)))
+  }
   e <- eigen(A, symmetric = TRUE)
   pos <- e$values > max(e$values) * 1e-10
   Ainv <- e$vectors[, pos, drop = FALSE] %*% (t(e$vectors[, pos, drop = FALSE]) / e$values[pos])
