@@ -55,9 +55,9 @@ bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
             "'bootcluster'")
   }
   keep <- ols$keep
-  X <- if (all(keep)) D$X else D$X[, keep, drop = FALSE]   # no copy of a large X
-  D <- NULL
-  colnames(X) <- c(coef_names, rep("", sum(keep) - p))
+  # no copy of a large X (and no names set on it, which would copy it: the
+  # model's coefficients come first, in the order of coef_names)
+  X <- if (all(keep)) D$X else D$X[, keep, drop = FALSE]
   list(X = X, u = ols$residuals, Q = ols$bread[keep, keep, drop = FALSE],
        beta = ols$coefficients[keep], w = sp$weights, n = length(obs), p = p,
        sp = sp, n_dummies = sum(keep) - p,
