@@ -76,15 +76,3 @@ test_that("two-way clustering matches the brute force (bootstrap by either or by
   expect_equal(boottest(fit, "D", B = 9, seed = 1, conf_int = FALSE)$statistic,
                tidy(fit)$statistic[1], tolerance = 1e-10)
 })
-
-test_that("the cells of a clustering crossing the bootstrap clusters: by key or by intersection", {
-  d <- bt_panel(seed = 9)
-  fit <- suppressWarnings(smartdid(y ~ x, data = d, id = "unit", time = "year",
-                                   treat = "D", cluster = c("region", "prov")))
-  a <- boottest(fit, "D", B = 99, seed = 3, bootcluster = "min")
-  old <- options(smartdid.boottest_cell_keys = 0)      # force bt_intersect()
-  on.exit(options(old))
-  b <- boottest(fit, "D", B = 99, seed = 3, bootcluster = "min")
-  expect_equal(b$t_boot, a$t_boot, tolerance = 1e-12)
-  expect_equal(b$conf.low, a$conf.low, tolerance = 1e-10)
-})
