@@ -27,6 +27,9 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_boottest_draws", (DL_FUNC) &sd_boottest_draws, 7},
   {"sd_boottest_count", (DL_FUNC) &sd_boottest_count, 5},
   {"sd_boottest_sums", (DL_FUNC) &sd_boottest_sums, 4},
+  {"sd_boottest_bisect", (DL_FUNC) &sd_boottest_bisect, 3},
+  {"sd_boottest_gsums", (DL_FUNC) &sd_boottest_gsums, 6},
+  {"sd_boottest_nested", (DL_FUNC) &sd_boottest_nested, 3},
   {"sd_scale_exponents", (DL_FUNC) &sd_scale_exponents, 2},
   {"dcdh_effect",     (DL_FUNC) &dcdh_effect,     9},
   {NULL, NULL, 0}
