@@ -24,8 +24,11 @@ es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
   } else {
     keep <- keep & !outside
   }
-  spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
-                  a$fe, a$ssc)
+  # the one place that re-runs sd_panel() on a fit's arguments rather than
+  # reading the stored panel (sd_fit_panel()): the event study's sample is
+  # not the fit's (its own subset, window and singletons), so its codes,
+  # clusters and dropped rows must be made afresh
+  spec <- sd_fit_spec(fit)
   panel <- sd_panel(data, a$id, a$time, a$treat, a$cohort, spec$vars, spec$cluster,
                     a$weights, a$fe, keep, singletons = a$singletons)
   panel$dropped <- es_dropped(panel$dropped, in_subset, tm, if (bin) NULL else outside)

@@ -101,6 +101,10 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
                    treat_name = treat_name)
   fit$design <- design
   fit$data <- data
+  # the sample as the engine saw it, for every later re-estimation (codes
+  # and weights only: see sd_fit_panel() in R/engine.R)
+  fit$panel <- sd_panel_store(panel)
+  fit$spec <- spec
   warn_few_clusters(fit)
   fit
 }
