@@ -249,8 +249,11 @@ sd_design <- function(data, panel, spec, gather = FALSE) {
 }
 
 # Demean, solve, and compute the variance: the C engine's one entry in R.
+# With `scores` and a clustered variance, also the per-cluster influence of
+# the coefficients (sd_scores(): list(psi, sign, codes), psi's columns named
+# like the coefficients), so that sum_j sign_j crossprod(psi_j) is V.
 sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
-                        rows = NULL, caller = "smartdid()") {
+                        rows = NULL, caller = "smartdid()", scores = FALSE) {
   # columns (and weights) of extreme magnitude are scaled by powers of two
   # before the cross products and scaled back below (exact)
   eq <- sd_equilibrate(y, X, panel$weights, rows)
@@ -293,10 +296,17 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
                meat1 = if (!is.null(cl1)) ols$meat[ols$keep, ols$keep, drop = FALSE])
   dimnames(v$V) <- list(names(b), names(b))
   e <- ols$residuals
+  sc <- if (scores && spec$vcov == "cluster") {
+    sd_scores(Xd, e, w, bread, panel$cluster, panel$cluster_G, v$factor)
+  }
   if (eq$any) {
     k <- eq$ex[names(b)] - eq$ey
     b <- sd_pow2(b, k)
     v$V <- sd_pow2(sd_pow2(v$V, k), rep(k, each = length(k)))
+    # a score column scales as its coefficient (the weights' scale cancels)
+    if (!is.null(sc)) {
+      sc$psi <- lapply(sc$psi, function(P) sd_pow2(P, rep(k, each = nrow(P))))
+    }
     if (eq$ey != 0L) {
       e <- sd_pow2(e, -eq$ey)
       yd <- sd_pow2(yd, -eq$ey)
@@ -308,7 +318,7 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
   if (!is.null(rows) && !is.null(panel$weights)) y <- as.double(y[rows])
   list(coefficients = b, V = v$V, vinfo = v, residuals = e,
        yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y,
-       converged = D$converged)
+       converged = D$converged, scores = sc)
 }
 
 weighted_ss <- function(x, w) {

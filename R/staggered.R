@@ -211,10 +211,8 @@ cluster_scores <- function(Xk, e, w, bread, sp, fit, factor) {
   if (!identical(fit$vcov_info$type, "cluster") || length(sp$cluster) != 1L) {
     return(NULL)
   }
-  g <- sp$cluster[[1]]
-  u <- if (is.null(w)) e else w * e
-  S <- rowsum(Xk * u, g) %*% bread * sqrt(factor)
-  dimnames(S) <- list(sp$cluster_levels[[1]][as.integer(rownames(S))], colnames(Xk))
+  S <- sd_scores(Xk, e, w, bread, sp$cluster, sp$cluster_G, factor)$psi[[1L]]
+  rownames(S) <- sp$cluster_levels[[1]][sort(unique(sp$cluster[[1]]))]
   S
 }
 
