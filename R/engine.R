@@ -68,8 +68,9 @@ sd_equilibrate <- function(y, X, w = NULL, rows = NULL) {
 
 # THE FIT'S PANEL. smartdid() keeps on the fit (`fit$panel`, `fit$spec`) the
 # estimation sample as the engine saw it: the integer codes of the fixed
-# effects and of the cluster variables and the weights on the sample's rows
-# (`fit$obs`), and the checked model specification. Everything that
+# effects and of the cluster variables on the sample's rows (`fit$obs`),
+# and the checked model specification; the weights are the data's column
+# on those rows. Everything that
 # re-estimates on the fit's sample (stata_constant(), the heterogeneity
 # test, placebo(), boottest(), the robust estimators through sd_subpanel())
 # reads them through sd_fit_panel() and sd_fit_spec() instead of
@@ -79,17 +80,30 @@ sd_equilibrate <- function(y, X, w = NULL, rows = NULL) {
 # effect's codes instead of storing them twice. (The TWFE event study,
 # R/es_twfe.R, builds its own panel: its sample differs from the fit's.)
 
-# What smartdid() stores from sd_panel()'s result.
-sd_panel_store <- function(panel) {
+# What smartdid() stores from sd_panel()'s result. A code vector that is
+# the data's own column (integer ids 1..k with every row kept: sd_panel()
+# then uses the column as it is) is recorded by the column's name, and the
+# weights are read from the data on the sample's rows, so that neither is
+# held twice (nor saved twice by saveRDS()).
+sd_panel_store <- function(panel, data, fe_cols) {
+  fe <- panel$fe
+  own <- character(length(fe))
+  for (k in seq_along(fe_cols)) {
+    x <- .subset2(data, fe_cols[k])
+    if (length(x) == length(fe[[k]]) && identical(x, fe[[k]])) {
+      own[k] <- fe_cols[k]
+      fe[k] <- list(NULL)
+    }
+  }
   cl <- panel$cluster
   same <- vapply(cl, function(x) {
     hit <- which(vapply(panel$fe, identical, TRUE, x))
     if (length(hit)) hit[1] else 0L
   }, 1L)
   cl[same > 0L] <- list(NULL)
-  list(fe = panel$fe, fe_nlev = as.integer(panel$fe_nlev), cluster = unname(cl),
-       cluster_fe = unname(same), cluster_G = panel$cluster_G,
-       weights = panel$weights)
+  list(fe = fe, fe_column = own, fe_nlev = as.integer(panel$fe_nlev),
+       cluster = unname(cl), cluster_fe = unname(same), cluster_G = panel$cluster_G,
+       n = length(panel$obs))
 }
 
 # The model specification of a fit (sd_spec()'s result): stored on the fit,
@@ -108,15 +122,20 @@ sd_fit_spec <- function(fit) {
 # `fit$panel`) gets it rebuilt from its arguments, as then it always was.
 sd_fit_panel <- function(fit, treatment = FALSE) {
   st <- fit$panel
-  if (is.null(st) || length(st$fe[[1L]]) != length(fit$obs)) {
+  if (is.null(st) || !identical(st$n, length(fit$obs)) ||
+      any(lengths(st$fe[!nzchar(st$fe_column)]) != st$n)) {
     return(sd_fit_panel_rebuild(fit, treatment))
   }
+  fe <- st$fe
+  for (k in which(nzchar(st$fe_column))) fe[[k]] <- .subset2(fit$data, st$fe_column[k])
   cl <- st$cluster
-  for (k in which(st$cluster_fe > 0L)) cl[[k]] <- st$fe[[st$cluster_fe[k]]]
+  for (k in which(st$cluster_fe > 0L)) cl[[k]] <- fe[[st$cluster_fe[k]]]
   names(cl) <- names(st$cluster_G)
+  a <- fit$args
+  w <- if (!is.null(a$weights)) as.double(.subset2(fit$data, a$weights)[fit$obs])
   out <- list(obs = fit$obs, n_input = fit$n_input, treat_name = fit$treat_name,
-              fe = st$fe, fe_nlev = st$fe_nlev, fe_names = fit$fe_names,
-              cluster = cl, cluster_G = st$cluster_G, weights = st$weights)
+              fe = fe, fe_nlev = st$fe_nlev, fe_names = fit$fe_names,
+              cluster = cl, cluster_G = st$cluster_G, weights = w)
   if (treatment) out$d <- sd_fit_treatment(fit)
   out
 }

@@ -103,7 +103,7 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
   fit$data <- data
   # the sample as the engine saw it, for every later re-estimation (codes
   # and weights only: see sd_fit_panel() in R/engine.R)
-  fit$panel <- sd_panel_store(panel)
+  fit$panel <- sd_panel_store(panel, data, c(id, time))
   fit$spec <- spec
   warn_few_clusters(fit)
   fit

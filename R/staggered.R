@@ -139,7 +139,9 @@ sd_subpanel <- function(fit, rows) {
        unit_levels = lev(fit$args$id), time_levels = lev(fit$args$time),
        cluster = lapply(cl, `[[`, "code"), cluster_G = vapply(cl, `[[`, 1L, "n"),
        cluster_levels = lapply(fit$vcov_info$cluster, lev),
-       weights = if (!is.null(pn$weights)) pn$weights[pos])
+       weights = if (!is.null(pn$weights)) {
+         if (whole) pn$weights else as.double(.subset2(data, fit$args$weights)[rows])
+       })
 }
 
 # Positions of `rows` (rows of fit$data) in the fit's sample, or NULL when

@@ -261,15 +261,23 @@ test_that("the stored panel equals sd_panel() re-run on the fit's arguments", {
 test_that("the stored panel keeps codes, not columns, and the unit codes once", {
   d <- stored_panel_data()
   fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
-  expect_named(fit$panel, c("fe", "fe_nlev", "cluster", "cluster_fe", "cluster_G",
-                            "weights"))
+  expect_named(fit$panel, c("fe", "fe_column", "fe_nlev", "cluster", "cluster_fe",
+                            "cluster_G", "n"))
   # clustering by unit: the cluster codes are the unit fixed effect's
   expect_null(fit$panel$cluster[[1]])
   expect_identical(fit$panel$cluster_fe, 1L)
   expect_true(all(vapply(fit$panel$fe, is.integer, TRUE)))
-  expect_null(fit$panel$weights)
+  expect_null(sd_fit_panel(fit)$weights)
   pn <- sd_fit_panel(fit)
   expect_identical(pn$cluster, list(unit = pn$fe[[1]]))
+  # integer ids 1..k on every row: the codes are the data's column itself,
+  # recorded by name rather than stored again
+  clean <- sim_panel(30, 6, seed = 12)
+  fit <- smartdid(y ~ x1, data = clean, id = "unit", time = "year", treat = "D")
+  expect_identical(fit$panel$fe_column, c("unit", ""))
+  expect_null(fit$panel$fe[[1]])
+  expect_identical(sd_fit_panel(fit)$fe[[1]], clean$unit)
+  expect_identical(sd_fit_panel(fit)$fe, sd_fit_panel_rebuild(fit, FALSE)$fe)
 })
 
 test_that("a fit without the stored panel (older versions) gives the same results", {
