@@ -71,8 +71,17 @@ glance.smartdid_es <- function(x, ...) {
     r.squared = if (is.null(m)) NA_real_ else m$r.squared,
     adj.r.squared = if (is.null(m)) NA_real_ else m$adj.r.squared,
     within.r.squared = if (is.null(m)) NA_real_ else m$within.r.squared,
-    n_clusters = if (is.null(m$n_clusters)) NA_integer_ else min(m$n_clusters),
+    n_clusters = es_n_clusters(x),
     df = x$df, stringsAsFactors = FALSE)
+}
+
+# The number of clusters the event study's inference used: its regression's
+# (the smallest, with two-way clustering), else the estimator's own count
+# in info$n_clusters (dcdh: the clusters, or units, its influence functions
+# are summed over), else NA.
+es_n_clusters <- function(x) {
+  n <- x$model$n_clusters %||% x$info$n_clusters
+  if (is.null(n)) NA_integer_ else as.integer(min(n))
 }
 
 p_eq <- function(p) {
