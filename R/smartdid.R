@@ -49,6 +49,12 @@
 #'   model specification, and `data`, the data passed in (not a copy, to
 #'   save memory: a data.table changed by reference afterwards changes it
 #'   too, and with it what [update()] and the analyses built on the fit see).
+#'   The fit also keeps its estimation sample as the engine saw it (`panel`:
+#'   integer codes of the fixed effects and clusters on the rows `obs`, no
+#'   copy of the data's columns) and the checked specification (`spec`), so
+#'   that [stata_constant()], [placebo()], [boottest()] and the event
+#'   studies re-use them instead of rebuilding them; a fit saved by an
+#'   earlier version without them still works (they are rebuilt).
 #'   Methods: `print`, `summary`, `coef`, `vcov`,
 #'   `confint`, `nobs`, `fitted`, `residuals`, `update`, `generics::tidy`,
 #'   `generics::glance`.
