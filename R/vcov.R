@@ -186,9 +186,15 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
 # (V1 + V2 - V12 with two cluster variables).
 sd_scores <- function(Xd, e, w, bread, clusters, cluster_G, factor) {
   ct <- cluster_terms(clusters, cluster_G)
-  Xu <- Xd * if (is.null(w)) e else w * e
-  psi <- lapply(ct$codes, function(g) {
-    S <- rowsum(Xu, g, reorder = TRUE) %*% bread * sqrt(factor)
+  u <- if (is.null(w)) e else w * e
+  p <- ncol(Xd)
+  psi <- lapply(seq_along(ct$codes), function(k) {
+    g <- ct$codes[[k]]
+    # a column at a time: no n x p temporary (the event study's regression
+    # can be large)
+    S <- matrix(0, ct$G[k], p)
+    for (j in seq_len(p)) S[, j] <- rowsum(Xd[, j] * u, g, reorder = TRUE)
+    S <- S %*% bread * sqrt(factor)
     dimnames(S) <- list(NULL, colnames(Xd))
     S
   })
