@@ -187,14 +187,10 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
 sd_scores <- function(Xd, e, w, bread, clusters, cluster_G, factor) {
   ct <- cluster_terms(clusters, cluster_G)
   u <- if (is.null(w)) e else w * e
-  p <- ncol(Xd)
   psi <- lapply(seq_along(ct$codes), function(k) {
-    g <- ct$codes[[k]]
-    # a column at a time: no n x p temporary (the event study's regression
-    # can be large)
-    S <- matrix(0, ct$G[k], p)
-    for (j in seq_len(p)) S[, j] <- rowsum(Xd[, j] * u, g, reorder = TRUE)
-    S <- S %*% bread * sqrt(factor)
+    # the score sums in one pass in C, no n x p temporary (bt_sums(),
+    # R/boottest_prep.R: the wild bootstrap's group sums)
+    S <- bt_sums(Xd, u, ct$codes[[k]], ct$G[k]) %*% bread * sqrt(factor)
     dimnames(S) <- list(NULL, colnames(Xd))
     S
   })
