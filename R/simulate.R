@@ -30,7 +30,8 @@
 #'     the city effects absorb) to reproduce the treated and control means and
 #'     the standardised bias of the unmatched rows of the study's Table 2.}
 #'   \item{Outcome}{`Carbon = a_city + d_year + g'X + confounding * zF *
-#'     ramp + Lowc, Inno, Tanp effects + tau + AR(1) noise`, with `g` = 0.3,
+#'     ramp + Lowc, Inno, Tanp effects + ind_pro_effect * Ind_Pro + tau +
+#'     AR(1) noise`, with `g` = 0.3,
 #'     0.2, -0.1, 0.15, 0.5, 0.05, -0.3 for `Wage`, `Pinf`, `Fiscal`, `Infra`,
 #'     `Fdi`, `Sic`, `Green`, and `zF` the
 #'     city's standardised mean fiscal autonomy and `ramp` rises linearly
@@ -48,7 +49,14 @@
 #'     `Human_capital`, `Gdp_pc`, `Agglomeration`, `Env_reg`) and the 0/1
 #'     indicators `east`, `northeast`, `west` (central is the reference),
 #'     `south` and `tier2plus`. Hence `effect` is the pilots' average effect
-#'     by years since adoption.}
+#'     by years since adoption. The mechanism adds `m_city * moderation *
+#'     (Ind_Pro - mean)`, the mean taken over the treated city-years: the
+#'     effect is stronger (for `moderation < 0`) where industrial upgrading
+#'     is higher, and more so in cities with a large multiplier, which is
+#'     what the interaction `Smart_Policy x Ind_Pro` of the study's Tables
+#'     6-9 measures. The interaction also picks up part of the effect's
+#'     growth with time since adoption whenever `Ind_Pro` trends; `growth`
+#'     of `productivity` sets that trend.}
 #'   \item{Raw inputs}{Total emissions `exp(Carbon)` are split into gas, LPG
 #'     and electricity parts (shares with city and time variation) and
 #'     converted into quantities with the emission factors and the year's
@@ -57,11 +65,18 @@
 #'     log(carbon_emissions(gas, lpg, electricity, coal_share))` exactly.
 #'     Likewise GDP, sector shares and sector labour productivities give the
 #'     value added and employment of the three sectors, and `Ind_Pro ==
-#'     industrial_upgrading(...)` of the rounded columns. The pilot raises
-#'     the productivity of the secondary and tertiary sectors by `upgrading`
-#'     log points per year since adoption (up to nine years).}
-#'   \item{CEI}{Carbon intensity `CEI = exp(c_city + trend + tau +
-#'     confounding part + noise)`, declining over time, missing in 2020.}
+#'     industrial_upgrading(...)` of the rounded columns. Sector labour
+#'     productivity is `productivity["level"]` (secondary sector; primary 21
+#'     %, tertiary 80 % of it) in 2011-2012, grows by `productivity["growth"]`
+#'     log points a year and spreads across cities by
+#'     `productivity["dispersion"]` (log points, partly tied to `u`). The
+#'     pilot raises the productivity of the secondary and tertiary sectors by
+#'     `upgrading` log points per year since adoption (up to nine years).}
+#'   \item{CEI}{Carbon intensity `CEI = cei["level"] * exp(cei["trend"] *
+#'     (year - 2012) + c_city + tau + confounding part + e)`, `e` independent
+#'     normal with standard deviation `cei["noise"]`; missing in 2020. The
+#'     pilot's effect on `CEI` is thus about `cei["level"]` times its effect
+#'     on `Carbon` (-0.024 in `CEI` units at the default level 0.18).}
 #' }
 #'
 #' @param seed Random seed. The global random-number state is restored on
@@ -69,7 +84,7 @@
 #' @param effect The pilots' average effect on `Carbon` (log points) in the
 #'   adoption year, one year later, and so on; the last value holds
 #'   afterwards. A single number gives a constant effect. The default grows
-#'   from -0.04 in the adoption year to -0.34 eight years later.
+#'   from -0.01 in the adoption year to -0.37 eight years later.
 #' @param heterogeneity Named coefficients of the log effect multiplier on
 #'   the standardised moderators and indicators listed under
 #'   "Data-generating process"; names left out count as 0. `NULL` or `0`
@@ -82,11 +97,27 @@
 #'   effect).
 #' @param upgrading Effect of the pilot on the log labour productivity of the
 #'   secondary and tertiary sectors, per year since adoption.
+#' @param moderation Change of the pilot's effect on `Carbon` per unit of
+#'   `Ind_Pro` above the treated city-years' mean, scaled by the city's
+#'   multiplier (the mechanism of Tables 6-9; 0: none).
+#' @param ind_pro_effect Direct effect of `Ind_Pro` on `Carbon` in every
+#'   city-year (log points per unit).
+#' @param productivity Sector labour productivity: a numeric vector named
+#'   `level` (\eqn{10^4}{10^4} yuan per worker in the secondary sector in
+#'   2011-2012), `growth` (log points a year) and `dispersion` (spread of the
+#'   city levels, log points). A small spread makes `Ind_Pro` nearly
+#'   collinear with its level, as the study's Table 6 implies (there the
+#'   policy's own coefficient is barely significant beside the
+#'   interaction).
 #' @param other_policies Effects on `Carbon` of the low-carbon city pilot,
 #'   the innovative city pilot and the carbon-trading pilot: a numeric vector
 #'   named `Lowc`, `Inno`, `Tanp`.
 #' @param noise Standard deviation of the stationary AR(1) noise of `Carbon`.
 #' @param persistence Its autocorrelation, in \[0, 1).
+#' @param cei The alternative outcome (carbon intensity, Table 4): a numeric
+#'   vector named `level` (its level in 2012, Mt CO2 per \eqn{10^8}{10^8}
+#'   yuan), `trend` (log points a year) and `noise` (standard deviation of
+#'   its independent log noise).
 #' @param waves Number of pilots adopting in each wave, named by the adoption
 #'   year (years within 2004-2020; at most 220 pilots in total).
 #' @param calibrate Rescale the covariates to the published Table 2 moments
@@ -110,26 +141,32 @@
 #' mean(d$tau[d$Smart_Policy == 1])
 #' @export
 simulate_smartcity <- function(seed = 2023,
-                               effect = c(-0.04, -0.09, -0.145, -0.195, -0.235,
-                                          -0.28, -0.31, -0.33, -0.34),
-                               heterogeneity = c(Ind_Pro = 0.3, Digital = 0.16,
-                                                 Green_patent = 0.1,
-                                                 Human_capital = 0.1,
-                                                 Gdp_pc = 0.1,
-                                                 Agglomeration = 0.16,
-                                                 Env_reg = 0.16, east = 0.4,
-                                                 northeast = -0.1, west = -0.16,
-                                                 south = 0.24, tier2plus = -1.5),
+                               effect = c(-0.01, -0.03, -0.085, -0.145, -0.19,
+                                          -0.24, -0.30, -0.35, -0.37),
+                               heterogeneity = c(Digital = 0.1,
+                                                 Green_patent = 0.06,
+                                                 Human_capital = 0.06,
+                                                 Gdp_pc = 0.06,
+                                                 Agglomeration = 0.1,
+                                                 Env_reg = 0.1, east = 0.24,
+                                                 northeast = -0.06, west = -0.1,
+                                                 south = 0.6, tier2plus = -1.5),
                                selection = 1, confounding = -0.1,
-                               upgrading = 0.02,
-                               other_policies = c(Lowc = -0.05, Inno = -0.06,
-                                                  Tanp = 0),
-                               noise = 0.22, persistence = 0.3,
+                               upgrading = 0.002, moderation = -0.03,
+                               ind_pro_effect = -0.07,
+                               productivity = c(level = 7.5, growth = -0.012,
+                                                dispersion = 0.15),
+                               other_policies = c(Lowc = -0.035, Inno = -0.06,
+                                                  Tanp = 0.06),
+                               noise = 0.12, persistence = 0.3,
+                               cei = c(level = 0.18, trend = -0.01, noise = 0.14),
                                waves = c(`2012` = 37, `2013` = 31, `2014` = 18),
                                calibrate = TRUE, truth = FALSE) {
   args <- sim_check_args(seed, effect, heterogeneity, selection, confounding,
                          upgrading, other_policies, noise, persistence, waves,
                          calibrate, truth)
+  args <- c(args, sim_check_mechanism(moderation, ind_pro_effect, productivity,
+                                      cei))
   restore <- sim_seed(seed)
   on.exit(restore(), add = TRUE)
 
@@ -157,7 +194,7 @@ simulate_smartcity <- function(seed = 2023,
   D <- ifelse(is.na(ev), 0L, as.integer(ev >= 0))
 
   X <- sim_covariates(u, pilot, tt, calibrate)
-  econ <- sim_economy(u, size, lay, tt, ev, upgrading)
+  econ <- sim_economy(u, size, lay, tt, ev, upgrading, args$productivity)
   split <- sim_split_vars(u, lay, tt, econ)
   pol <- sim_other_policies(u, pilot, lay, yr)
 
@@ -166,6 +203,12 @@ simulate_smartcity <- function(seed = 2023,
   path <- args$effect
   k <- pmin(pmax(ev, 0), length(path) - 1) + 1
   tau <- ifelse(D == 1L, m * path[ifelse(is.na(k), 1, k)], 0)
+  # the mechanism: the effect is larger where Ind_Pro is above the pilots'
+  # post-adoption mean (a slope per unit of Ind_Pro, scaled by the multiplier)
+  if (args$moderation != 0) {
+    ind_ref <- mean(econ$ind[D == 1L])
+    tau <- tau + ifelse(D == 1L, m * args$moderation * (econ$ind - ind_ref), 0)
+  }
 
   # the outcome
   zF <- rowMeans(X$Fiscal)
@@ -180,10 +223,11 @@ simulate_smartcity <- function(seed = 2023,
   eps <- sim_ar1(n, nt, persistence, noise)
   pol_eff <- args$other_policies
   carbon <- a_city + d_year + xb + conf + pol_eff[["Lowc"]] * pol$Lowc +
-    pol_eff[["Inno"]] * pol$Inno + pol_eff[["Tanp"]] * pol$Tanp + tau + eps
+    pol_eff[["Inno"]] * pol$Inno + pol_eff[["Tanp"]] * pol$Tanp +
+    args$ind_pro_effect * econ$ind + tau + eps
   carbon <- carbon - mean(carbon) + 5.26
   energy <- sim_energy(carbon, u, tt, years)
-  cei <- sim_cei(u, size, tt, tau, conf)
+  cei <- sim_cei(u, size, tt, tau, conf, args$cei)
   cei[, years == 2020] <- NA
 
   flat <- function(M) as.vector(t(M))     # city-major, then year
@@ -305,6 +349,36 @@ sim_check_args <- function(seed, effect, heterogeneity, selection, confounding,
        other_policies = other_policies[pol_names], noise = noise,
        persistence = persistence, waves = waves[order(wy)],
        calibrate = calibrate, truth = truth)
+}
+
+sim_check_mechanism <- function(moderation, ind_pro_effect, productivity, cei) {
+  for (a in list(list(moderation, "moderation"),
+                 list(ind_pro_effect, "ind_pro_effect"))) {
+    if (!is.numeric(a[[1]]) || length(a[[1]]) != 1L || !is.finite(a[[1]])) {
+      sd_stop("'", a[[2]], "' must be a single finite number")
+    }
+  }
+  named <- function(x, arg, nms, example) {
+    if (!is.numeric(x) || length(x) != length(nms) ||
+        !setequal(names(x) %||% "", nms) || any(!is.finite(x))) {
+      sd_stop("'", arg, "' must be a numeric vector named ",
+              paste0("\"", nms, "\"", collapse = ", "), ", such as ", example)
+    }
+    x[nms]
+  }
+  productivity <- named(productivity, "productivity",
+                        c("level", "growth", "dispersion"),
+                        "c(level = 7.5, growth = -0.012, dispersion = 0.15)")
+  if (productivity[["level"]] <= 0 || productivity[["dispersion"]] < 0) {
+    sd_stop("'productivity' must have level > 0 and dispersion >= 0")
+  }
+  cei <- named(cei, "cei", c("level", "trend", "noise"),
+               "c(level = 0.18, trend = -0.01, noise = 0.14)")
+  if (cei[["level"]] <= 0 || cei[["noise"]] < 0) {
+    sd_stop("'cei' must have level > 0 and noise >= 0")
+  }
+  list(moderation = moderation, ind_pro_effect = ind_pro_effect,
+       productivity = productivity, cei = cei)
 }
 
 # Set a fixed generator and seed; return a function restoring the old state.
@@ -432,7 +506,7 @@ sim_covariates <- function(u, pilot, tt, calibrate) {
 
 # GDP, population, sector shares and productivities; the pilot raises the
 # productivity of the secondary and tertiary sectors.
-sim_economy <- function(u, size, lay, tt, ev, upgrading) {
+sim_economy <- function(u, size, lay, tt, ev, upgrading, prod) {
   n <- length(u)
   nt <- ncol(tt)
   city <- function(sd) matrix(stats::rnorm(n, 0, sd), n, nt)
@@ -447,18 +521,25 @@ sim_economy <- function(u, size, lay, tt, ev, upgrading) {
                         sim_ar1(n, nt, 0.7, 0.06))
   shares <- list(s1, (1 - s1) * (1 - r3), (1 - s1) * r3)
   boost <- ifelse(is.na(ev) | ev < 0, 0, upgrading * pmin(ev + 1, 9))
-  lp_growth <- 0.085 * tt - 0.0015 * tt^2
+  # sector productivities: the secondary sector's is `level` in mid-period
+  # (2011-2012), the primary's 21 % and the tertiary's 80 % of it; they grow
+  # by `growth` a year; city levels spread by `dispersion` (log points; the
+  # primary sector's a third more)
+  g <- prod[["growth"]]
+  s <- prod[["dispersion"]] / 0.19
+  mid <- log(prod[["level"]]) + g * (tt - 8.5)
   lp <- list(
-    exp(log(0.75) + lp_growth + lu(0.2) + city(0.2) + sim_ar1(n, nt, 0.7, 0.05)),
-    exp(log(3.6) + lp_growth + lu(0.12) + city(0.15) + boost +
-          sim_ar1(n, nt, 0.7, 0.05)),
-    exp(log(2.9) + lp_growth + lu(0.12) + city(0.15) + boost +
-          sim_ar1(n, nt, 0.7, 0.05))
+    exp(mid + log(0.21) + s * (lu(0.2) + city(0.2)) +
+          sim_ar1(n, nt, 0.7, 0.05 * s)),
+    exp(mid + s * (lu(0.12) + city(0.15)) + boost +
+          sim_ar1(n, nt, 0.7, 0.05 * s)),
+    exp(mid + log(0.8) + s * (lu(0.12) + city(0.15)) + boost +
+          sim_ar1(n, nt, 0.7, 0.05 * s))
   )
   va <- lapply(shares, function(s) s * gdp)
   emp <- Map(function(v, p) v / p, va, lp)
   ind_pre <- Reduce(`+`, Map(function(s, p) s * p, shares, lp))
-  list(gdp = gdp, pop = pop, va = va, emp = emp,
+  list(gdp = gdp, pop = pop, va = va, emp = emp, ind = ind_pre,
        ind_base = rowMeans(log(ind_pre[, 1:9, drop = FALSE])))
 }
 
@@ -552,10 +633,10 @@ sim_energy <- function(carbon, u, tt, years) {
 }
 
 # Carbon intensity (Mt CO2 per 10^8 yuan of GDP), responding to the pilot.
-sim_cei <- function(u, size, tt, tau, conf) {
+sim_cei <- function(u, size, tt, tau, conf, cei) {
   n <- length(u)
   nt <- ncol(tt)
-  c_city <- matrix(0.1 * size + stats::rnorm(n, 0, 0.35), n, nt)
-  exp(log(0.028) - 0.065 * tt + c_city + tau + conf +
-        sim_ar1(n, nt, 0.6, 0.12))
+  c_city <- matrix(0.05 * size + stats::rnorm(n, 0, 0.1), n, nt)
+  exp(log(cei[["level"]]) + cei[["trend"]] * (tt - 9) + c_city + tau + conf +
+        matrix(stats::rnorm(n * nt, 0, cei[["noise"]]), n, nt))
 }

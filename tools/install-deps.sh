@@ -47,30 +47,10 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   fi
 fi
 
-MODE="$mode" CRAN_ALL="$CRAN_ALL" Rscript -e '
-repos <- getOption("repos")
-dep_names <- function(x) {
-  x <- trimws(unlist(strsplit(gsub("\\([^)]*\\)", "", x[!is.na(x)]), ",")))
-  setdiff(x[nzchar(x)], c("R", rownames(installed.packages(priority = "base"))))
-}
-desc <- read.dcf("DESCRIPTION")
-field <- function(f) if (f %in% colnames(desc)) desc[1, f] else NA
-runtime <- c(dep_names(field("Imports")), dep_names(field("VignetteBuilder")), "rmarkdown")
-pkgs <- runtime
-if (Sys.getenv("MODE") == "all") {
-  pkgs <- unique(c(pkgs, dep_names(field("Suggests")),
-                   strsplit(Sys.getenv("CRAN_ALL"), " ")[[1]]))
-}
-need <- pkgs[!vapply(pkgs, requireNamespace, TRUE, quietly = TRUE)]
-if (length(need)) {
-  if (!length(repos) || any(repos == "@CRAN@")) {
-    stop("no CRAN repository is configured; set one with options(repos = ...) ",
-         "in the Rprofile.site of R or ~/.Rprofile", call. = FALSE)
-  }
-  message("installing from ", paste(repos, collapse = ", "), ": ",
-          paste(need, collapse = ", "))
-  install.packages(need, Ncpus = 2L, quiet = TRUE)
-}
-still <- pkgs[!vapply(pkgs, requireNamespace, TRUE, quietly = TRUE)]
-if (length(still)) stop("could not install: ", paste(still, collapse = ", "), call. = FALSE)
-'
+# Install what is missing, then verify in a new R process: the first one
+# loaded the old versions of some dependencies (Debian's data.table, Rcpp,
+# ...) that the packages just installed need newer versions of, and in that
+# session they would fail to load although they are installed correctly.
+export MODE="$mode" CRAN_ALL
+Rscript tools/install-deps.R install
+Rscript tools/install-deps.R verify

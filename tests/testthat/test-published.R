@@ -76,4 +76,15 @@ test_that("compare_published() recomputes the score from published_results() and
                                     cmp$column %in% c(1, 4)])))
   expect_output(print(cmp), "of 67 coefficient cells")
   expect_error(compare_published(list(a = 1)), "replicate_study")
+  # the shipped panel's calibration (issue 22): the score, the headline t
+  # values within a factor 1.5 (Table 3, Table 6 column 2), and the sign of
+  # every cell the article finds significant at 5 % (one cell, T6 col. 3
+  # Ind_Pro, is not significant here and documented in the vignette)
+  expect_gte(s$agree[s$table == "all"], 49)
+  head <- cmp$table == "T3" | (cmp$table == "T6" & cmp$column == 2)
+  ratio <- cmp$sim_t[head] / cmp$t[head]
+  expect_true(all(ratio > 1 / 1.5 & ratio < 1.5))
+  sig5 <- abs(cmp$t) >= 1.959964 & !nzchar(cmp$note) &
+    !(cmp$table == "T6" & cmp$column == 3 & cmp$term == "Ind_Pro")
+  expect_true(all(cmp$same_sign[sig5]))
 })

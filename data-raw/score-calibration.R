@@ -1,0 +1,31 @@
+# Scores simulated panels against the article's 67 coefficient cells, as the
+# replication vignette does for the shipped one: replicate_study() (one
+# placebo draw set kept small, Markdown only) and compare_published(). Used
+# to calibrate simulate_smartcity() (issue 22). Not part of the package
+# build. Run from the package root:
+#   Rscript data-raw/score-calibration.R [seed ...]
+# Each panel takes about 5 s. Any argument of simulate_smartcity() can be
+# varied through score_panel(seed, ...).
+suppressMessages(pkgload::load_all(".", quiet = TRUE))
+score_panel <- function(seed = 2023, ...) {
+  d <- simulate_smartcity(seed = seed, ...)
+  out <- tempfile("score")
+  on.exit(unlink(out, recursive = TRUE), add = TRUE)
+  res <- suppressWarnings(suppressMessages(
+    replicate_study(d, out = out, draws = 3, quiet = TRUE, formats = "md")))
+  cmp <- compare_published(res)
+  head <- cmp$table == "T3" | (cmp$table == "T6" & cmp$column == 2)
+  ratio <- cmp$sim_t[head] / cmp$t[head]
+  sig5 <- abs(cmp$t) >= stats::qnorm(0.975) & !nzchar(cmp$note)
+  list(comparison = cmp, agree = sum(cmp$agrees),
+       headline_within_1.5 = all(ratio > 1 / 1.5 & ratio < 1.5),
+       wrong_sign = cmp[sig5 & !cmp$same_sign, c("table", "column", "term")])
+}
+args <- commandArgs(trailingOnly = TRUE)
+seeds <- if (length(args)) as.numeric(args) else 2023
+for (s in seeds) {
+  r <- score_panel(s)
+  cat(sprintf("seed %s: %d of 67 cells agree; headline t within 1.5x: %s; ",
+              s, r$agree, r$headline_within_1.5),
+      "published-5 % cells of the other sign: ", nrow(r$wrong_sign), "\n", sep = "")
+}
