@@ -24,6 +24,14 @@
 #'   covariance, `E[b_post - tau | pass] = delta_post + V_post,pre V_pre^-1
 #'   delta_pre (m / |mu| - 1)`.
 #'
+#' Callaway-Sant'Anna with a varying base period and the imputation
+#' estimator have no single reference period and are brought to one as in
+#' [sensitivity()] (section "Reference period"), with a message: the first is
+#' re-estimated with a universal base period; for the second the analysis is
+#' that of its coefficients re-expressed relative to period -1 (the pre-test
+#' is the same Wald test, the map of its pre-period coefficients being
+#' invertible; the post-period rows are the re-expressed effects).
+#'
 #' @param es An event study ([event_study()]).
 #' @param power The power at which to report the detectable slope.
 #' @param slope A hypothesised slope of the violation per period; `NULL`
@@ -35,7 +43,8 @@
 #'   `std.error`, `delta`, `bias` (unconditional), `bias_pass` (conditional
 #'   on passing: the expected estimate given passing when the true effect
 #'   is zero)), `pre` (the pre-period estimates and trend), `alpha`, `ref`,
-#'   `q` (test degrees of freedom). Methods: `print`, `tidy` (the table), `plot`, `autoplot`.
+#'   `q` (test degrees of freedom), `note` (how the reference period was
+#'   obtained, or `NULL`). Methods: `print`, `tidy` (the table), `plot`, `autoplot`.
 #' @references Roth, J. (2022). Pretest with Caution: Event-Study Estimates
 #'   after Testing for Parallel Trends. *American Economic Review: Insights*
 #'   4(3), 305-322.
@@ -58,6 +67,7 @@ pretrend_power <- function(es, power = 0.8, slope = NULL, alpha = 0.05) {
   if (!is.null(slope) && (!is.numeric(slope) || length(slope) != 1L || !is.finite(slope))) {
     sd_stop("'slope' must be NULL or one finite number")
   }
+  es <- sens_prepare(es, "pretrend_power()")
   inp <- sens_inputs(es)
   pre <- seq_len(inp$K)
   post <- inp$K + seq_len(inp$T)
@@ -85,7 +95,7 @@ pretrend_power <- function(es, power = 0.8, slope = NULL, alpha = 0.05) {
                     bias_pass = bias_pass)
   structure(list(slope_power = slope_power, power = power, slope = g,
                  power_slope = 1 - pass, prob_pass = pass, table = tab, alpha = alpha,
-                 ref = inp$ref, q = q,
+                 ref = inp$ref, q = q, note = es$sens_note,
                  pre = data.frame(rel_time = inp$pre_rel, estimate = inp$beta[pre],
                                   std.error = sqrt(diag(Vp)), delta = dpre)),
             class = "smartdid_pretrend_power")
@@ -139,6 +149,7 @@ NULL
 #' @export
 print.smartdid_pretrend_power <- function(x, digits = 4, ...) {
   cat("Power of the joint pre-trend test (Roth 2022)\n")
+  if (!is.null(x$note)) cat("Reference: ", x$note, "\n", sep = "")
   cat("Wald test of ", x$q, " pre-period coefficient(s), size ", format(x$alpha), "\n",
       sep = "")
   cat("Linear trend detected with power ", format(x$power), ": slope ",

@@ -39,6 +39,49 @@
 #' normal (as in HonestDiD), so the original interval is `estimate +-
 #' qnorm(1 - alpha / 2) * std.error`, not the event study's t-based one.
 #'
+#' @section Reference period: Rambachan and Roth's framework reads every
+#'   coefficient as the effect plus the violation of parallel trends since one
+#'   reference period, normalised to zero. TWFE (`ref`), Sun-Abraham and
+#'   Callaway-Sant'Anna with `base_period = "universal"` have one and are used
+#'   as they are. Two estimators do not; each is brought to that form with a
+#'   message, the estimand (the effects at relative times 0, 1, ...) unchanged
+#'   and the convention stated in the result (`note`, printed as
+#'   "Reference"):
+#'
+#'   * **Callaway-Sant'Anna with the varying base period** (the default of
+#'     [att_gt()]): its pre-period rows compare each period with the one before
+#'     (short differences), its post-period rows compare with period `g - 1 -
+#'     anticipation`. As HonestDiD's documentation requires of the did
+#'     package, the event study is re-estimated from its fit with `base_period
+#'     = "universal"` (same comparison group, covariate adjustment,
+#'     anticipation and window); the reference is relative time `-1 -
+#'     anticipation`. Both base periods estimate the post-period rows
+#'     identically, and the re-estimate is checked to reproduce them and their
+#'     covariance (to 1e-8), else it is an error asking for the universal base
+#'     period explicitly.
+#'   * **The imputation estimator** (Borusyak, Jaravel and Spiess): its
+#'     pre-period rows are BJS's test regression on the untreated
+#'     observations with dummies for relative times `-L, ..., -1`, so they
+#'     measure the violation `delta_k` against the omitted untreated periods
+#'     (relative times before `-L`, where `delta` is taken to be zero as that
+#'     regression assumes, and the never-treated units). Its effects impute
+#'     the untreated outcome from all untreated observations, the leads
+#'     included, so that under a violation `E[beta_h] = tau_h + delta_h +
+#'     s_h' delta_pre`, where `s_hk` is the total weight the estimate of
+#'     horizon `h` puts on the untreated observations at lead `k` (computed
+#'     exactly: the estimator is linear in the outcome, and `s_hk` is its
+#'     estimate for the outcome 1 on those observations). The coefficients
+#'     are re-expressed relative to period `-1`: before it, relative times
+#'     `-L-1, ..., -2` with `beta_k - beta_-1` (`beta_-L-1 = 0`); after it,
+#'     `beta_h - s_h' beta_pre - beta_-1`, with expectations `delta_k -
+#'     delta_-1` and `tau_h + delta_h - delta_-1`; the covariance follows by
+#'     the same linear map. The restrictions bound differences of `delta`
+#'     only, so the shift of the normalisation changes nothing else. The
+#'     original interval stays the estimator's own (parallel trends in every
+#'     period); the robust intervals are centred on the re-expressed
+#'     effects, so at `Mbar = 0` or `M = 0` they differ from it by the
+#'     correction for the leads' pre-trends.
+#'
 #' **Breakdown value.** The largest `Mbar` (or `M`) at which the interval
 #' still excludes zero, found by bisection to a relative precision of 1e-3
 #' (`NA` when even the original interval includes zero; `Inf` if the
@@ -67,7 +110,8 @@
 #'   `conf.low`, `conf.high`, `method`), `original` (per target: `estimate`,
 #'   `std.error`, `conf.low`, `conf.high`), `breakdown` (per target),
 #'   `weights` (the target weights over the post periods), `type`, `method`,
-#'   `level`, `estimator`. Methods: `print`, `generics::tidy`, `plot`,
+#'   `level`, `estimator`, `reference` (the reference period), `note` (how
+#'   the reference was obtained, or `NULL`; see the section). Methods: `print`, `generics::tidy`, `plot`,
 #'   `autoplot` (with \pkg{ggplot2}), and `plot_data()` through `tidy()`.
 #' @references Rambachan, A. and Roth, J. (2023). A More Credible Approach to
 #'   Parallel Trends. *Review of Economic Studies* 90(5), 2555-2591.
@@ -95,6 +139,7 @@ sensitivity <- function(es, type = c("relative", "smoothness"),
   check_flag(breakdown, "breakdown")
   check_seed(seed)
   method <- sens_method(method, type)
+  es <- sens_prepare(es, "sensitivity()")
   inp <- sens_inputs(es)
   targets <- sens_targets(target, es, inp)
   bounds <- if (type == "relative") Mbar else M
@@ -128,7 +173,8 @@ sensitivity <- function(es, type = c("relative", "smoothness"),
                  breakdown = do.call(rbind, brk), weights = targets, type = type,
                  parameter = arg, method = method, level = level,
                  estimator = es$estimator, periods = inp$post_rel,
-                 breakdown_computed = breakdown),
+                 breakdown_computed = breakdown, reference = inp$ref,
+                 note = es$sens_note),
             class = "smartdid_sensitivity")
 }
 
@@ -163,6 +209,7 @@ sens_method <- function(method, type) {
 # The pre- and post-period coefficients in HonestDiD's layout: the reference
 # period normalised to zero, K consecutive periods before it and T after.
 sens_inputs <- function(es) {
+  if (!is.null(es$sens_map)) return(sens_inputs_mapped(es))
   est <- es$estimates
   # a normalised row (estimate 0 without variance) is a reference period even
   # where the estimator does not flag it (Callaway-Sant'Anna's universal base)
@@ -172,8 +219,7 @@ sens_inputs <- function(es) {
   if (length(ref) != 1L) {
     sd_stop("sensitivity() needs an event study with exactly one reference period ",
             "(found ", length(ref), "): use a single 'ref' with estimator = \"twfe\", ",
-            "estimator = \"sunab\", or estimator = \"cs\" with base_period = ",
-            "\"universal\" (the imputation estimator has no reference period)")
+            "estimator = \"sunab\", \"cs\" or \"imputation\"")
   }
   ok <- es_estimated(est) & !fixed & est$term %in% rownames(es$vcov)
   k <- est$rel_time[ok]
@@ -193,6 +239,22 @@ sens_inputs <- function(es) {
   V <- (V + t(V)) / 2
   list(beta = beta, sigma = V, K = length(pre), T = length(post), ref = ref,
        pre_rel = pre, post_rel = post)
+}
+
+# The inputs of an event study whose coefficients sens_prepare() maps to a
+# reference period (the imputation estimator, R/sens_reference.R); the
+# original interval stays that of the estimator's own post-period rows.
+sens_inputs_mapped <- function(es) {
+  m <- es$sens_map
+  b <- es$estimates$estimate[match(m$from, es$estimates$term)]
+  V <- es$vcov[m$from, m$from, drop = FALSE]
+  V <- (V + t(V)) / 2
+  K <- length(m$pre_rel)
+  post <- K + seq_along(m$post_rel)
+  S <- m$T %*% V %*% t(m$T)
+  list(beta = drop(m$T %*% b), sigma = (S + t(S)) / 2, K = K, T = length(m$post_rel),
+       ref = m$ref, pre_rel = m$pre_rel, post_rel = m$post_rel,
+       orig_beta = b[post], orig_sigma = V[post, post, drop = FALSE])
 }
 
 # Named list of target weight vectors over the post periods at or after 0.
@@ -246,8 +308,10 @@ sens_expand <- function(l, inp) {
 
 sens_original <- function(inp, l, alpha) {
   post <- inp$K + seq_len(inp$T)
-  est <- sum(l * inp$beta[post])
-  se <- sqrt(drop(crossprod(l, inp$sigma[post, post] %*% l)))
+  b <- inp$orig_beta %||% inp$beta[post]
+  V <- inp$orig_sigma %||% inp$sigma[post, post, drop = FALSE]
+  est <- sum(l * b)
+  se <- sqrt(drop(crossprod(l, V %*% l)))
   z <- stats::qnorm(1 - alpha / 2)
   data.frame(estimate = est, std.error = se, conf.low = est - z * se,
              conf.high = est + z * se)

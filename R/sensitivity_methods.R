@@ -43,6 +43,7 @@ format.smartdid_sensitivity <- function(x, digits = 4, ...) {
   out <- c(paste0("Sensitivity to violations of parallel trends: ", what),
            paste0("Method: ", x$method, ", ", format(100 * x$level), "% intervals; ",
                   "estimator: ", x$estimator))
+  if (!is.null(x$note)) out <- c(out, paste0("Reference: ", x$note))
   for (tg in names(x$weights)) {
     w <- x$weights[[tg]]
     o <- x$original[x$original$target == tg, ]

@@ -127,6 +127,15 @@ test_that("a violation inside the restriction set is covered at the nominal rate
     ci$conf.low <= tau[1] && tau[1] <= ci$conf.high
   }, TRUE)
   expect_gte(mean(cover), 133 / 150)
+  # the same violation with the hybrid test (smoothness, C-LF), average target
+  set.seed(20262)
+  cover <- vapply(seq_len(150), function(r) {
+    bh <- delta + c(0, 0, tau) + drop(rnorm(K + T) %*% R)
+    ci <- sensitivity(sens_es(bh, S, K), type = "smoothness", M = 0.02, method = "C-LF",
+                      target = "average", breakdown = FALSE)$results
+    ci$conf.low <= tau[1] && tau[1] <= ci$conf.high
+  }, TRUE)
+  expect_gte(mean(cover), 133 / 150)
 })
 
 test_that("works on event studies of the package's estimators", {
@@ -146,15 +155,17 @@ test_that("works on event studies of the package's estimators", {
   s2 <- sensitivity(sa, Mbar = c(0, 1))
   expect_equal(nrow(s2$results), 2L)
   # Callaway-Sant'Anna: the universal base period is the reference; the
-  # varying one (short differences before adoption) has none
+  # varying one (short differences before adoption) is re-estimated with it
+  # and the imputation estimator re-expressed (test-sens_reference.R)
   cs <- suppressMessages(event_study(fit, leads = 3, lags = 3, estimator = "cs",
                                      base_period = "universal"))
   s3 <- sensitivity(cs, Mbar = 1, target = "first")
   expect_equal(s3$original$estimate, cs$estimates$estimate[cs$estimates$rel_time == 0])
   csv <- suppressMessages(event_study(fit, leads = 3, lags = 3, estimator = "cs"))
-  expect_error(sensitivity(csv), "base_period")
+  expect_message(s5 <- sensitivity(csv, Mbar = 1, target = "first"), "universal")
+  expect_equal(s5$results, s3$results, tolerance = 1e-12)
   bjs <- suppressMessages(event_study(fit, leads = 3, lags = 3, estimator = "imputation"))
-  expect_error(sensitivity(bjs), "no reference period")
+  expect_message(sensitivity(bjs, Mbar = 1, breakdown = FALSE), "re-expressed")
   # the estimator's own aggregation weights are the default target when the
   # window holds every period of its overall effect
   sa7 <- suppressMessages(event_study(fit, leads = 3, lags = 7, estimator = "sunab"))
