@@ -22,8 +22,7 @@ bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
                      coef_names = names(fit$coefficients), fe_sums = TRUE) {
   a <- fit$args
   data <- fit$data
-  spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
-                  a$fe, a$ssc)
+  spec <- sd_fit_spec(fit)   # stored on the fit (R/engine.R)
   sp <- sd_subpanel(fit, obs)
   d <- if (is.null(extra)) build_treatment(data, a$time, a$treat, a$cohort)$d[obs]
        else rep(0, length(obs))
