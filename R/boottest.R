@@ -42,11 +42,25 @@
 #'
 #' **Confidence interval** by test inversion: the set of values `r` that the
 #' test does not reject at `1 - level`. Both bounds are found by bracketing
-#' and then repeated 16-section of the bracket until it is narrower than
-#' `tol` standard errors. Under WCR every draw's t is a known function of
-#' `r` (its numerator is linear and its variance quadratic in `r`), so each
-#' evaluation of the p-value function costs O(B), not a new bootstrap. With
+#' (steps of 2^-2, 2^-1, ..., 2^40 standard errors from the estimate) and
+#' then bisection of the bracket until it is narrower than `tol` standard
+#' errors. Under WCR every draw's t is a known function of `r` (its
+#' numerator is linear and its variance quadratic in `r`), so each
+#' evaluation of the p-value function costs O(B), not a new bootstrap; the
+#' bisection sets aside the draws that cannot change side within the
+#' current bracket, so that its later steps cost almost nothing. With
 #' `p_type = ">"` the interval is `[low, Inf)`, with `"<"` `(-Inf, high]`.
+#'
+#' **Which bootstrap, when.** For a [smartdid()] fit and for the two-way
+#' fixed-effects and Sun-Abraham event studies the wild cluster bootstrap
+#' runs on a regression (WCR by default, WCU with `impose_null = FALSE`):
+#' the fit's, the event study's, or Sun and Abraham's interacted regression
+#' (whose aggregates are linear combinations of its coefficients, so the
+#' null is imposed on the combination). For the imputation event study the
+#' horizons get the WCR by a rule for estimators linear in the outcome, its
+#' pre-periods the multiplier bootstrap; for the Callaway-Sant'Anna event
+#' study it is the multiplier bootstrap of the influence functions (null
+#' not imposed). See [boottest.smartdid_es()].
 #' [bt_pvalue_function()] evaluates the p-value function anywhere.
 #'
 #' **Clustering.** `cluster` defaults to the fit's clustering; with two
@@ -114,6 +128,9 @@
 #' boottest(fit, "D", B = 999, impose_null = FALSE, seed = 1)$p.value
 #' # a linear combination
 #' boottest(fit, c(D = 1, x = -1), B = 999, seed = 2, conf_int = FALSE)
+#' # the Sun-Abraham event study: WCR on its interacted regression
+#' es <- event_study(fit, estimator = "sunab")
+#' boottest(es, B = 999, seed = 1)
 #' @export
 boottest <- function(x, ...) UseMethod("boottest")
 
@@ -206,7 +223,9 @@ bt_draws <- function(parts, plan, opt) {
     tick <- function(done) utils::setTxtProgressBar(bar, done)
   }
   # threads only for blocks of draws worth several milliseconds
-  ctrl <- c(opt$nthreads, getOption("smartdid.boottest_min_work", 2e7))
+  # (the table look-up of src/boottest_table.c can be switched off to check it)
+  ctrl <- c(opt$nthreads, getOption("smartdid.boottest_min_work", 2e7),
+            getOption("smartdid.boottest_table", TRUE))
   run <- function() .Call(C_sd_boottest_draws, parts$A, parts$S, parts$dims,
                           plan$B, plan$code, as.double(ctrl), tick)
   if (plan$enumerated) run() else with_seed(opt$seed, run())
@@ -217,18 +236,18 @@ bt_draws <- function(parts, plan, opt) {
 bt_test <- function(model, Rm, cl, opt, fac, quiet = FALSE) {
   plan <- bt_plan(opt, cl$boot$G, quiet)
   est <- drop(Rm %*% model$beta)
-  z <- model$X %*% (model$Q %*% t(Rm))             # X Q R', computed once
-  V0 <- drop(bt_rawvar(model, Rm, model$u, cl, z))
-  sd0 <- sqrt(V0)
+  # WCR: a second row for the draws' slope in the tested value, whose
+  # residuals are X Q R' / rho (see boottest_ci.R)
+  parts <- if (opt$impose_null) {
+    bt_parts(model, rbind(Rm, Rm), model$u, cl,
+             slope = c(NA, drop(Rm %*% model$Q %*% t(Rm))))
+  } else {
+    bt_parts(model, Rm, model$u, cl)
+  }
+  sd0 <- suppressWarnings(sqrt(parts$v0))
   if (!is.finite(sd0) || sd0 <= 0) {
     sd_stop("the clustered variance of the tested combination is not ",
             "positive; boottest() cannot form its t statistic")
-  }
-  if (opt$impose_null) {
-    rho <- drop(Rm %*% model$Q %*% t(Rm))
-    parts <- bt_parts(model, rbind(Rm, Rm), cbind(model$u, z / rho), cl, cbind(z, z))
-  } else {
-    parts <- bt_parts(model, Rm, matrix(model$u), cl, z)
   }
   dr <- bt_draws(parts, plan, opt)
   bd <- bt_boot_parts(dr, opt$impose_null)

@@ -20,8 +20,14 @@ bt_pfun <- function(bd, est, sd0, p_type, values) {
 bt_confint <- function(bd, est, sd0, se, opt) {
   alpha <- 1 - opt$level
   pf <- function(v) bt_pfun(bd, est, sd0, opt$p_type, v)
-  lo <- if (opt$p_type == "<") -Inf else bt_bound(pf, est, -se, alpha, opt$tol)
-  hi <- if (opt$p_type == ">") Inf else bt_bound(pf, est, se, alpha, opt$tol)
+  code <- match(opt$p_type, c("symmetric", "equal-tailed", ">", "<"))
+  bisect <- function(inner, outer, width) {
+    .Call(C_sd_boottest_bisect, bd$num, bd$cross,
+          as.double(c(est, sd0, bt_tie_eps, inner, outer, alpha, width, code)))
+  }
+  if (!isTRUE(getOption("smartdid.boottest_bisect_c", TRUE))) bisect <- NULL
+  lo <- if (opt$p_type == "<") -Inf else bt_bound(pf, est, -se, alpha, opt$tol, bisect)
+  hi <- if (opt$p_type == ">") Inf else bt_bound(pf, est, se, alpha, opt$tol, bisect)
   c(lo, hi)
 }
 
@@ -31,8 +37,10 @@ bt_confint <- function(bd, est, sd0, se, opt) {
 # of 2^(-2:40) standard errors, found 8 at a time), then bisection until it
 # is narrower than tol standard errors; the bound is the bracket's midpoint.
 # NA if the estimate itself is rejected, +-Inf if nothing within 2^40
-# standard errors is.
-bt_bound <- function(pf, est, step, alpha, tol) {
+# standard errors is. `bisect(inner, outer, width)`: the same bisection in C
+# (src/boottest_ci.c, which sets aside the draws that cannot change side
+# within the bracket), returning the final c(inner, outer).
+bt_bound <- function(pf, est, step, alpha, tol, bisect = NULL) {
   inner <- est
   if (!isTRUE(pf(inner) > alpha)) return(NA_real_)
   mult <- 2^(-2:40)
@@ -50,6 +58,10 @@ bt_bound <- function(pf, est, step, alpha, tol) {
   }
   if (is.na(outer)) return(sign(step) * Inf)
   width <- abs(step) * tol
+  if (!is.null(bisect)) {
+    io <- bisect(inner, outer, width)
+    return((io[1] + io[2]) / 2)
+  }
   while (abs(outer - inner) > width) {
     mid <- (inner + outer) / 2
     if (isTRUE(pf(mid) > alpha)) inner <- mid else outer <- mid

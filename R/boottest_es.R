@@ -9,6 +9,11 @@
 #   (WCU). The band: the (1 - level) quantile of max_j |t*_j| over the
 #   estimated coefficients from WCU draws (the band is centred on the
 #   estimates, so the null is not imposed).
+# - "sunab": the wild cluster bootstrap on Sun and Abraham's interacted
+#   regression, the estimates being linear combinations of its coefficients
+#   (R/boottest_sunab.R): WCR imposes the null on the combination.
+# - "imputation": WCR for the horizons by the rule for estimators linear in
+#   the outcome (R/boottest_imputation.R); the rest as below.
 # - estimators with influence functions in the contract (es$influence:
 #   Callaway-Sant'Anna, imputation): the multiplier bootstrap of the
 #   influence functions, psi's rows (units, summed to clusters when
@@ -17,9 +22,7 @@
 #   percentile-t intervals with the analytic std. errors, the band from
 #   max_j |d*_j| / se_j, and the Wald test of the pre-periods with d*. The
 #   null is not imposed there (no restricted re-estimation).
-# - others without influence functions or a regression (Sun-Abraham's
-#   interaction-weighted aggregates, whose regression is not in the
-#   contract): an error saying so.
+# - others without influence functions or a regression: an error saying so.
 
 #' Wild bootstrap inference for an event study
 #'
@@ -27,17 +30,31 @@
 #'   event-time coefficient (or those in `param`, terms such as `"rel::2"`),
 #'   the joint test of the pre-periods and a sup-t band. For the two-way
 #'   fixed-effects event study (`estimator = "twfe"`) the wild cluster
-#'   bootstrap runs on its regression (`es$model`); for estimators whose
-#'   contract carries influence functions (Callaway-Sant'Anna, imputation) it
-#'   is the multiplier bootstrap of the influence functions with Rademacher
-#'   or Webb weights (the null is not imposed there); the Sun-Abraham
-#'   estimator provides neither in the event-study contract and gives an
-#'   error (bootstrap its regression's combination with `boottest()` on a
-#'   fit). The result has class
+#'   bootstrap runs on its regression (`es$model`). For the Sun-Abraham
+#'   estimator (`estimator = "sunab"`) it runs on Sun and Abraham's interacted
+#'   regression (cohort-by-relative-period dummies, the fit's controls and
+#'   fixed effects, on the estimator's sample): each event-study coefficient
+#'   is a linear combination of that regression's coefficients (the cohort
+#'   shares), so WCR imposes the null on the combination and every draw
+#'   re-estimates the whole regression; the t statistics are the event
+#'   study's (delta-method std. errors). For the imputation estimator
+#'   (`estimator = "imputation"`) the horizons (relative periods >= 0), which
+#'   are linear in the outcome, get the WCR by the rule of
+#'   `R/boottest_imputation.R`: the restricted outcome shifts the horizon's
+#'   cohort-by-horizon effects to the null, the residuals are those of BJS's
+#'   variance (first-stage residuals, and tau minus its cell mean), and every
+#'   draw equals re-running the estimator on the bootstrap outcome (its own
+#'   clusters are bootstrapped; 2 G + 1 runs of the estimator for G clusters,
+#'   so this suits few clusters); its pre-period coefficients, the band and
+#'   the joint test use the multiplier bootstrap below, as does
+#'   `impose_null = FALSE`. For the Callaway-Sant'Anna estimator it is the
+#'   multiplier bootstrap of the influence functions with Rademacher or Webb
+#'   weights (the null is not imposed there). The result has class
 #'   `smartdid_boottest_es`: `estimates` (one row per coefficient: term,
 #'   rel_time, estimate, std.error, statistic, p.value, conf.low, conf.high,
 #'   band.low, band.high), `joint` (the pre-period Wald test: statistic,
-#'   p.value, terms), `band_crit`, `method`, `B`, `type`.
+#'   p.value, terms), `band_crit`, `method`, `B`, `type`, and for the wild
+#'   bootstrap `t_boot` (the bootstrap t statistics, one column per term).
 #' @param joint Test the pre-periods jointly?
 #' @param band Compute the sup-t band?
 #' @export
@@ -66,6 +83,10 @@ boottest.smartdid_es <- function(x, param = NULL, B = 9999,
   }
   out <- if (identical(x$estimator, "twfe") && inherits(x$model, "smartdid")) {
     bt_es_wild(x, est, param, cluster, bootcluster, opt, joint, band)
+  } else if (identical(x$estimator, "sunab") && !is.null(x$info$cells)) {
+    bt_es_sunab(x, est, param, cluster, bootcluster, opt, joint, band)
+  } else if (identical(x$estimator, "imputation") && !is.null(x$influence)) {
+    bt_es_imputation(x, est, param, cluster, opt, joint, band)
   } else if (!is.null(x$influence)) {
     bt_es_multiplier(x, est, param, cluster, opt, joint, band)
   } else {
@@ -112,6 +133,17 @@ bt_es_wild <- function(x, est, param, cluster, bootcluster, opt, joint, band) {
     Rm[cbind(seq_along(terms), match(terms, ds$terms))] <- 1
     Rm
   }
+  out <- bt_es_tests(model, rows, est, param, cl, opt, joint, band, fac)
+  out$method <- paste0("wild cluster bootstrap on the regression (",
+                       if (opt$impose_null) "WCR" else "WCU", "; band from WCU draws)")
+  out
+}
+
+# Every coefficient's test and interval, the band and the joint pre-test of
+# an event study that is a linear combination of a regression's
+# coefficients: `rows(terms)` gives the combinations' rows (on model$X's
+# columns) of the event-study terms.
+bt_es_tests <- function(model, rows, est, param, cl, opt, joint, band, fac) {
   terms <- param %||% est$term
   plan <- bt_plan(opt, cl$boot$G)
   tests <- lapply(terms, function(tm) bt_test(model, rows(tm), cl, opt, fac, quiet = TRUE))
@@ -123,8 +155,7 @@ bt_es_wild <- function(x, est, param, cluster, bootcluster, opt, joint, band) {
   tab$conf.high <- vapply(tests, `[[`, 1, "conf.high")
   crit <- NA_real_
   if (band) {
-    Rm <- rows(tab$term)
-    parts <- bt_parts(model, Rm, matrix(model$u), cl)
+    parts <- bt_parts(model, rows(tab$term), model$u, cl)
     dr <- bt_draws(parts, plan, opt)
     crit <- bt_supt_crit(dr, fac$factor, opt$level)
   }
@@ -132,10 +163,10 @@ bt_es_wild <- function(x, est, param, cluster, bootcluster, opt, joint, band) {
   tab$band.high <- tab$estimate + crit * tab$std.error
   jt <- if (joint) bt_es_wald_wild(model, est, rows, cl, opt, plan, fac$factor)
   rownames(tab) <- NULL
+  t_boot <- matrix(vapply(tests, `[[`, numeric(plan$B), "t_boot"), plan$B,
+                   dimnames = list(NULL, terms))
   list(estimates = tab, joint = jt, band_crit = crit, B = plan$B, type = opt$type,
-       enumerated = plan$enumerated, impose_null = opt$impose_null,
-       method = paste0("wild cluster bootstrap on the regression (",
-                       if (opt$impose_null) "WCR" else "WCU", "; band from WCU draws)"),
+       enumerated = plan$enumerated, impose_null = opt$impose_null, t_boot = t_boot,
        cluster = cl$cluster, n_clusters = stats::setNames(cl$G, cl$cluster),
        bootcluster = cl$boot$name, n_bootclusters = cl$boot$G)
 }
@@ -162,7 +193,7 @@ bt_es_wald_wild <- function(model, est, rows, cl, opt, plan, factor) {
   }
   V0 <- bt_rawvar(model, Rm, model$u, cl)
   W <- drop(b %*% solve(V0, b))                  # raw: the factor cancels
-  parts <- bt_parts(model, Rm, matrix(u), cl)
+  parts <- bt_parts(model, Rm, u, cl)
   dr <- bt_draws(parts, plan, opt)
   Wb <- bt_wald_draws(dr, length(pre))
   ok <- is.finite(Wb)

@@ -22,15 +22,14 @@ bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
                      coef_names = names(fit$coefficients), fe_sums = TRUE) {
   a <- fit$args
   data <- fit$data
-  spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
-                  a$fe, a$ssc)
+  spec <- sd_fit_spec(fit)   # stored on the fit (R/engine.R)
   sp <- sd_subpanel(fit, obs)
   d <- if (is.null(extra)) build_treatment(data, a$time, a$treat, a$cohort)$d[obs]
        else rep(0, length(obs))
   panel <- c(list(obs = obs, d = d, treat_name = fit$treat_name), sp)
   design <- sd_design(data, panel, spec, gather = FALSE)
   X0 <- if (is.null(extra)) design$X else c(extra, design$X[-1L])
-  nested <- fe_nested(sp$fe, sp$fe_nlev, list(boot))
+  nested <- bt_nested(sp$fe, sp$fe_nlev, boot)
   # the usual case, one fixed effect nested in the bootstrap clusters (units)
   # and one not (periods): absorb both and correct each draw with period
   # sums (bt_cross_fe()) instead of period dummies
@@ -55,8 +54,9 @@ bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
             "'bootcluster'")
   }
   keep <- ols$keep
-  X <- D$X[, keep, drop = FALSE]
-  colnames(X) <- c(coef_names, rep("", sum(keep) - p))
+  # no copy of a large X (and no names set on it, which would copy it: the
+  # model's coefficients come first, in the order of coef_names)
+  X <- if (all(keep)) D$X else D$X[, keep, drop = FALSE]
   list(X = X, u = ols$residuals, Q = ols$bread[keep, keep, drop = FALSE],
        beta = ols$coefficients[keep], w = sp$weights, n = length(obs), p = p,
        sp = sp, n_dummies = sum(keep) - p,
@@ -74,14 +74,24 @@ bt_model <- function(fit, boot, nthreads, obs = fit$obs, extra = NULL,
 # within units, so X~_c'W T~_c = Y_c) and U_h the period sums of w u over h.
 bt_cross_setup <- function(unit, per, T, w) {
   Nu <- max(unit)
-  Wut <- matrix(bt_sums(matrix(1, length(unit), 1L), w, (unit - 1L) * T + per, Nu * T),
+  ut <- (unit - 1L) * T + per
+  Wut <- matrix(if (is.null(w)) as.double(tabulate(ut, Nu * T))
+                else bt_sums(w, NULL, ut, Nu * T),
                 Nu, T, byrow = TRUE)                 # units x periods, weights
-  Wu <- rowSums(Wut)
-  A <- diag(colSums(Wut), T) - crossprod(Wut / sqrt(Wu))
+  A <- if (is.null(w) && all(Wut == 1)) {           # balanced, unweighted
+    diag(Nu, T) - Nu / T
+  } else {
+    diag(colSums(Wut), T) - crossprod(Wut / sqrt(rowSums(Wut)))
+  }
   e <- eigen(A, symmetric = TRUE)
   pos <- e$values > max(e$values) * 1e-10
   Ainv <- e$vectors[, pos, drop = FALSE] %*% (t(e$vectors[, pos, drop = FALSE]) / e$values[pos])
   list(per = as.integer(per), T = T, Ainv = Ainv)
+}
+
+# Which fixed effects are nested in the clusters `cl` (integer codes)?
+bt_nested <- function(fe, nlev, cl) {
+  .Call(C_sd_boottest_nested, lapply(fe, as.integer), as.integer(nlev), as.integer(cl))
 }
 
 # Dummy columns (one level of each fixed effect left out) as a named list.
@@ -187,96 +197,6 @@ bt_sums <- function(X, v, code, G) {
   if (!is.matrix(X)) X <- matrix(X)
   .Call(C_sd_boottest_sums, X, v, code, as.integer(G))
 }
-
-# The inputs of the C draws for the rows of Rm (m x k) with residuals U
-# (n x m, column j for row j; or n x 1 for all rows), Z = X Q R' if known: list(A, S, dims) as src/boottest.c reads them.
-bt_parts <- function(model, Rm, U, cl, Z = NULL) {
-  X <- model$X
-  w <- model$w
-  m <- nrow(Rm)
-  k <- ncol(X)
-  QR <- model$Q %*% t(Rm)                           # k x m
-  # rows of Rm that repeat (an interval's base and slope rows) share Z and M
-  first <- match(bt_row_keys(Rm), bt_row_keys(Rm))
-  if (is.null(Z)) {                                 # n x m: X Q R'
-    Z <- matrix(0, nrow(X), m)
-    for (j in unique(first)) Z[, j] <- X %*% QR[, j]
-    for (j in which(first != seq_len(m))) Z[, j] <- Z[, first[j]]
-  }
-  b <- cl$boot
-  A <- matrix(0, m, b$G)
-  S <- matrix(0, k * m, b$G)
-  wu <- if (is.null(w)) U else U * w
-  col <- function(j) if (ncol(U) == 1L) 1L else j
-  for (j in seq_len(m)) {
-    Sj <- bt_sums(X, wu[, col(j)], b$code, b$G)          # Gb x k
-    S[(j - 1) * k + seq_len(k), ] <- t(Sj)
-    A[j, ] <- Sj %*% QR[, j]
-  }
-  wz <- if (is.null(w)) Z else Z * w
-  dims <- vector("list", length(cl$dims))
-  for (d in seq_along(cl$dims)) {
-    cd <- cl$dims[[d]]
-    cell <- bt_intersect(list(structure(cd$code, levels = seq_len(cd$G)),
-                              structure(b$code, levels = seq_len(b$G))))
-    lev <- attr(cell, "levels") - 1
-    cell <- as.vector(cell)
-    Mt <- array(0, c(m, k, cd$G))
-    cv <- matrix(0, m, length(lev))
-    for (j in seq_len(m)) {
-      Mt[j, , ] <- if (first[j] == j) t(bt_sums(X, wz[, j], cd$code, cd$G) %*% model$Q)
-                   else Mt[first[j], , ]
-      cv[j, ] <- bt_sums(Z[, j], wu[, col(j)], cell, length(lev))
-    }
-    cc <- as.integer(lev %/% b$G)
-    hh <- as.integer(lev %% b$G)
-    # dense (every c x h entry, the M part folded in) when that is cheaper
-    # per draw than the low-rank form and small
-    dense <- (cd$G * b$G <= k * (cd$G + b$G) + length(lev) || !is.null(model$cross)) &&
-      cd$G * b$G <= 1e6
-    if (!dense && !is.null(model$cross)) stop("internal: bt_model(fe_sums) too large")
-    if (dense) {
-      full <- matrix(0, m, cd$G * b$G)
-      pos <- cc * b$G + hh + 1L
-      full[, pos] <- cv
-      for (j in seq_len(m)) {
-        P <- crossprod(matrix(Mt[j, , ], k, cd$G),
-                       S[(j - 1) * k + seq_len(k), , drop = FALSE])
-        full[j, ] <- full[j, ] - as.vector(t(P))
-      }
-      if (!is.null(model$cross)) full <- full - bt_cross_term(model, QR, wu, col, cd, b, m)
-      cv <- full
-      cc <- rep(seq_len(cd$G) - 1L, each = b$G)
-      hh <- rep(seq_len(b$G) - 1L, cd$G)
-      Mt <- numeric(0)
-    }
-    dims[[d]] <- list(cd$G, cc, hh, cv, Mt, cl$signs[d], dense)
-  }
-  list(A = A, S = S, dims = dims)
-}
-
-# The crossing fixed effect's correction of bt_cross_setup(), m x (Gc Gb)
-# in the dense layout (entry c * Gb + h).
-bt_cross_term <- function(model, QR, wu, col, cd, b, m) {
-  cr <- model$cross
-  X <- model$X
-  k <- ncol(X)
-  T <- cr$T
-  ct <- (cd$code - 1L) * T + cr$per                  # cluster x period cell
-  Y <- bt_sums(X, model$w, ct, cd$G * T)             # (Gc T) x k, rows c-major
-  out <- matrix(0, m, cd$G * b$G)
-  ht <- (b$code - 1L) * T + cr$per
-  for (j in seq_len(m)) {
-    U <- matrix(bt_sums(wu[, col(j)], NULL, ht, b$G * T), T, b$G)  # T x Gb
-    YQ <- matrix(Y %*% QR[, j], T, cd$G)                           # T x Gc
-    E <- crossprod(YQ, cr$Ainv %*% U)                               # Gc x Gb
-    out[j, ] <- as.vector(t(E))
-  }
-  out
-}
-
-# Identical rows of a matrix get identical keys.
-bt_row_keys <- function(M) apply(M, 1L, function(r) paste(format(r, digits = 17), collapse = ","))
 
 # The raw (unscaled) clustered variance of R beta with residuals u, from the
 # cluster sums of the scores.

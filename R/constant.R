@@ -48,16 +48,13 @@ stata_constant <- function(fit) {
              stringsAsFactors = FALSE)
 }
 
-# Re-derive the estimation sample, the design of the kept regressors and its
-# demeaned version for a fit (the fit does not store them).
+# The estimation sample (stored on the fit, sd_fit_panel()), the design of
+# the kept regressors and its demeaned version for a fit.
 sd_parts <- function(fit) {
   a <- fit$args
   data <- fit$data
-  spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster %||% a$id, a$vcov,
-                  a$weights, a$fe, a$ssc)
-  panel <- sd_panel(data, a$id, a$time, a$treat, a$cohort, spec$vars,
-                    spec$cluster, a$weights, a$fe, a$subset,
-                    singletons = a$singletons, treat_name = a$treat_name)
+  spec <- sd_fit_spec(fit)
+  panel <- sd_fit_panel(fit, treatment = TRUE)
   design <- sd_design(data, panel, spec)
   ren <- fit$renamed
   hit <- names(design$X) %in% names(ren)

@@ -152,7 +152,7 @@ dcdh_panel <- function(fit, controls, cluster) {
     d <- as.double(data[[a$treat]][obs])
   } else {
     g0 <- data[[a$cohort]][obs]
-    d <- as.double(!(is.na(g0) | g0 == 0 | is.infinite(g0)) & tt >= g0)
+    d <- as.double(!sd_never(g0) & tt >= g0)   # the clock's never-treated rule
   }
   keep <- rep(TRUE, length(obs))
   X <- NULL

@@ -26,8 +26,11 @@ nobs.smartdid_es <- function(object, ...) object$nobs
 #'   `n_obs`, the treated observations at that relative time). `glance()`:
 #'   one row with `nobs`, `estimator`, the pre-trend test (`pretest_F`,
 #'   `pretest_df1`, `pretest_df2`, `pretest_p`), the overall effect
-#'   (`overall`, `overall_se`, `overall_p`) and, for regression estimators,
-#'   `r.squared`, `adj.r.squared`, `within.r.squared`, `n_clusters`.
+#'   (`overall`, `overall_se`, `overall_p`), for regression estimators
+#'   `r.squared`, `adj.r.squared`, `within.r.squared`, and `n_clusters`: the
+#'   clusters the inference used (the regression's, the smaller of two with
+#'   two-way clustering; for `"dcdh"` the clusters, or units, its influence
+#'   functions are summed over; `NA` when the estimator reports none).
 #' @examples
 #' d <- expand.grid(year = 1:10, unit = 1:40)
 #' d$D <- as.numeric(d$unit <= 20 & d$year >= 4 + d$unit %% 3)
@@ -71,8 +74,17 @@ glance.smartdid_es <- function(x, ...) {
     r.squared = if (is.null(m)) NA_real_ else m$r.squared,
     adj.r.squared = if (is.null(m)) NA_real_ else m$adj.r.squared,
     within.r.squared = if (is.null(m)) NA_real_ else m$within.r.squared,
-    n_clusters = if (is.null(m$n_clusters)) NA_integer_ else min(m$n_clusters),
+    n_clusters = es_n_clusters(x),
     df = x$df, stringsAsFactors = FALSE)
+}
+
+# The number of clusters the event study's inference used: its regression's
+# (the smallest, with two-way clustering), else the estimator's own count
+# in info$n_clusters (dcdh: the clusters, or units, its influence functions
+# are summed over), else NA.
+es_n_clusters <- function(x) {
+  n <- x$model$n_clusters %||% x$info$n_clusters
+  if (is.null(n)) NA_integer_ else as.integer(min(n))
 }
 
 p_eq <- function(p) {

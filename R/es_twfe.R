@@ -24,8 +24,11 @@ es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
   } else {
     keep <- keep & !outside
   }
-  spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
-                  a$fe, a$ssc)
+  # the one place that re-runs sd_panel() on a fit's arguments rather than
+  # reading the stored panel (sd_fit_panel()): the event study's sample is
+  # not the fit's (its own subset, window and singletons), so its codes,
+  # clusters and dropped rows must be made afresh
+  spec <- sd_fit_spec(fit)
   panel <- sd_panel(data, a$id, a$time, a$treat, a$cohort, spec$vars, spec$cluster,
                     a$weights, a$fe, keep, singletons = a$singletons)
   panel$dropped <- es_dropped(panel$dropped, in_subset, tm, if (bin) NULL else outside)
@@ -44,7 +47,7 @@ es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
   ord <- order(-counts)
   X <- c(dummies[ord], design$X[-1L])
   est <- sd_estimate(design$y, X, panel, spec, a$nthreads %||% smartdid_threads(),
-                     caller = "event_study()")
+                     caller = "event_study()", scores = TRUE)
   model <- sd_build_fit(est, list(X = X), panel, spec)
   model$treat_name <- names(dummies)[ord[1]]
   model$controls <- setdiff(names(X), names(dummies))
@@ -83,6 +86,7 @@ es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
     estimates = est_tab, overall = overall, estimator = "twfe", nobs = model$nobs,
     vcov = Vrel, pretest = pretest, fit = fit, model = model, level = level,
     df = model$df_t, overall_weights = w_overall,
+    influence = es_twfe_influence(est$scores, terms_est, data, panel),
     info = list(clock = es_clock_info(fit, tm$clock), outcome = fit$outcome,
                 overall_label = paste0("mean of ", overall$n_periods,
                                        " post-period coefficients"),
@@ -92,6 +96,34 @@ es_twfe <- function(fit, leads, lags, ref, bin, level, switchers, ...) {
                 unit_status = tm$counts, dropped = panel$dropped,
                 vcov_text = format_vcov_info(model), collinear = collinear,
                 periods = tm$periods, adj.r.squared = model$adj.r.squared))
+}
+
+# The contract's influence functions of the TWFE coefficients `terms`, from
+# the regression's per-cluster scores (sd_estimate(scores = TRUE)): psi's
+# row for cluster g is sqrt(factor) * (X~'WX~)^-1 sum_{i in g} x~_i w_i e_i,
+# so that crossprod(psi) is the reported clustered vcov (factor = 1, the
+# small-sample factor folded in). Two-way clustering has no such single
+# set: V = V1 + V2 - V12. psi then stacks the clusters of the first
+# variable, of the second and of their intersections, `sign` is +1, +1 and
+# -1 on them, `cluster` names the variable of each row, and vcov =
+# crossprod(psi, sign * psi). NULL without clustering (an iid or HC1
+# variance has no per-cluster influence).
+es_twfe_influence <- function(sc, terms, data, panel) {
+  if (is.null(sc) || !length(terms)) return(NULL)
+  vars <- names(panel$cluster)
+  lev <- lapply(vars, function(v) code_groups(.subset2(data, v)[panel$obs])$levels)
+  psi <- lapply(sc$psi, function(P) P[, terms, drop = FALSE])
+  if (length(psi) == 1L) return(list(psi = psi[[1L]], ids = lev[[1L]], factor = 1))
+  # the intersection's clusters, named by the pair of values they hold
+  both <- sc$codes[[3L]]
+  first <- match(seq_len(max(both)), both)
+  ids12 <- paste(lev[[1L]][sc$codes[[1L]][first]], lev[[2L]][sc$codes[[2L]][first]],
+                 sep = " & ")
+  n <- vapply(psi, nrow, 1L)
+  list(psi = do.call(rbind, psi),
+       ids = c(as.character(lev[[1L]]), as.character(lev[[2L]]), ids12),
+       factor = 1, sign = rep(sc$sign, n),
+       cluster = rep(c(vars, paste(vars, collapse = " & ")), n))
 }
 
 # Rows set aside, for es$info$dropped: the fit's reasons plus the units and

@@ -30,7 +30,11 @@
 #              named by term, or NULL when the estimator has none;
 #   influence  NULL, or list(psi, ids, factor): psi a matrix (rows = units
 #              or clusters `ids`, columns named like vcov) such that
-#              vcov = factor * crossprod(psi);
+#              vcov = factor * crossprod(psi); optionally `sign` (+1/-1 per
+#              row, then vcov = factor * crossprod(psi, sign * psi)) and
+#              `cluster` (the cluster variable of each row), as the TWFE
+#              event study has them under two-way clustering (V1 + V2 - V12:
+#              rows of the first variable, the second, their intersection);
 #   overall    one-row data frame (estimate, std.error, statistic, p.value,
 #              conf.low, conf.high), the estimator's summary effect;
 #   overall_weights  named numeric vector over the terms such that
@@ -141,7 +145,12 @@ es_clock_info <- function(fit, clock = NULL) {
 #'   (non-reference) rows, named by `term`; `influence`, when given, is a
 #'   list with a matrix `psi` (one row per unit or cluster, listed in `ids`;
 #'   columns named like `vcov`) and a number `factor` such that
-#'   `vcov = factor * crossprod(psi)`; `overall_weights`, when given, is a
+#'   `vcov = factor * crossprod(psi)`. With two-way clustering the variance
+#'   `V1 + V2 - V12` is no single cross-product: `psi` then stacks the
+#'   clusters of the first variable, of the second and of their
+#'   intersections, a vector `sign` (+1, +1, -1 on them) gives
+#'   `vcov = factor * crossprod(psi, sign * psi)`, and `cluster` names the
+#'   variable of each row; `overall_weights`, when given, is a
 #'   named vector over the terms with
 #'   `overall$estimate = sum(overall_weights * estimate)` (`NULL` when the
 #'   summary is not a fixed linear combination of the rows).
@@ -170,8 +179,8 @@ es_clock_info <- function(fit, clock = NULL) {
 #'   `note` (extra lines to print), `overall_label` (what `overall` is, for
 #'   print; TWFE prints "mean of m post-period coefficients"), `clock` (the
 #'   periods and their spacing), ...
-#' @param influence `NULL` or a list with `psi`, `ids` and `factor` (see the
-#'   contract).
+#' @param influence `NULL` or a list with `psi`, `ids` and `factor`, and
+#'   optionally `sign` and `cluster` (see the contract).
 #' @param overall_weights `NULL` or the weights of the terms in `overall`.
 #' @return An object of class `smartdid_es`: a list with exactly these
 #'   fields (`estimates`, `overall`, `estimator`, `nobs`, `vcov`, `pretest`,
@@ -243,17 +252,28 @@ es_check_influence <- function(influence, vcov) {
   psi <- influence$psi
   ok <- is.list(influence) && is.matrix(psi) && !is.null(vcov) &&
     identical(colnames(psi), colnames(vcov)) && length(influence$ids) == nrow(psi) &&
-    is.numeric(influence$factor) && length(influence$factor) == 1L
+    is.numeric(influence$factor) && length(influence$factor) == 1L &&
+    (is.null(influence$sign) || (is.numeric(influence$sign) &&
+                                 length(influence$sign) == nrow(psi)))
   if (!ok) {
     sd_stop("'influence' must be a list with a matrix 'psi' (columns named like ",
-            "'vcov'), its row 'ids' and a number 'factor'")
+            "'vcov'), its row 'ids', a number 'factor' and optionally a 'sign' ",
+            "per row")
   }
-  V <- influence$factor * crossprod(psi)
+  V <- es_influence_vcov(influence)
   if (max(abs(V - vcov)) > 1e-8 * max(abs(vcov), .Machine$double.xmin)) {
     sd_stop("'influence' does not reproduce 'vcov': factor * crossprod(psi) ",
             "must equal vcov")
   }
   invisible()
+}
+
+# The covariance the contract's influence functions define:
+# factor * crossprod(psi), or factor * crossprod(psi, sign * psi).
+es_influence_vcov <- function(influence) {
+  psi <- influence$psi
+  s <- influence$sign
+  influence$factor * if (is.null(s)) crossprod(psi) else crossprod(psi, s * psi)
 }
 
 es_check_weights <- function(w, estimates, overall) {

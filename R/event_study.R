@@ -75,7 +75,15 @@
 #'   `nobs`, `df`, `level`, `estimator`, `model` (the underlying regression,
 #'   a `smartdid` fit whose coefficients include the controls), `fit`,
 #'   `info` (with `clock`: the periods and their spacing), `influence`
-#'   (influence functions, where the estimator has them) and
+#'   (influence functions, where the estimator has them: per unit or
+#'   cluster for `"cs"`, `"imputation"`, `"dcdh"` and a one-way clustered
+#'   `"sunab"`; for `"twfe"` with a clustered variance, per cluster from its
+#'   regression,
+#'   `sqrt(factor) (X'WX)^-1 sum_g x_i w_i e_i`, so that `crossprod(psi)`
+#'   is `vcov`; with two-way clustering, the clusters of each variable and
+#'   of their intersections stacked, with `sign` +1, +1, -1, so that
+#'   `crossprod(psi, sign * psi)` is `vcov`; `NULL` for an iid or HC1
+#'   variance) and
 #'   `overall_weights` (the weights of the rows in `overall`). Methods: `print`, `generics::tidy`, `generics::glance`, `coef`,
 #'   `vcov`, `nobs`, `plot`; see also [es_plot_data()] and [es_table()].
 #' @seealso [shift_timing()] for the counterfactual-timing test.

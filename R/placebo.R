@@ -330,10 +330,8 @@ placebo_base_time <- function(fit, frame, asg) {
 # Absorb once: demeaned controls, Q = (X~'WX~)^-1, the outcome's residual e,
 # and everything the C loop needs about the sample and the variance rules.
 placebo_model <- function(base, frame, nthreads, panel = NULL) {
-  a <- base$args
   data <- base$data
-  spec <- sd_spec(a$formula, data, a$id, a$time, a$cluster, a$vcov, a$weights,
-                  a$fe, a$ssc)
+  spec <- sd_fit_spec(base)
   panel <- panel %||% placebo_panel(base)
   # whole columns, read at the sample's rows by the engine (no copies in R)
   design <- sd_design(data, panel, spec, gather = TRUE)
@@ -364,7 +362,7 @@ placebo_model <- function(base, frame, nthreads, panel = NULL) {
 
 # The parts of sd_panel() the draws need, on the fit's sample (already
 # validated and cleaned when the fit was made): codes of the fixed effects
-# and clusters, and the weights.
+# and clusters (stored on the fit, see sd_fit_panel()), and the weights.
 placebo_panel <- function(base) {
   # d: the treatment is not used (the draws replace it)
   c(list(obs = base$obs, d = numeric(0), treat_name = base$treat_name),

@@ -49,6 +49,12 @@
 #'   model specification, and `data`, the data passed in (not a copy, to
 #'   save memory: a data.table changed by reference afterwards changes it
 #'   too, and with it what [update()] and the analyses built on the fit see).
+#'   The fit also keeps its estimation sample as the engine saw it (`panel`:
+#'   integer codes of the fixed effects and clusters on the rows `obs`, no
+#'   copy of the data's columns) and the checked specification (`spec`), so
+#'   that [stata_constant()], [placebo()], [boottest()] and the event
+#'   studies re-use them instead of rebuilding them; a fit saved by an
+#'   earlier version without them still works (they are rebuilt).
 #'   Methods: `print`, `summary`, `coef`, `vcov`,
 #'   `confint`, `nobs`, `fitted`, `residuals`, `update`, `generics::tidy`,
 #'   `generics::glance`.
@@ -101,6 +107,10 @@ smartdid <- function(formula, data, id, time, treat = NULL, cohort = NULL,
                    treat_name = treat_name)
   fit$design <- design
   fit$data <- data
+  # the sample as the engine saw it, for every later re-estimation (codes
+  # and weights only: see sd_fit_panel() in R/engine.R)
+  fit$panel <- sd_panel_store(panel, data, c(id, time))
+  fit$spec <- spec
   warn_few_clusters(fit)
   fit
 }
@@ -245,8 +255,11 @@ sd_design <- function(data, panel, spec, gather = FALSE) {
 }
 
 # Demean, solve, and compute the variance: the C engine's one entry in R.
+# With `scores` and a clustered variance, also the per-cluster influence of
+# the coefficients (sd_scores(): list(psi, sign, codes), psi's columns named
+# like the coefficients), so that sum_j sign_j crossprod(psi_j) is V.
 sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
-                        rows = NULL, caller = "smartdid()") {
+                        rows = NULL, caller = "smartdid()", scores = FALSE) {
   # columns (and weights) of extreme magnitude are scaled by powers of two
   # before the cross products and scaled back below (exact)
   eq <- sd_equilibrate(y, X, panel$weights, rows)
@@ -289,10 +302,17 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
                meat1 = if (!is.null(cl1)) ols$meat[ols$keep, ols$keep, drop = FALSE])
   dimnames(v$V) <- list(names(b), names(b))
   e <- ols$residuals
+  sc <- if (scores && spec$vcov == "cluster") {
+    sd_scores(Xd, e, w, bread, panel$cluster, panel$cluster_G, v$factor)
+  }
   if (eq$any) {
     k <- eq$ex[names(b)] - eq$ey
     b <- sd_pow2(b, k)
     v$V <- sd_pow2(sd_pow2(v$V, k), rep(k, each = length(k)))
+    # a score column scales as its coefficient (the weights' scale cancels)
+    if (!is.null(sc)) {
+      sc$psi <- lapply(sc$psi, function(P) sd_pow2(P, rep(k, each = nrow(P))))
+    }
     if (eq$ey != 0L) {
       e <- sd_pow2(e, -eq$ey)
       yd <- sd_pow2(yd, -eq$ey)
@@ -304,7 +324,7 @@ sd_estimate <- function(y, X, panel, spec, nthreads = smartdid_threads(),
   if (!is.null(rows) && !is.null(panel$weights)) y <- as.double(y[rows])
   list(coefficients = b, V = v$V, vinfo = v, residuals = e,
        yd = yd, ss_y = ss_y, collinear = names(X)[-kept], y = y,
-       converged = D$converged)
+       converged = D$converged, scores = sc)
 }
 
 weighted_ss <- function(x, w) {

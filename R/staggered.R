@@ -89,9 +89,7 @@ sd_staggered <- function(fit, what, all_controls = FALSE) {
 sd_controls <- function(fit, all = FALSE) {
   n <- length(fit$obs)
   if (!length(fit$controls)) return(matrix(0, n, 0L))
-  a <- fit$args
-  spec <- sd_spec(a$formula, fit$data, a$id, a$time, a$cluster %||% a$id,
-                  a$vcov, a$weights, a$fe, a$ssc)
+  spec <- sd_fit_spec(fit)
   panel <- list(obs = fit$obs, d = numeric(n), treat_name = fit$treat_name)
   X <- sd_design(fit$data, panel, spec)$X[-1L]
   if (!all) X <- X[setdiff(names(X), fit$collinear)]
@@ -118,8 +116,47 @@ sd_require <- function(fit, what, weights = TRUE, fe = TRUE, controls = FALSE) {
 }
 
 # Fixed-effect and cluster codes of the fit's model on some of its rows
-# (`rows` index `fit$data`), for re-estimation on part of the sample.
+# (`rows` index `fit$data`), for re-estimation on part of the sample. Rows
+# of the fit's sample take the codes stored on the fit (sd_fit_panel()),
+# renumbered densely in the same order, which is what coding the data on
+# those rows gives; other rows (an event study's own sample) are coded from
+# the data.
 sd_subpanel <- function(fit, rows) {
+  pos <- sd_sample_pos(fit, rows)
+  if (is.null(pos)) return(sd_subpanel_data(fit, rows))
+  pn <- sd_fit_panel(fit)
+  whole <- length(pos) == length(fit$obs) && !is.unsorted(pos, strictly = TRUE)
+  recode <- function(code) {
+    if (whole) return(list(code = code, n = max(0L, code)))
+    g <- code_groups(code[pos])
+    list(code = g$code, n = length(g$levels))
+  }
+  fe <- lapply(pn$fe, recode)
+  cl <- lapply(unname(pn$cluster), recode)
+  data <- fit$data
+  lev <- function(v) code_groups(.subset2(data, v)[rows])$levels
+  list(fe = lapply(fe, `[[`, "code"), fe_nlev = vapply(fe, `[[`, 1L, "n"),
+       unit_levels = lev(fit$args$id), time_levels = lev(fit$args$time),
+       cluster = lapply(cl, `[[`, "code"), cluster_G = vapply(cl, `[[`, 1L, "n"),
+       cluster_levels = lapply(fit$vcov_info$cluster, lev),
+       weights = if (!is.null(pn$weights)) {
+         if (whole) pn$weights else as.double(.subset2(data, fit$args$weights)[rows])
+       })
+}
+
+# Positions of `rows` (rows of fit$data) in the fit's sample, or NULL when
+# some are not in it.
+sd_sample_pos <- function(fit, rows) {
+  if (is.null(fit$panel)) return(NULL)
+  inv <- integer(fit$n_input)
+  inv[fit$obs] <- seq_along(fit$obs)
+  pos <- inv[rows]
+  if (anyNA(pos) || any(pos == 0L)) return(NULL)
+  pos
+}
+
+# sd_subpanel() from the data's columns on `rows`.
+sd_subpanel_data <- function(fit, rows) {
   a <- fit$args
   data <- fit$data
   raw <- c(list(data[[a$id]], data[[a$time]]),
@@ -176,10 +213,8 @@ cluster_scores <- function(Xk, e, w, bread, sp, fit, factor) {
   if (!identical(fit$vcov_info$type, "cluster") || length(sp$cluster) != 1L) {
     return(NULL)
   }
-  g <- sp$cluster[[1]]
-  u <- if (is.null(w)) e else w * e
-  S <- rowsum(Xk * u, g) %*% bread * sqrt(factor)
-  dimnames(S) <- list(sp$cluster_levels[[1]][as.integer(rownames(S))], colnames(Xk))
+  S <- sd_scores(Xk, e, w, bread, sp$cluster, sp$cluster_G, factor)$psi[[1L]]
+  rownames(S) <- sp$cluster_levels[[1]][sort(unique(sp$cluster[[1]]))]
   S
 }
 

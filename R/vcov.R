@@ -176,3 +176,23 @@ sd_vcov <- function(Xd, e, w, bread, type, clusters, cluster_G, fe, fe_nlev, ssc
   }
   list(V = V, K = K, factor = fac, df = G - 1, G = G)
 }
+
+# Per-cluster influence of the coefficients under a clustered variance: for
+# each cluster term of cluster_terms() (one per cluster variable, and their
+# intersection with two), the matrix sqrt(factor) * S %*% bread, S holding
+# one row per cluster (codes 1..G, in that order) with the score sum over
+# its rows of x_i w_i e_i. With `sign` from cluster_terms(),
+# sum_j sign_j crossprod(psi_j) is sd_vcov()'s clustered variance
+# (V1 + V2 - V12 with two cluster variables).
+sd_scores <- function(Xd, e, w, bread, clusters, cluster_G, factor) {
+  ct <- cluster_terms(clusters, cluster_G)
+  u <- if (is.null(w)) e else w * e
+  psi <- lapply(seq_along(ct$codes), function(k) {
+    # the score sums in one pass in C, no n x p temporary (bt_sums(),
+    # R/boottest_prep.R: the wild bootstrap's group sums)
+    S <- bt_sums(Xd, u, ct$codes[[k]], ct$G[k]) %*% bread * sqrt(factor)
+    dimnames(S) <- list(NULL, colnames(Xd))
+    S
+  })
+  list(psi = psi, sign = ct$sign, codes = ct$codes)
+}

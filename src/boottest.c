@@ -14,6 +14,7 @@
  *   per clustering d:
  *   Mt  (m x k x Gc)  M_c  = R Q H_c Q, H_c = X_c' W X_c
  *   cv  (m x ncell)   R Q X_ch' W u_ch, with the cell's c and h
+ *   (the struct bt_dim of boottest.h)
  * A draw with weights v (one per bootstrap cluster) gives
  *   num = A v,  s_cj = sum_{cells of c} cv_j v_h - M_cj (S_j v),
  *   cross = sum_d sign_d sum_c s_c s_c'   (upper triangle, m (m+1) / 2),
@@ -27,7 +28,9 @@
  * by cluster in the order of the bootstrap cluster's sorted levels; the draws
  * of a block are then shared among threads, so results do not depend on the
  * number of threads. Type 0 enumerates the 2^Gb Rademacher sign vectors
- * (draw b gives cluster h the sign -1 when bit h of b is set). */
+ * (draw b gives cluster h the sign -1 when bit h of b is set). With
+ * two-point weights and dense clusterings only, boottest_table.c computes
+ * the same draws by table look-up. */
 #include "smartdid.h"
 #include "boottest.h"
 #include <math.h>
@@ -36,14 +39,6 @@
 
 #define BT_BLOCK 8192   /* draws whose weights are drawn at once */
 #define BT_SUB 128      /* draws per kernel call (vector length) */
-
-typedef struct {
-  int Gc, ncell;
-  const int *cc, *hh;      /* 0-based cluster and bootstrap cluster of a cell */
-  const double *cv, *Mt;
-  double sign;
-  int dense;               /* cv holds every c x h entry, M part included */
-} bt_dim;
 
 /* A dense clustering with one or two rows, fused: four draws at a time,
  * the scores s_c of the four accumulated in registers and their squares
@@ -329,9 +324,13 @@ SEXP sd_boottest_draws(SEXP A, SEXP S, SEXP dims, SEXP Bs, SEXP type,
     for (int c = 0; c < D[d].Gc; c++) cs[c + 1] += cs[c];
     cstart[d] = cs;
   }
-  double per_draw = (double) Gb * m * (k + 1) + (double) Gcmax * nd * m * (k + m);
-  if (!Rf_isReal(ctrl) || Rf_length(ctrl) != 2)
-    Rf_error("'ctrl' must be c(threads, minimum work for threads)");
+  if (!Rf_isReal(ctrl) || Rf_length(ctrl) < 2 || Rf_length(ctrl) > 3)
+    Rf_error("'ctrl' must be c(threads, minimum work for threads[, table])");
+  bt_tab tb;
+  int use_tab = (Rf_length(ctrl) < 3 || REAL(ctrl)[2] != 0) &&
+    bt_tab_init(&tb, ty, m, Gb, pA, nd, D);
+  double per_draw = use_tab ? (double) tb.nchunk * tb.R + (double) tb.R * m :
+    (double) Gb * m * (k + 1) + (double) Gcmax * nd * m * (k + m);
   SEXP nthreads = PROTECT(Rf_ScalarInteger((int) REAL(ctrl)[0]));
   int nt = per_draw * bk >= REAL(ctrl)[1] ?
     sd_nthreads(nthreads, (int) fmin(per_draw * bk, 2e9)) : 1;
@@ -341,17 +340,28 @@ SEXP sd_boottest_draws(SEXP A, SEXP S, SEXP dims, SEXP Bs, SEXP type,
    * whole groups of draws; the padding rows are zero and never stored) */
   size_t ldv = ((size_t) bk + BT_W - 1) / BT_W * BT_W + 8;  /* + 8: columns a
      power of two apart would share one set of the L1 cache and evict each other */
-  double *V = (double *) R_alloc(ldv * Gb, sizeof(double));
-  memset(V, 0, sizeof(double) * ldv * Gb);
-  size_t wsz = (size_t) BT_SUB * ((size_t) k * m + m);
-  double *ws = (double *) R_alloc(wsz * nt, sizeof(double));
+  double *V = NULL, *ws;
+  size_t wsz;
+  unsigned short *idx = NULL;
+  unsigned char *bits = NULL;
+  if (use_tab) {
+    idx = (unsigned short *) R_alloc((size_t) bk * tb.nchunk, sizeof(unsigned short));
+    bits = (unsigned char *) R_alloc((size_t) Gb, 1);
+    wsz = (size_t) tb.R;
+  } else {
+    V = (double *) R_alloc(ldv * Gb, sizeof(double));
+    memset(V, 0, sizeof(double) * ldv * Gb);
+    wsz = (size_t) BT_SUB * ((size_t) k * m + m);
+  }
+  ws = (double *) R_alloc(wsz * nt, sizeof(double));
 
   if (ty != 0) GetRNGstate();
   for (int b0 = 0; b0 < B; b0 += bk) {
     int nb = B - b0 < bk ? B - b0 : bk;
     /* an interrupt leaves R's stream where it was (PutRNGstate not reached) */
     R_CheckUserInterrupt();
-    bt_weights(ty, Gb, b0, nb, V, ldv);
+    if (use_tab) bt_tab_codes(&tb, ty, b0, nb, idx, bits);
+    else bt_weights(ty, Gb, b0, nb, V, ldv);
     int nsub = (nb + BT_SUB - 1) / BT_SUB;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -366,6 +376,11 @@ SEXP sd_boottest_draws(SEXP A, SEXP S, SEXP dims, SEXP Bs, SEXP type,
       double *Y = ws + wsz * tid, *sc = Y + (size_t) BT_SUB * k * m;
       for (int u = lo; u < hi; u++) {
         int s0 = u * BT_SUB, ns = nb - s0 < BT_SUB ? nb - s0 : BT_SUB;
+        if (use_tab) {
+          bt_tab_block(&tb, idx + (size_t) tb.nchunk * s0, ns, Y, pn + b0 + s0,
+                       pc + b0 + s0, (size_t) B);
+          continue;
+        }
         bt_block(V + s0, ldv, ns, Gb, m, k, pA, pS, nd, D,
                  (const int *const *) cstart, Y, sc, pn + b0 + s0,
                  pc + b0 + s0, (size_t) B);

@@ -60,8 +60,8 @@ test_that("bootstrapping by a finer or a crossing clustering matches the brute f
 
 test_that("two-way clustering matches the brute force (bootstrap by either or by the intersection)", {
   d <- bt_panel(seed = 9)
-  fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", treat = "D",
-                  cluster = c("region", "prov"))
+  fit <- suppressWarnings(smartdid(y ~ x, data = d, id = "unit", time = "year",
+                                   treat = "D", cluster = c("region", "prov")))
   cls <- list(d$region, d$prov, sorted_codes(d$region, d$prov))
   for (bc in list(NULL, "min", "region")) {
     bt <- boottest(fit, "D", B = 99, seed = 3, bootcluster = bc, type = "webb")

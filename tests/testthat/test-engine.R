@@ -208,3 +208,120 @@ test_that("the multithreaded demeaning stops soon after an interrupt", {
   # "about a second"; generous for a shared machine
   expect_lt(d, 5)
 })
+
+# The fit's panel, stored once (sd_fit_panel()) -------------------------------
+
+# A panel with what the stored panel must get right: a subset, missing
+# values, zero weights, a singleton, an interacted fixed effect and
+# clusters other than the unit.
+stored_panel_data <- function() {
+  d <- sim_panel(60, 8, seed = 11)
+  d$x1[c(5, 77)] <- NA
+  d$w[c(9, 130)] <- 0
+  d$prov <- (d$unit %% 12) + 1
+  d$grp <- letters[(d$unit %% 5) + 1]
+  d$zone <- (d$unit * 7 + d$year) %% 15 + 1   # crosses units and provinces
+  d
+}
+
+test_that("the stored panel equals sd_panel() re-run on the fit's arguments", {
+  d <- stored_panel_data()
+  # complete data with a singleton (a unit seen once): sd_panel()'s fast path
+  clean <- sim_panel(30, 6, seed = 12)
+  clean <- clean[-which(clean$unit == 4)[-1], ]
+  fit <- smartdid(y ~ x1, data = clean, id = "unit", time = "year", treat = "D")
+  expect_identical(fit$dropped$rows[fit$dropped$reason == "singleton"], 1L)
+  expect_identical(sd_fit_panel(fit, treatment = TRUE),
+                   sd_fit_panel_rebuild(fit, treatment = TRUE)[names(sd_fit_panel(fit, TRUE))])
+  specs <- list(
+    list(cluster = "unit", weights = NULL, fe = NULL, subset = NULL),
+    list(cluster = c("prov", "zone"), weights = "w", fe = "grp^year",
+         subset = ~ unit != 3),
+    list(cluster = "prov", weights = "w", fe = "grp", subset = d$year > 2001))
+  for (s in specs) {
+    fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                    cluster = s$cluster, weights = s$weights, fe = s$fe,
+                    subset = s$subset)
+    expect_false(is.null(fit$panel))
+    stored <- sd_fit_panel(fit, treatment = TRUE)
+    rebuilt <- sd_fit_panel_rebuild(fit, treatment = TRUE)
+    expect_identical(stored[names(rebuilt)], rebuilt)
+    expect_identical(fit$spec, sd_spec(y ~ x1 + x2, d, "unit", "year", s$cluster,
+                                       "cluster", s$weights, s$fe, ssc_rules()))
+    # on the fit's rows and on part of them, the stored codes give what
+    # coding the data gives
+    expect_identical(sd_subpanel(fit, fit$obs), sd_subpanel_data(fit, fit$obs))
+    part <- fit$obs[seq(1, length(fit$obs), by = 3)]
+    expect_identical(sd_subpanel(fit, part), sd_subpanel_data(fit, part))
+  }
+  # rows outside the fit's sample are coded from the data
+  expect_null(sd_sample_pos(fit, c(fit$obs[1:3], which(d$year == 2001)[1])))
+})
+
+test_that("the stored panel keeps codes, not columns, and the unit codes once", {
+  d <- stored_panel_data()
+  fit <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  expect_named(fit$panel, c("fe", "fe_column", "fe_nlev", "cluster", "cluster_fe",
+                            "cluster_G", "n"))
+  # clustering by unit: the cluster codes are the unit fixed effect's
+  expect_null(fit$panel$cluster[[1]])
+  expect_identical(fit$panel$cluster_fe, 1L)
+  expect_true(all(vapply(fit$panel$fe, is.integer, TRUE)))
+  expect_null(sd_fit_panel(fit)$weights)
+  pn <- sd_fit_panel(fit)
+  expect_identical(pn$cluster, list(unit = pn$fe[[1]]))
+  # integer ids 1..k on every row: the codes are the data's column itself,
+  # recorded by name rather than stored again
+  clean <- sim_panel(30, 6, seed = 12)
+  fit <- smartdid(y ~ x1, data = clean, id = "unit", time = "year", treat = "D")
+  expect_identical(fit$panel$fe_column, c("unit", ""))
+  expect_null(fit$panel$fe[[1]])
+  expect_identical(sd_fit_panel(fit)$fe[[1]], clean$unit)
+  expect_identical(sd_fit_panel(fit)$fe, sd_fit_panel_rebuild(fit, FALSE)$fe)
+})
+
+test_that("a fit without the stored panel (older versions) gives the same results", {
+  d <- stored_panel_data()
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                  cluster = c("prov", "zone"), weights = "w", fe = "grp")
+  old <- fit
+  old$panel <- NULL
+  old$spec <- NULL
+  expect_identical(stata_constant(old), stata_constant(fit))
+  expect_identical(sd_fit_panel(old), sd_fit_panel(fit)[names(sd_fit_panel(old))])
+  expect_identical(sd_subpanel(old, old$obs), sd_subpanel(fit, fit$obs))
+  f1 <- smartdid(y ~ x1, data = d, id = "unit", time = "year", treat = "D")
+  o1 <- f1
+  o1$panel <- o1$spec <- NULL
+  expect_identical(placebo(o1, draws = 20, seed = 3, progress = FALSE)$draws,
+                   placebo(f1, draws = 20, seed = 3, progress = FALSE)$draws)
+  expect_identical(event_study(o1, estimator = "sunab")$estimates,
+                   event_study(f1, estimator = "sunab")$estimates)
+})
+
+test_that("a fit with its stored panel survives saveRDS(), update() and predict()", {
+  d <- stored_panel_data()
+  fit <- smartdid(y ~ x1 + x2, data = d, id = "unit", time = "year", treat = "D",
+                  cluster = "prov", weights = "w")
+  f <- tempfile(fileext = ".rds")
+  on.exit(unlink(f))
+  saveRDS(fit, f)
+  back <- readRDS(f)
+  expect_identical(back$panel, fit$panel)
+  expect_identical(stata_constant(back), stata_constant(fit))
+  expect_identical(predict(back, newdata = d[1:5, ]), predict(fit, newdata = d[1:5, ]))
+  # update() and a subset make a new sample, and a new stored panel with it
+  sub <- update(fit, subset = ~ year >= 2003)
+  expect_identical(sd_fit_panel(sub)[c("fe", "cluster", "weights")],
+                   sd_fit_panel_rebuild(sub, FALSE)[c("fe", "cluster", "weights")])
+  expect_lt(length(sub$panel$fe[[1]]), length(fit$panel$fe[[1]]))
+  expect_equal(stata_constant(sub)$estimate,
+               stata_constant(smartdid(y ~ x1 + x2, data = d[d$year >= 2003, ],
+                                       id = "unit", time = "year", treat = "D",
+                                       cluster = "prov", weights = "w"))$estimate,
+               tolerance = 1e-10)
+  # a fit edited by hand so that its stored panel no longer matches falls back
+  bad <- fit
+  bad$panel$fe[[1]] <- bad$panel$fe[[1]][-1]
+  expect_identical(sd_fit_panel(bad)$fe, sd_fit_panel(fit)$fe)
+})

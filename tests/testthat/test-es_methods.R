@@ -48,6 +48,21 @@ test_that("glance() has the fit statistics, the pre-trend test and the overall e
   expect_equal(g$n_clusters, 40L)
 })
 
+test_that("glance() of a dcdh event study reports the clusters it used", {
+  d <- dcdh_sim(G = 60, nT = 6, seed = 3)
+  es <- event_study(dcdh_fit(d), estimator = "dcdh", effects = 2, placebo = 1)
+  # unclustered (by unit): one cluster per unit, the rows of its influence
+  expect_identical(glance(es)$n_clusters, 60L)
+  expect_identical(glance(es)$n_clusters, nrow(es$influence$psi))
+  ec <- event_study(dcdh_fit(d, cluster = "cl"), estimator = "dcdh", effects = 2,
+                    placebo = 1)
+  expect_identical(glance(ec)$n_clusters, length(unique(d$cl)))
+  expect_identical(glance(ec)$n_clusters, nrow(ec$influence$psi))
+  # estimators with neither a regression nor a count report NA
+  cs <- event_study(es_small()$fit, estimator = "cs")
+  expect_identical(glance(cs)$n_clusters, NA_integer_)
+})
+
 test_that("print() shows the table, the pre-trend test and the overall effect", {
   es <- es_small()
   out <- capture.output(res <- print(es))
