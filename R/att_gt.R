@@ -237,7 +237,7 @@ cs_long <- function(fit, outcomes = NULL) {
     }
     cl <- as.vector(group_codes(fit$data[[vi$cluster]][st$rows]))
   }
-  list(y = st$y, time = st$time, unit = st$unit, n_units = st$n_units,
+  list(y = st$y, time = st$time, ti = st$tidx, unit = st$unit, n_units = st$n_units,
        X = st$X, w = w, cohort = st$cohort, cluster = cl, clock = st$clock,
        cluster_name = if (is.null(cl)) NULL else vi$cluster,
        outcome = outcomes)
@@ -249,7 +249,7 @@ cs_long <- function(fit, outcomes = NULL) {
 # repeated cross-section estimators and influence functions summed by unit,
 # as the did package does with allow_unbalanced_panel = TRUE / panel = FALSE.
 cs_panel <- function(long, control, anticipation, allow_unbalanced) {
-  periods <- sort(unique(long$time))
+  periods <- long$clock$periods             # sort(unique(long$time))
   T <- length(periods)
   N0 <- long$n_units
   cnt <- tabulate(long$unit, N0)
@@ -284,40 +284,48 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
     last_period <- gmax - anticipation
     gu[gu == gmax] <- Inf
   }
-  rows <- which(keep_u[long$unit] & long$time < last_period)
-  keep_u <- keep_u & tabulate(long$unit[rows], N0) > 0
+  # every row kept (the usual case): no copies of the columns
+  all_rows <- all(keep_u[cnt > 0]) && last_period == Inf
+  rows <- if (all_rows) NULL else which(keep_u[long$unit] & long$time < last_period)
+  take <- function(x) if (is.null(rows)) x else x[rows]
+  if (!all_rows) keep_u <- keep_u & tabulate(long$unit[rows], N0) > 0
   periods <- periods[periods < last_period]
   new_code <- cumsum(keep_u)
   N <- sum(keep_u)
-  unit <- new_code[long$unit[rows]]
-  ti <- match(long$time[rows], periods)
+  unit <- if (all(keep_u)) take(long$unit) else new_code[take(long$unit)]
+  # period indices are unchanged by dropping the last periods
+  ti <- if (is.null(long$ti)) match(take(long$time), periods) else take(long$ti)
   cohort <- gu[keep_u]
   if (!any(is.finite(cohort) & cohort <= max(periods))) {
     sd_stop("att_gt() found no treated group with a period to estimate")
   }
-  w <- if (is.null(long$w)) rep(1, length(rows)) else long$w[rows]
-  if (any(!is.finite(w) | w < 0) || !any(w > 0)) {
+  w <- if (is.null(long$w)) NULL else take(long$w)
+  if (!is.null(w) && (any(!is.finite(w) | w < 0) || !any(w > 0))) {
     sd_stop("att_gt() needs finite, non-negative weights with a positive sum")
   }
+  nobs <- if (all_rows) length(long$unit) else length(rows)
   out <- list(mode = mode, periods = periods, n_periods = length(periods),
-              n_units = N, cohort = cohort, nobs = length(rows),
-              cluster = cs_cluster_units(long, rows, unit, N, mode),
+              n_units = N, cohort = cohort, nobs = nobs,
+              cluster = cs_cluster_units(long, rows %||% seq_len(nobs), unit, N, mode),
               weighted = !is.null(long$w), dropped = dropped, clock = long$clock)
-  # rows by period, then unit
-  o <- order(ti, unit)
-  rows <- rows[o]
-  out$unit <- unit[o]
-  out$ti <- ti[o]
-  out$y <- long$y[rows, , drop = FALSE]
-  out$w <- w[o]
-  out$X <- long$X[rows, , drop = FALSE]
+  # the rows stay in their order (cs_rows() sorts them by period for the
+  # row-wise estimators); w is NULL without weights
+  out$unit <- unit
+  out$ti <- ti
+  out$y <- if (all_rows) long$y else long$y[rows, , drop = FALSE]
+  out$w <- w
+  out$X <- if (all_rows) long$X else long$X[rows, , drop = FALSE]
   # did::aggte() takes the group shares with each unit's mean weight (the
   # first period's weight in a balanced panel)
-  out$unit_weights <- if (mode == "panel") out$w[out$ti == 1L] else
-    as.vector(rowsum(out$w, out$unit)) / tabulate(out$unit, N)
+  out$unit_weights <- if (is.null(w)) rep(1, N) else if (mode == "panel") {
+    uw <- numeric(N)
+    first <- ti == 1L
+    uw[unit[first]] <- w[first]
+    uw
+  } else as.vector(rowsum(w, unit)) / tabulate(unit, N)
   # a balanced panel compares units with the earlier period's weight (did)
   out$w_varies <- mode == "panel" && out$weighted &&
-    any(out$w != out$unit_weights[out$unit])
+    any(w != out$unit_weights[unit])
   out
 }
 
@@ -329,7 +337,7 @@ cs_matrices <- function(pan) {
   Tn <- pan$n_periods
   idx <- cbind(pan$unit, pan$ti)
   W <- matrix(NA_real_, N, Tn)
-  W[idx] <- pan$w
+  W[idx] <- pan$w %||% 1
   m <- ncol(pan$y)
   Y <- array(NA_real_, c(N, Tn, m))
   for (j in seq_len(m)) Y[, , j][idx] <- pan$y[, j]
@@ -344,6 +352,12 @@ cs_matrices <- function(pan) {
 
 # By-period row lists of the repeated cross-section path.
 cs_rows <- function(pan) {
+  o <- order(pan$ti, pan$unit)
+  pan$unit <- pan$unit[o]
+  pan$ti <- pan$ti[o]
+  pan$w <- pan$w[o]
+  pan$y <- pan$y[o, , drop = FALSE]
+  pan$X <- pan$X[o, , drop = FALSE]
   pan$by_period <- split(seq_along(pan$ti), factor(pan$ti, seq_len(pan$n_periods)))
   pan
 }
@@ -402,6 +416,15 @@ cs_estimate <- function(pan, cells, control, anticipation, covariates) {
   if (covariates == "none" && !pan$w_varies) {
     return(cs_estimate_none(pan, cells, control, anticipation))
   }
+  if (covariates != "none" && pan$mode == "panel") {
+    return(cs_estimate_panel(pan, cells, control, anticipation, covariates))
+  }
+  cs_estimate_cells(pan, cells, control, anticipation, covariates)
+}
+
+# The same cell by cell in R (unbalanced panels, repeated cross-sections,
+# and weights that vary within units without covariates).
+cs_estimate_cells <- function(pan, cells, control, anticipation, covariates) {
   pan <- if (pan$mode == "panel") cs_matrices(pan) else cs_rows(pan)
   K <- nrow(cells)
   N <- pan$n_units
@@ -449,6 +472,31 @@ cs_estimate_none <- function(pan, cells, control, anticipation) {
              code[pan$unit], pan$y, if (pan$weighted) pan$w else NULL, cm, ctrl,
              as.integer(c(pan$n_units, pan$n_periods, length(lev))))
   list(att = r$att, psi = r$psi, no_control = sum(!r$ok))
+}
+
+# With covariates on a balanced panel, every cell in C (src/cs_cells.c): the
+# 2x2 of cs_cell_panel() with the rows read in place, the propensity score
+# fitted once for consecutive cells with the same units, covariates and
+# weights (psid).
+cs_estimate_panel <- function(pan, cells, control, anticipation, covariates) {
+  lev <- sort(unique(pan$cohort))
+  ctrl <- vapply(seq_len(nrow(cells)), function(k) {
+    cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
+  }, logical(length(lev)))
+  ctrl <- matrix(ctrl, length(lev))
+  early <- pmin(cells$ti, cells$bi)
+  cm <- cbind(match(cells$group, lev), cells$ti, cells$bi, early)
+  storage.mode(cm) <- "integer"
+  key <- paste(cm[, 1L], early, apply(ctrl, 2L, function(v) paste(which(v), collapse = ",")))
+  r <- .Call(C_sd_cs_panel_cells, as.integer(pan$unit), as.integer(pan$ti), pan$y,
+             pan$X, if (pan$weighted) pan$w else NULL, match(pan$cohort, lev), cm, ctrl,
+             as.integer(c(pan$n_units, pan$n_periods, length(lev))),
+             if (covariates == "or") 1L else 2L, 0.995, match(key, unique(key)))
+  if (any(r$status == 2L)) {
+    sd_stop("the covariates are collinear among the units of a group-time ",
+            "cell; drop some controls from the fit")
+  }
+  list(att = r$att, psi = r$psi, no_control = sum(r$status == 1L))
 }
 
 # The 2x2 of every outcome of a cell, the propensity score fitted once.
@@ -511,8 +559,10 @@ cs_cell_rc <- function(pan, cell, sel, covariates) {
 # summed within clusters.
 cs_se <- function(psi, cluster) {
   N <- nrow(psi)
-  S <- if (length(unique(cluster)) == N) psi else rowsum(psi, cluster)
-  se <- sqrt(colSums(S^2)) / N
+  # (the clusters are the units when every code is distinct)
+  S <- if (!anyDuplicated(cluster)) psi else rowsum(psi, cluster)
+  if (!is.double(S)) storage.mode(S) <- "double"
+  se <- sqrt(.Call(C_sd_colss, S)) / N
   se[se <= sqrt(.Machine$double.eps) * 10] <- NA
   se
 }

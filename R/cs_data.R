@@ -58,38 +58,52 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
   used <- unique(cols)
   ok <- stats::complete.cases(as.data.frame(data)[setdiff(used, cohort)])
   # only the used columns, and no copy when every row is complete
+  all_ok <- all(ok)
   d <- lapply(stats::setNames(used, used), function(v) {
-    if (all(ok)) data[[v]] else data[[v]][ok]
+    if (all_ok) data[[v]] else data[[v]][ok]
   })
-  g <- as.double(g[ok])
+  g <- as.double(if (all_ok) g else g[ok])
   tt <- as.double(d[[time]])
-  g[is.na(g) | g == 0] <- Inf
-  g[g > max(tt)] <- Inf
   unit <- if (is.null(id)) seq_along(tt) else as.vector(group_codes(d[[id]]))
-  if (!is.null(id)) {
-    o <- order(unit, tt, method = "radix")
-    n <- length(o)
-    if (n > 1L && any(unit[o][-1L] == unit[o][-n] & tt[o][-1L] == tt[o][-n])) {
-      sd_stop("'", id, "' and '", time, "' do not identify rows: some unit ",
-              "has two rows in a period")
-    }
-    g1 <- g[match(seq_len(max(unit)), unit)]
-    if (any(g1[unit] != g)) {
-      sd_stop("the 'cohort' column '", cohort, "' must be constant within each unit")
-    }
+  # cohorts cleaned, periods coded and the unit checks in one pass (C)
+  pr <- .Call(C_sd_cs_prep, if (is.null(id)) NULL else as.integer(unit),
+              max(unit, 1L), tt, g)
+  g <- pr$cohort
+  if (is.null(pr$periods) && !is.null(id)) pr$error <- cs_data_check(unit, tt, g)
+  if (pr$error[1L] == 1L) {
+    sd_stop("'", id, "' and '", time, "' do not identify rows: some unit ",
+            "has two rows in a period")
+  }
+  if (pr$error[1L] == 2L) {
+    sd_stop("the 'cohort' column '", cohort, "' must be constant within each unit")
   }
   nr <- length(tt)
   X <- if (length(controls)) matrix(unlist(d[controls], use.names = FALSE), nr,
                                     dimnames = list(NULL, controls)) else matrix(0, nr, 0L)
-  storage.mode(X) <- "double"
-  Y <- matrix(unlist(d[y], use.names = FALSE), nr, dimnames = list(NULL, y))
-  storage.mode(Y) <- "double"
+  if (!is.double(X)) storage.mode(X) <- "double"
+  Y <- unlist(d[y], use.names = FALSE)              # one copy, not two
+  if (!is.double(Y)) Y <- as.double(Y)
+  dim(Y) <- c(nr, length(y))
+  dimnames(Y) <- list(NULL, y)
   structure(list(y = Y, time = tt, unit = unit,
                  n_units = max(unit), X = X,
                  w = if (is.null(weights)) NULL else as.double(d[[weights]]),
-                 cohort = g, clock = sd_clock(tt),
+                 cohort = g, ti = pr$ti,
+                 clock = sd_clock(if (is.null(pr$periods)) tt else pr$periods),
                  cluster = if (is.null(cluster)) NULL else as.vector(group_codes(d[[cluster]])),
                  cluster_name = cluster, outcome = y,
                  dropped = c(missing = sum(!ok))),
             class = "smartdid_cs_data")
+}
+
+# The checks of sd_cs_prep() in R, for data with more periods than it codes:
+# c(kind, 0) with kind 1 for a unit with two rows in a period, 2 for a
+# cohort that varies within a unit, 0 when neither.
+cs_data_check <- function(unit, tt, g) {
+  o <- order(unit, tt, method = "radix")
+  n <- length(o)
+  if (n > 1L && any(unit[o][-1L] == unit[o][-n] & tt[o][-1L] == tt[o][-n])) return(c(1L, 0L))
+  g1 <- g[match(seq_len(max(unit)), unit)]
+  if (any(g1[unit] != g)) return(c(2L, 0L))
+  c(0L, 0L)
 }

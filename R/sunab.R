@@ -37,42 +37,39 @@ es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
   rows <- sa$keep
   cells <- sunab_dummies(sa$cohort[rows], clock_rel(st$clock, st$time[rows],
                                                      sa$cohort[rows]))
-  X <- cbind(cells$X, st$X[rows, , drop = FALSE])
+  Z <- st$X[rows, , drop = FALSE]
   sp <- sd_subpanel(fit, st$rows[rows])
-  est <- sd_fit_matrix(st$y[rows], X, sp, fit)
+  # (weighted) observations per cell, as fixest's aggregation counts them
+  has <- !is.na(cells$idx)
+  n_cell <- if (is.null(sp$weights)) tabulate(cells$idx[has], nrow(cells$key)) else
+    rowsum_full(sp$weights[has], cells$idx[has], nrow(cells$key))[, 1L]
+  cells$key$n <- n_cell
+  agg <- function(names) sunab_weights(cells$key[match(names, cells$key$name), ],
+                                       leads, lags)
+  est <- if (sunab_twoway_ok(sp, fit)) {
+    sunab_fit_twoway(st$y[rows], cells, Z, sp, fit, agg)
+  } else {
+    sd_fit_matrix(st$y[rows], cbind(sunab_design(cells), Z), sp, fit)
+  }
   ok <- cells$key$name %in% names(est$coefficients)
   key <- cells$key[ok, , drop = FALSE]
   if (!nrow(key)) sd_stop("every cohort-by-period effect is collinear with the fixed effects")
-  w <- if (is.null(sp$weights)) rep(1, length(rows)) else sp$weights
-  # (weighted) observations per cell, as fixest's aggregation counts them
-  n_cell <- rowsum_full(w[!is.na(cells$idx)], cells$idx[!is.na(cells$idx)],
-                        nrow(cells$key))[, 1L]
-  key$n <- n_cell[match(key$name, cells$key$name)]
   b <- est$coefficients[key$name]
   V <- est$vcov[key$name, key$name, drop = FALSE]
-  es <- sort(unique(key$rel))
-  A <- t(vapply(es, function(e) {
-    s <- ifelse(key$rel == e, key$n, 0)
-    s / sum(s)
-  }, numeric(nrow(key))))
-  A <- matrix(A, nrow = length(es))
-  a_att <- ifelse(key$rel >= 0, key$n, 0)
-  a_att <- a_att / sum(a_att)
-  keep <- sd_window(es, leads, lags)
-  Ak <- A[keep, , drop = FALSE]
+  ag <- agg(key$name)
+  Ak <- ag$A[ag$keep, , drop = FALSE]
   Ve <- Ak %*% V %*% t(Ak)
-  # the overall effect weights each post period by its observations: a
-  # linear combination of the rows when the window keeps every post period
-  n_e <- vapply(es, function(e) sum(key$n[key$rel == e]), 1)
-  w_ov <- if (all(keep | es < 0)) (n_e * (es >= 0) / sum(n_e[es >= 0]))[keep]
-  infl <- if (!is.null(est$scores)) {
+  infl <- if (!is.null(est$psi)) {
+    list(psi = est$psi, ids = rownames(est$psi), factor = 1)
+  } else if (!is.null(est$scores)) {
     psi <- est$scores[, key$name, drop = FALSE] %*% t(Ak)
     list(psi = psi, ids = rownames(psi), factor = 1)
   }
-  es_build(es[keep], drop(Ak %*% b), sqrt(diag(Ve)), Ve,
-           list(estimate = sum(a_att * b), std.error = sqrt(drop(a_att %*% V %*% a_att))),
+  es_build(ag$es[ag$keep], drop(Ak %*% b), sqrt(diag(Ve)), Ve,
+           list(estimate = sum(ag$a_att * b),
+                std.error = sqrt(drop(ag$a_att %*% V %*% ag$a_att))),
            "sunab", est$nobs, fit, level, df = est$df_t, ref = -1,
-           overall_weights = w_ov, influence = infl,
+           overall_weights = ag$w_ov, influence = infl,
            info = list(control = sa$control, outcome = fit$outcome,
                        cohorts = sort(unique(key$cohort)),
                        cells = cbind(key[, c("cohort", "rel", "n")],
@@ -84,6 +81,28 @@ es_sunab <- function(fit, leads = NULL, lags = NULL, level = 0.95,
                                      " comparison, cohort-share weights; std. ",
                                      "errors by the delta method with the fit's ",
                                      "variance rules")))
+}
+
+# The aggregation of the estimated cells `key` (cohort, rel, n): A maps the
+# cells to the event-time effects of relative periods es (each a cohort-share
+# weighted average), `keep` the ones in the leads/lags window, a_att the
+# overall effect's weights on the cells and w_ov its weights on the reported
+# event-time effects (NULL when the window leaves out a post period).
+sunab_weights <- function(key, leads, lags) {
+  es <- sort(unique(key$rel))
+  A <- t(vapply(es, function(e) {
+    s <- ifelse(key$rel == e, key$n, 0)
+    s / sum(s)
+  }, numeric(nrow(key))))
+  A <- matrix(A, nrow = length(es))
+  a_att <- ifelse(key$rel >= 0, key$n, 0)
+  a_att <- a_att / sum(a_att)
+  keep <- sd_window(es, leads, lags)
+  # the overall effect weights each post period by its observations: a
+  # linear combination of the rows when the window keeps every post period
+  n_e <- vapply(es, function(e) sum(key$n[key$rel == e]), 1)
+  w_ov <- if (all(keep | es < 0)) (n_e * (es >= 0) / sum(n_e[es >= 0]))[keep]
+  list(es = es, A = A, keep = keep, a_att = a_att, w_ov = w_ov)
 }
 
 # Rows of the staggered sample used by the regression, and the comparison.
@@ -107,11 +126,11 @@ sunab_sample <- function(st, control) {
        dropped_units = sum(st$always))
 }
 
-# One dummy per (cohort, relative period) except relative period -1, and
-# each row's dummy (column index, NA for none); `rel` is the clock's
-# relative time of each row (NA for never-treated units). Cells are coded by
-# integer arithmetic on the cohort and relative-period indices (no string
-# keys).
+# One dummy per (cohort, relative period) except relative period -1: the
+# cells (key: cohort, rel, name) and each row's cell (idx, NA for none);
+# `rel` is the clock's relative time of each row (NA for never-treated
+# units). Cells are coded by integer arithmetic on the cohort and
+# relative-period indices (no string keys).
 sunab_dummies <- function(cohort, rel) {
   tr <- is.finite(cohort) & !is.na(rel)
   cell <- tr & rel != -1
@@ -123,8 +142,14 @@ sunab_dummies <- function(cohort, rel) {
   key <- data.frame(cohort = gl[(used - 1L) %/% length(rl) + 1L],
                     rel = rl[(used - 1L) %% length(rl) + 1L])
   key$name <- paste0("sa::", key$cohort, "::", key$rel)
-  idx <- match(code, used)
-  X <- matrix(0, length(cohort), nrow(key), dimnames = list(NULL, key$name))
+  list(key = key, idx = match(code, used))
+}
+
+# The dense n x cells dummy matrix, for the fits that sunab_fit_twoway()
+# does not cover.
+sunab_design <- function(cells) {
+  idx <- cells$idx
+  X <- matrix(0, length(idx), nrow(cells$key), dimnames = list(NULL, cells$key$name))
   X[cbind(which(!is.na(idx)), idx[!is.na(idx)])] <- 1
-  list(X = X, key = key, idx = idx)
+  X
 }

@@ -8,4 +8,14 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
 
 SEXP sd_cs_2x2(SEXP dy, SEXP D, SEXP X, SEXP w, SEXP method, SEXP trim);
 
+int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
+                   const double *w_in, size_t n, int k, int meth, double trim,
+                   double *ps, int have_ps, double *pa, double *pp);
+SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
+                       SEXP cells, SEXP ctrl, SEXP dims, SEXP method, SEXP trim,
+                       SEXP psid);
+
+SEXP sd_colss(SEXP X);
+SEXP sd_cs_prep(SEXP unit, SEXP N, SEXP tt, SEXP g);
+
 #endif

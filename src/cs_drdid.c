@@ -85,30 +85,20 @@ static int logit_fit(const double *D, const double *X, const double *w, size_t n
   return 1;
 }
 
-/* dy: n x m outcome changes; D: 0/1 (double); X: n x k with an intercept;
- * w: weights or NULL; method: 1 = "or", 2 = "dr"; trim: score trimming of
- * comparison units. Returns list(att = m, psi = n x m) with psi as R's
- * did2x2_or()/did2x2_dr() (weights rescaled to mean 1), or NULL when a
- * regression is singular (the caller reports it). */
-SEXP sd_cs_2x2(SEXP dy, SEXP Dv, SEXP Xm, SEXP wv, SEXP method, SEXP trimv)
+/* The 2x2 of m outcome changes Y (n x m) on D, X (n x k, with an
+ * intercept), weights w_in (NULL: 1); meth 1 = "or", 2 = "dr". With
+ * have_ps the propensity score ps (n) is given (fitted by an earlier call on
+ * the same units, covariates and weights), else fitted into ps. Writes att
+ * (m) and psi (n x m, as R's did2x2_or()/did2x2_dr() with weights rescaled
+ * to mean 1); returns 0 when a regression is singular. */
+int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
+                    const double *w_in, size_t n, int k, int meth, double trim,
+                    double *ps, int have_ps, double *pa, double *pp)
 {
-  if (!Rf_isReal(dy) || !Rf_isMatrix(dy) || !Rf_isReal(Xm) || !Rf_isMatrix(Xm) ||
-      !Rf_isReal(Dv))
-    Rf_error("'dy', 'X' must be double matrices and 'D' a double vector");
-  size_t n = (size_t) Rf_nrows(dy);
-  int m = Rf_ncols(dy), k = Rf_ncols(Xm), meth = Rf_asInteger(method);
-  double trim = Rf_asReal(trimv);
-  if ((size_t) Rf_nrows(Xm) != n || (size_t) XLENGTH(Dv) != n)
-    Rf_error("'dy', 'D' and 'X' must have the same rows");
-  if (!Rf_isNull(wv) && (!Rf_isReal(wv) || (size_t) XLENGTH(wv) != n))
-    Rf_error("'w' must be NULL or a double vector with one value per row");
-  if (meth != 1 && meth != 2) Rf_error("'method' must be 1 (or) or 2 (dr)");
-  if (k < 1 || n < 1) Rf_error("empty 2x2");
-  const double *Y = REAL(dy), *D = REAL(Dv), *X = REAL(Xm);
   double *w = (double *) R_alloc(n, sizeof(double));
   double wsum = 0;
   for (size_t i = 0; i < n; i++) {
-    w[i] = Rf_isNull(wv) ? 1.0 : REAL(wv)[i];
+    w[i] = w_in ? w_in[i] : 1.0;
     wsum += w[i];
   }
   for (size_t i = 0; i < n; i++) w[i] *= (double) n / wsum;   /* mean 1 */
@@ -118,11 +108,10 @@ SEXP sd_cs_2x2(SEXP dy, SEXP Dv, SEXP Xm, SEXP wv, SEXP method, SEXP trimv)
   double *h1 = (double *) R_alloc((size_t) k, sizeof(double));
   double *h2 = (double *) R_alloc((size_t) k, sizeof(double));
   double *h3 = (double *) R_alloc((size_t) k, sizeof(double));
-  double *ps = NULL, *Lps = NULL;
+  double *Lps = NULL;
   if (meth == 2) {
-    ps = (double *) R_alloc(n, sizeof(double));
     Lps = (double *) R_alloc((size_t) k * k, sizeof(double));
-    if (!logit_fit(D, X, w, n, k, beta, ps, Lps, v)) return R_NilValue;
+    if (!have_ps && !logit_fit(D, X, w, n, k, beta, ps, Lps, v)) return 0;
     /* the Hessian at the (capped) score, for the estimation effect */
     memset(Lps, 0, sizeof(double) * k * k);
     for (size_t i = 0; i < n; i++) {
@@ -135,7 +124,7 @@ SEXP sd_cs_2x2(SEXP dy, SEXP Dv, SEXP Xm, SEXP wv, SEXP method, SEXP trimv)
       for (int b = 0; b < a; b++) Lps[b + k * a] = Lps[a + k * b];
       for (int b = 0; b < k; b++) Lps[a + k * b] /= (double) n;
     }
-    if (!chol_k(Lps, k)) return R_NilValue;
+    if (!chol_k(Lps, k)) return 0;
   }
   /* comparison-unit regression: (X'W0X / n) */
   memset(Lc, 0, sizeof(double) * k * k);
@@ -149,7 +138,7 @@ SEXP sd_cs_2x2(SEXP dy, SEXP Dv, SEXP Xm, SEXP wv, SEXP method, SEXP trimv)
     for (int b = 0; b < a; b++) Lc[b + k * a] = Lc[a + k * b];
     for (int b = 0; b < k; b++) Lc[a + k * b] /= (double) n;
   }
-  if (!chol_k(Lc, k)) return R_NilValue;
+  if (!chol_k(Lc, k)) return 0;
   /* unit weights of the two groups (trimmed comparison units for dr) */
   double *w1 = (double *) R_alloc(n, sizeof(double));
   double *w0 = (double *) R_alloc(n, sizeof(double));
@@ -167,9 +156,6 @@ SEXP sd_cs_2x2(SEXP dy, SEXP Dv, SEXP Xm, SEXP wv, SEXP method, SEXP trimv)
     s0 += w0[i];
   }
   double mw1 = s1 / n, mw0 = s0 / n;
-  SEXP att = PROTECT(Rf_allocVector(REALSXP, m));
-  SEXP psi = PROTECT(Rf_allocMatrix(REALSXP, (int) n, m));
-  double *pa = REAL(att), *pp = REAL(psi);
   double *r = (double *) R_alloc(n, sizeof(double));
   for (int j = 0; j < m; j++) {
     const double *y = Y + n * j;
@@ -229,6 +215,36 @@ SEXP sd_cs_2x2(SEXP dy, SEXP Dv, SEXP Xm, SEXP wv, SEXP method, SEXP trimv)
       }
     }
     pa[j] = e1 - e0;
+  }
+  return 1;
+}
+
+/* dy: n x m outcome changes; D: 0/1 (double); X: n x k with an intercept;
+ * w: weights or NULL; method: 1 = "or", 2 = "dr"; trim: score trimming of
+ * comparison units. Returns list(att = m, psi = n x m) with psi as R's
+ * did2x2_or()/did2x2_dr() (weights rescaled to mean 1), or NULL when a
+ * regression is singular (the caller reports it). */
+SEXP sd_cs_2x2(SEXP dy, SEXP Dv, SEXP Xm, SEXP wv, SEXP method, SEXP trimv)
+{
+  if (!Rf_isReal(dy) || !Rf_isMatrix(dy) || !Rf_isReal(Xm) || !Rf_isMatrix(Xm) ||
+      !Rf_isReal(Dv))
+    Rf_error("'dy', 'X' must be double matrices and 'D' a double vector");
+  size_t n = (size_t) Rf_nrows(dy);
+  int m = Rf_ncols(dy), k = Rf_ncols(Xm), meth = Rf_asInteger(method);
+  double trim = Rf_asReal(trimv);
+  if ((size_t) Rf_nrows(Xm) != n || (size_t) XLENGTH(Dv) != n)
+    Rf_error("'dy', 'D' and 'X' must have the same rows");
+  if (!Rf_isNull(wv) && (!Rf_isReal(wv) || (size_t) XLENGTH(wv) != n))
+    Rf_error("'w' must be NULL or a double vector with one value per row");
+  if (meth != 1 && meth != 2) Rf_error("'method' must be 1 (or) or 2 (dr)");
+  if (k < 1 || n < 1) Rf_error("empty 2x2");
+  SEXP att = PROTECT(Rf_allocVector(REALSXP, m));
+  SEXP psi = PROTECT(Rf_allocMatrix(REALSXP, (int) n, m));
+  double *ps = (double *) R_alloc(n, sizeof(double));
+  if (!sd_cs_2x2_core(REAL(dy), m, REAL(Dv), REAL(Xm), Rf_isNull(wv) ? NULL : REAL(wv),
+                   n, k, meth, trim, ps, 0, REAL(att), REAL(psi))) {
+    UNPROTECT(2);
+    return R_NilValue;
   }
   SEXP res = PROTECT(Rf_allocVector(VECSXP, 2));
   SET_VECTOR_ELT(res, 0, att);

@@ -104,53 +104,119 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
         (mk[k] - mk[k + K]) - (mk[k + 2 * (size_t) K] - mk[k + 3 * (size_t) K]);
     }
   }
-  /* cells by period (compressed lists), for pass 2 */
-  int *start = (int *) R_alloc((size_t) T + 1, sizeof(int));
-  int *list = (int *) R_alloc((size_t) 2 * K + 1, sizeof(int));
-  memset(start, 0, ((size_t) T + 1) * sizeof(int));
-  for (int k = 0; k < K; k++) {
-    int a = ce[k + K] - 1, b = ce[k + 2 * K] - 1;
-    if (a == b || !pok[k]) continue;
-    start[a + 1]++;
-    start[b + 1]++;
+  int *subs_k = NULL, *subs_q = NULL;
+  double *subs_s = NULL, *subs_w = NULL;
+  /* the sub-cells each (cohort, period) pair feeds (compressed lists, for
+   * pass 2): cell k, sub-cell q, its sign and its weight */
+  int *start = (int *) R_alloc(CT + 1, sizeof(int));
+  memset(start, 0, (CT + 1) * sizeof(int));
+  for (int pass = 0; pass < 2; pass++) {
+    int *ek = NULL, *eq = NULL;
+    double *es = NULL, *ew = NULL;
+    int *fill = NULL;
+    if (pass == 1) {
+      for (size_t s = 0; s < CT; s++) start[s + 1] += start[s];
+      ek = (int *) R_alloc((size_t) start[CT] + 1, sizeof(int));
+      eq = (int *) R_alloc((size_t) start[CT] + 1, sizeof(int));
+      es = (double *) R_alloc((size_t) start[CT] + 1, sizeof(double));
+      ew = (double *) R_alloc((size_t) start[CT] + 1, sizeof(double));
+      fill = (int *) R_alloc(CT, sizeof(int));
+      memcpy(fill, start, CT * sizeof(int));
+      subs_k = ek; subs_q = eq; subs_s = es; subs_w = ew;
+    }
+    for (int k = 0; k < K; k++) {
+      int a = ce[k + K] - 1, b = ce[k + 2 * K] - 1, g = ce[k] - 1;
+      if (a == b || !pok[k]) continue;
+      for (int c = 0; c < C; c++) {
+        int q0;
+        if (c == g) q0 = 0;
+        else if (ct[c + (size_t) C * k]) q0 = 2;
+        else continue;
+        for (int later = 1; later >= 0; later--) {
+          int t = later ? a : b, q = q0 + !later;
+          size_t s = (size_t) c + (size_t) C * t;
+          if (pass == 0) { start[s + 1]++; continue; }
+          int e = fill[s]++;
+          ek[e] = k;
+          eq[e] = q;
+          es[e] = (q == 0 || q == 3) ? 1.0 : -1.0;
+          ew[e] = CW[k + (size_t) K * q];
+        }
+      }
+    }
   }
-  for (int t = 0; t < T; t++) start[t + 1] += start[t];
-  int *fill = (int *) R_alloc((size_t) T, sizeof(int));
-  memcpy(fill, start, (size_t) T * sizeof(int));
-  for (int k = 0; k < K; k++) {
-    int a = ce[k + K] - 1, b = ce[k + 2 * K] - 1;
-    if (a == b || !pok[k]) continue;
-    list[fill[a]++] = k;
-    list[fill[b]++] = k;
+  /* pass 2: influence functions, summed by unit. When each unit's rows are
+   * adjacent (the usual layout), a unit's sums are accumulated in a small
+   * buffer and written once, every cell's entry (zeros included): one write
+   * per entry instead of zeroing the matrices first and adding into them.
+   * Each entry is the same sum, in the same order, either way. */
+  unsigned char *done = (unsigned char *) R_alloc((size_t) N, 1);
+  memset(done, 0, (size_t) N);
+  int grouped = 1;
+  for (R_xlen_t r = 0; r < n && grouped; r++) {
+    if (r > 0 && u[r] == u[r - 1]) continue;
+    if (done[u[r] - 1]) grouped = 0;
+    done[u[r] - 1] = 1;
   }
-  /* pass 2: influence functions, summed by unit */
   SEXP psi = PROTECT(Rf_allocVector(VECSXP, m));
   double **pp = (double **) R_alloc((size_t) m, sizeof(double *));
   for (int j = 0; j < m; j++) {
     SEXP pj = Rf_allocMatrix(REALSXP, N, K);
     SET_VECTOR_ELT(psi, j, pj);
     pp[j] = REAL(pj);
-    memset(pp[j], 0, (size_t) N * K * sizeof(double));
+    if (!grouped) memset(pp[j], 0, (size_t) N * K * sizeof(double));
   }
-  for (R_xlen_t r = 0; r < n; r++) {
-    int t = tt[r] - 1, c = cc[r] - 1;
-    size_t i = (size_t) u[r] - 1;
-    double ww = (wt ? wt[r] : 1.0) * N;
-    for (int e = start[t]; e < start[t + 1]; e++) {
-      int k = list[e];
-      int q;
-      if (c == ce[k] - 1) q = 0;
-      else if (ct[c + (size_t) C * k]) q = 2;
-      else continue;
-      if (t != ce[k + K] - 1) q++;                 /* the earlier sub-cell */
-      double sgn = (q == 0 || q == 3) ? 1.0 : -1.0;
-      double f = sgn * ww / CW[k + (size_t) K * q];
-      for (int j = 0; j < m; j++) {
-        double mean = CM[(size_t) 4 * K * j + k + (size_t) K * q];
-        pp[j][i + (size_t) N * k] += f * (y[r + (size_t) n * j] - mean);
+  if (grouped) {
+    double *acc = (double *) R_alloc((size_t) K * m, sizeof(double));
+    memset(acc, 0, (size_t) K * m * sizeof(double));
+    memset(done, 0, (size_t) N);
+    for (R_xlen_t r0 = 0; r0 < n; ) {
+      R_xlen_t r1 = r0 + 1;
+      while (r1 < n && u[r1] == u[r0]) r1++;
+      size_t i = (size_t) u[r0] - 1;
+      for (R_xlen_t r = r0; r < r1; r++) {
+        size_t s = (size_t) (cc[r] - 1) + (size_t) C * (tt[r] - 1);
+        double ww = (wt ? wt[r] : 1.0) * N;
+        for (int e = start[s]; e < start[s + 1]; e++) {
+          int k = subs_k[e];
+          size_t mq = (size_t) k + (size_t) K * subs_q[e];
+          double f = subs_s[e] * ww / subs_w[e];
+          for (int j = 0; j < m; j++) {
+            double mean = CM[(size_t) 4 * K * j + mq];
+            acc[k + (size_t) K * j] += f * (y[r + (size_t) n * j] - mean);
+          }
+        }
       }
+      for (int j = 0; j < m; j++) {
+        double *aj = acc + (size_t) K * j, *pj = pp[j] + i;
+        for (int k = 0; k < K; k++) {
+          pj[(size_t) N * k] = aj[k];
+          aj[k] = 0;
+        }
+      }
+      done[i] = 1;
+      if ((r0 >> 20) != (r1 >> 20)) R_CheckUserInterrupt();
+      r0 = r1;
     }
-    if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
+    for (size_t i = 0; i < (size_t) N; i++)      /* units without rows */
+      if (!done[i]) for (int j = 0; j < m; j++)
+        for (int k = 0; k < K; k++) pp[j][i + (size_t) N * k] = 0;
+  } else {
+    for (R_xlen_t r = 0; r < n; r++) {
+      size_t s = (size_t) (cc[r] - 1) + (size_t) C * (tt[r] - 1);
+      size_t i = (size_t) u[r] - 1;
+      double ww = (wt ? wt[r] : 1.0) * N;
+      for (int e = start[s]; e < start[s + 1]; e++) {
+        int k = subs_k[e];
+        size_t mq = (size_t) k + (size_t) K * subs_q[e];
+        double f = subs_s[e] * ww / subs_w[e];
+        for (int j = 0; j < m; j++) {
+          double mean = CM[(size_t) 4 * K * j + mq];
+          pp[j][i + (size_t) N * k] += f * (y[r + (size_t) n * j] - mean);
+        }
+      }
+      if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
+    }
   }
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 3));
   SET_VECTOR_ELT(out, 0, att);

@@ -4,6 +4,11 @@
 #include "boottest.h"
 #include "dcdh.h"
 
+/* sunab.c */
+SEXP sd_sunab_gram(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP sd_sunab_solve(SEXP, SEXP, SEXP);
+SEXP sd_sunab_scores(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+
 static const R_CallMethodDef call_methods[] = {
   {"sd_demean",       (DL_FUNC) &sd_demean,       7},
   {"sd_demean_yx",    (DL_FUNC) &sd_demean_yx,    9},
@@ -24,6 +29,9 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_placebo_assign", (DL_FUNC) &sd_placebo_assign, 5},
   {"sd_cs_none",      (DL_FUNC) &sd_cs_none,      8},
   {"sd_cs_2x2",       (DL_FUNC) &sd_cs_2x2,       6},
+  {"sd_cs_prep",      (DL_FUNC) &sd_cs_prep,      4},
+  {"sd_colss",        (DL_FUNC) &sd_colss,        1},
+  {"sd_cs_panel_cells", (DL_FUNC) &sd_cs_panel_cells, 12},
   {"sd_boottest_draws", (DL_FUNC) &sd_boottest_draws, 7},
   {"sd_boottest_count", (DL_FUNC) &sd_boottest_count, 5},
   {"sd_boottest_sums", (DL_FUNC) &sd_boottest_sums, 4},
@@ -31,6 +39,9 @@ static const R_CallMethodDef call_methods[] = {
   {"sd_boottest_gsums", (DL_FUNC) &sd_boottest_gsums, 6},
   {"sd_boottest_nested", (DL_FUNC) &sd_boottest_nested, 3},
   {"sd_scale_exponents", (DL_FUNC) &sd_scale_exponents, 2},
+  {"sd_sunab_gram",   (DL_FUNC) &sd_sunab_gram,   8},
+  {"sd_sunab_solve",  (DL_FUNC) &sd_sunab_solve,  3},
+  {"sd_sunab_scores", (DL_FUNC) &sd_sunab_scores, 8},
   {"dcdh_effect",     (DL_FUNC) &dcdh_effect,     9},
   {NULL, NULL, 0}
 };

@@ -334,3 +334,44 @@ test_that("the C kernel without covariates equals the 2x2 estimators cell by cel
     }
   }
 })
+
+test_that("the C loop over cells with covariates equals the cells one by one", {
+  b <- cs_data()
+  b$y2 <- b$y * 2 + b$x1 + rnorm(nrow(b))
+  b$wu <- 1 + (b$unit %% 3)                        # weights constant within units
+  fit <- smartdid(y ~ x1 + x2, data = b, id = "unit", time = "year", treat = "D",
+                  weights = "wu")
+  long <- cs_long(fit, outcomes = c("y", "y2"))
+  for (ctl in c("never", "notyet")) for (bp in c("varying", "universal")) {
+    pan <- cs_panel(long, ctl, 0, TRUE)
+    expect_identical(pan$mode, "panel")
+    cells <- cs_cells(pan, ctl, bp, 0)
+    for (cv in c("or", "dr")) {
+      fast <- cs_estimate(pan, cells, ctl, 0, cv)
+      slow <- cs_estimate_cells(pan, cells, ctl, 0, cv)
+      expect_equal(fast$att, slow$att, tolerance = 1e-13)
+      expect_equal(fast$psi, slow$psi, tolerance = 1e-13)
+      expect_identical(fast$no_control, slow$no_control)
+    }
+  }
+  # collinear covariates among a cell's units: the same error
+  b$x3 <- 2 * b$x1
+  fit3 <- smartdid(y ~ x1 + x2 + x3, data = b, id = "unit", time = "year", treat = "D")
+  expect_error(att_gt(fit3, adjust = "dr", bootstrap = FALSE), "collinear")
+})
+
+test_that("rows grouped by unit or interleaved give the same influence functions", {
+  d <- cs_unbalanced()
+  by_unit <- d[order(d$unit, d$year), ]
+  by_year <- d[order(d$year, d$unit), ]
+  for (w in list(NULL, "w")) {
+    # (smartdid::cs_data(): the tests' cs_data() makes the test panel)
+    a <- att_gt(smartdid::cs_data(by_unit, "y", "year", "first", id = "unit", weights = w),
+                bootstrap = FALSE)
+    b <- att_gt(smartdid::cs_data(by_year, "y", "year", "first", id = "unit", weights = w),
+                bootstrap = FALSE)
+    expect_equal(a$estimates, b$estimates, tolerance = 1e-12)
+    expect_equal(a$psi, b$psi, tolerance = 1e-12)
+    expect_gt(sum(a$psi != 0), 0)
+  }
+})

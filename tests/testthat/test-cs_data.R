@@ -84,3 +84,28 @@ test_that("cs_data() checks its input and counts dropped rows", {
   dd$year <- c(2004, 2006); dd$first <- c(2005, 2006)
   expect_error(cs_data(dd, "y", "year", "first", id = "rid"), "constant within each unit")
 })
+
+test_that("cs_data() finds a unit with two rows in a period, rows grouped or not", {
+  d <- data.frame(id = rep(1:4, each = 3), year = rep(2001:2003, 4),
+                  first = rep(c(2002, NA, 2003, NA), each = 3), y = 1:12)
+  x <- cs_data(d, "y", "year", "first", id = "id")
+  expect_identical(x$ti, rep(1:3, 4))
+  expect_identical(x$clock$periods, c(2001, 2002, 2003))
+  expect_identical(x$cohort, rep(c(2002, Inf, 2003, Inf), each = 3))
+  dup <- d
+  dup$year[5] <- 2001                                  # unit 2: 2001 twice
+  expect_error(cs_data(dup, "y", "year", "first", id = "id"), "do not identify rows")
+  expect_error(cs_data(dup[c(1, 4, 7, 10, 2, 5, 8, 11, 3, 6, 9, 12), ], "y", "year",
+                       "first", id = "id"), "do not identify rows")
+  # the same rows in a different order are fine
+  x2 <- cs_data(d[12:1, ], "y", "year", "first", id = "id")
+  expect_identical(x2$clock$periods, c(2001, 2002, 2003))
+  expect_identical(x2$ti, rep(3:1, 4))
+  # more periods than the one-pass coding takes: the R checks
+  many <- data.frame(id = rep(1:2, each = 5000), year = rep(1:5000, 2),
+                     first = rep(c(100, NA), each = 5000), y = 0)
+  xm <- cs_data(many, "y", "year", "first", id = "id")
+  expect_identical(length(xm$clock$periods), 5000L)
+  many$year[2] <- 1
+  expect_error(cs_data(many, "y", "year", "first", id = "id"), "do not identify rows")
+})
