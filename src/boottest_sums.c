@@ -167,16 +167,12 @@ SEXP sd_boottest_gsums(SEXP X, SEXP w, SEXP u, SEXP QR, SEXP codes, SEXP jobs)
     for (int g = 0; g < G; g++)
       for (int l = 0; l < k; l++) xout[j][(size_t) G * l + g] = tmp[(size_t) k * g + l];
   }
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 3));
+  const char *names[] = {"z", "x", "s", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   SET_VECTOR_ELT(out, 0, zs);
   SET_VECTOR_ELT(out, 1, xo);
   SET_VECTOR_ELT(out, 2, so);
-  SEXP nms = PROTECT(Rf_allocVector(STRSXP, 3));
-  SET_STRING_ELT(nms, 0, Rf_mkChar("z"));
-  SET_STRING_ELT(nms, 1, Rf_mkChar("x"));
-  SET_STRING_ELT(nms, 2, Rf_mkChar("s"));
-  Rf_setAttrib(out, R_NamesSymbol, nms);
-  UNPROTECT(5);
+  UNPROTECT(4);
   return out;
 }
 

@@ -20,6 +20,27 @@
 #include "cs.h"
 #include <string.h>
 
+/* Add the influence-function terms of row r (weight ww, cohort-period pair
+ * `pair`) for every outcome j to dst[j][off + stride * k], k the cells the
+ * pair feeds: subs_* are pass 1's compressed lists (cell, sub-cell, sign,
+ * sub-cell weight), CM the sub-cell means. */
+static inline void cs_add_row(const int *start, const int *subs_k, const int *subs_q,
+                              const double *subs_s, const double *subs_w,
+                              const double *CM, int K, int m, const double *y,
+                              R_xlen_t n, R_xlen_t r, size_t pair, double ww,
+                              double **dst, size_t off, size_t stride)
+{
+  for (int e = start[pair]; e < start[pair + 1]; e++) {
+    int k = subs_k[e];
+    size_t mq = (size_t) k + (size_t) K * subs_q[e];
+    double f = subs_s[e] * ww / subs_w[e];
+    for (int j = 0; j < m; j++) {
+      double mean = CM[(size_t) 4 * K * j + mq];
+      dst[j][off + stride * (size_t) k] += f * (y[r + (size_t) n * j] - mean);
+    }
+  }
+}
+
 /* unit, tidx, code: 1-based integer codes per row (unit, period, cohort);
  * Y: n x m outcomes; w: weights per row or NULL; cells: K x 3 integer
  * matrix (treated cohort code, period index t, base period index b);
@@ -169,6 +190,8 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
   if (grouped) {
     double *acc = (double *) R_alloc((size_t) K * m, sizeof(double));
     memset(acc, 0, (size_t) K * m * sizeof(double));
+    double **accp = (double **) R_alloc((size_t) m, sizeof(double *));
+    for (int j = 0; j < m; j++) accp[j] = acc + (size_t) K * j;
     memset(done, 0, (size_t) N);
     for (R_xlen_t r0 = 0; r0 < n; ) {
       R_xlen_t r1 = r0 + 1;
@@ -177,15 +200,8 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
       for (R_xlen_t r = r0; r < r1; r++) {
         size_t s = (size_t) (cc[r] - 1) + (size_t) C * (tt[r] - 1);
         double ww = (wt ? wt[r] : 1.0) * N;
-        for (int e = start[s]; e < start[s + 1]; e++) {
-          int k = subs_k[e];
-          size_t mq = (size_t) k + (size_t) K * subs_q[e];
-          double f = subs_s[e] * ww / subs_w[e];
-          for (int j = 0; j < m; j++) {
-            double mean = CM[(size_t) 4 * K * j + mq];
-            acc[k + (size_t) K * j] += f * (y[r + (size_t) n * j] - mean);
-          }
-        }
+        cs_add_row(start, subs_k, subs_q, subs_s, subs_w, CM, K, m, y, n, r, s, ww,
+                   accp, 0, 1);
       }
       for (int j = 0; j < m; j++) {
         double *aj = acc + (size_t) K * j, *pj = pp[j] + i;
@@ -206,27 +222,16 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
       size_t s = (size_t) (cc[r] - 1) + (size_t) C * (tt[r] - 1);
       size_t i = (size_t) u[r] - 1;
       double ww = (wt ? wt[r] : 1.0) * N;
-      for (int e = start[s]; e < start[s + 1]; e++) {
-        int k = subs_k[e];
-        size_t mq = (size_t) k + (size_t) K * subs_q[e];
-        double f = subs_s[e] * ww / subs_w[e];
-        for (int j = 0; j < m; j++) {
-          double mean = CM[(size_t) 4 * K * j + mq];
-          pp[j][i + (size_t) N * k] += f * (y[r + (size_t) n * j] - mean);
-        }
-      }
+      cs_add_row(start, subs_k, subs_q, subs_s, subs_w, CM, K, m, y, n, r, s, ww,
+                 pp, i, (size_t) N);
       if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
     }
   }
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 3));
+  const char *names[] = {"att", "psi", "ok", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   SET_VECTOR_ELT(out, 0, att);
   SET_VECTOR_ELT(out, 1, psi);
   SET_VECTOR_ELT(out, 2, ok);
-  SEXP nm = PROTECT(Rf_allocVector(STRSXP, 3));
-  SET_STRING_ELT(nm, 0, Rf_mkChar("att"));
-  SET_STRING_ELT(nm, 1, Rf_mkChar("psi"));
-  SET_STRING_ELT(nm, 2, Rf_mkChar("ok"));
-  Rf_setAttrib(out, R_NamesSymbol, nm);
-  UNPROTECT(5);
+  UNPROTECT(4);
   return out;
 }

@@ -81,7 +81,8 @@ SEXP sd_sunab_gram(SEXP unit, SEXP N_, SEXP period, SEXP T_, SEXP cell, SEXP k_,
   int *ord = (int *) R_alloc((size_t) n + 1, sizeof(int));
   if (!group_rows(pu, n, N, start, ord)) Rf_error("'unit' codes must lie in 1..%d", N);
 
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 2));
+  const char *names[] = {"gram", "xty", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   SEXP gram = Rf_allocMatrix(REALSXP, m, m);
   SET_VECTOR_ELT(out, 0, gram);
   SEXP xty = Rf_allocMatrix(REALSXP, k, q);
@@ -123,11 +124,7 @@ SEXP sd_sunab_gram(SEXP unit, SEXP N_, SEXP period, SEXP T_, SEXP cell, SEXP k_,
       }
     for (int a = 0; a < nt; a++) { v[touched[a]] = 0; mark[touched[a]] = 0; }
   }
-  SEXP nm = PROTECT(Rf_allocVector(STRSXP, 2));
-  SET_STRING_ELT(nm, 0, Rf_mkChar("gram"));
-  SET_STRING_ELT(nm, 1, Rf_mkChar("xty"));
-  Rf_setAttrib(out, R_NamesSymbol, nm);
-  UNPROTECT(2);
+  UNPROTECT(1);
   return out;
 }
 

@@ -101,3 +101,16 @@ bt_panel <- function(seed = 3, n_units = 36, n_periods = 9) {
     rnorm(12)[d$region]
   d
 }
+
+# A staggered panel for the robust estimators' bootstrap tests: 50 units in
+# 10 provinces, cohorts 2004-2006 and never treated, province shocks.
+staggered_bt_panel <- function(seed = 1) {
+  set.seed(seed)
+  d <- expand.grid(unit = 1:50, year = 2001:2009)
+  d$prov <- (d$unit - 1) %/% 5 + 1                     # 10 provinces
+  d$first <- ifelse(d$unit <= 35, 2004 + d$unit %% 3, NA)
+  d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
+  d$x <- rnorm(nrow(d))
+  d$y <- 0.3 * d$D + 0.2 * d$x + rnorm(nrow(d)) + rnorm(10)[d$prov]
+  d
+}

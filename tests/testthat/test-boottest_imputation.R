@@ -3,17 +3,6 @@
 # event_study(estimator = "imputation"), on every bootstrap outcome with the
 # same weights; the pre-periods keep the multiplier bootstrap.
 
-imp_bt_panel <- function(seed = 1) {
-  set.seed(seed)
-  d <- expand.grid(unit = 1:50, year = 2001:2009)
-  d$prov <- (d$unit - 1) %/% 5 + 1                     # 10 provinces
-  d$first <- ifelse(d$unit <= 35, 2004 + d$unit %% 3, NA)
-  d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
-  d$x <- rnorm(nrow(d))
-  d$y <- 0.3 * d$D + 0.2 * d$x + rnorm(nrow(d)) + rnorm(10)[d$prov]
-  d
-}
-
 # The restricted outcome of horizon h written out by hand: the first stage
 # by lm() on the untreated observations, tau and its cohort-by-horizon cell
 # means, the horizon's cells shifted to the null; then, for each draw,
@@ -42,7 +31,7 @@ brute_imp <- function(d, h, V, r = 0) {
 }
 
 test_that("imputation: WCR equals re-running the estimator on every draw", {
-  d <- imp_bt_panel()
+  d <- staggered_bt_panel()
   fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", cohort = "first",
                   cluster = "prov")
   es <- event_study(fit, estimator = "imputation", leads = 2)

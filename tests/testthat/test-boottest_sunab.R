@@ -3,17 +3,6 @@
 # that re-runs the estimator, event_study(estimator = "sunab"), on every
 # bootstrap outcome with the same weights.
 
-sa_bt_panel <- function(seed = 1) {
-  set.seed(seed)
-  d <- expand.grid(unit = 1:50, year = 2001:2009)
-  d$prov <- (d$unit - 1) %/% 5 + 1                     # 10 provinces
-  d$first <- ifelse(d$unit <= 35, 2004 + d$unit %% 3, NA)
-  d$D <- as.numeric(!is.na(d$first) & d$year >= d$first)
-  d$x <- rnorm(nrow(d))
-  d$y <- 0.3 * d$D + 0.2 * d$x + rnorm(nrow(d)) + rnorm(10)[d$prov]
-  d
-}
-
 # The bootstrap t of one event-study term by re-running the estimator: the
 # restricted (WCR) or unrestricted (WCU) fit of the interacted regression by
 # lm() with explicit dummies, then, for each draw, the outcome
@@ -50,7 +39,7 @@ brute_sa <- function(d, es, term, V, impose_null = TRUE, r = 0) {
 }
 
 test_that("Sun-Abraham: WCR and WCU equal re-running the estimator on every draw", {
-  d <- sa_bt_panel()
+  d <- staggered_bt_panel()
   fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", cohort = "first",
                   cluster = "prov")
   es <- event_study(fit, estimator = "sunab")
@@ -77,7 +66,7 @@ test_that("Sun-Abraham: WCR and WCU equal re-running the estimator on every draw
 })
 
 test_that("Sun-Abraham with the last cohort as the comparison and weights", {
-  d <- sa_bt_panel(2)
+  d <- staggered_bt_panel(2)
   d$first[is.na(d$first)] <- 2008                      # no never-treated units
   d$w <- runif(nrow(d), 0.5, 2)
   fit <- smartdid(y ~ x, data = d, id = "unit", time = "year", cohort = "first",
