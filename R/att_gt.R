@@ -154,7 +154,7 @@ att_gt <- function(fit, comparison = c("never", "notyet"), adjust = NULL,
   pan <- cs_panel(long, control, ant, allow_unbalanced)
   cells <- cs_cells(pan, control, base_period, ant)
   if (!nrow(cells)) sd_stop("att_gt() found no group-time cell to estimate")
-  est <- cs_estimate(pan, cells, control, ant, covariates)
+  est <- cs_estimate(pan, cells, control, ant, covariates, compact = TRUE)
   if (est$no_control) {
     warning(est$no_control, " group-time cell(s) have no comparison (or no ",
             "treated) observations in one of their periods and are not ",
@@ -165,22 +165,25 @@ att_gt <- function(fit, comparison = c("never", "notyet"), adjust = NULL,
                  bootstrap = bootstrap, biters = biters, level = level,
                  multiplier = multiplier, weighted = pan$weighted)
   out <- with_seed(seed, lapply(seq_along(long$outcome), function(j) {
-    cs_result(est$att[, j], est$psi[[j]], cells, pan, params, long$outcome[j])
+    cs_result(est$att[, j], est$psi[[j]], cells, pan, params, long$outcome[j],
+              ss = est$ss[, j])
   }))
   if (is.null(outcomes) && length(out) == 1L) return(out[[1L]])
   stats::setNames(out, long$outcome)
 }
 
 # One outcome's smartdid_att_gt object: standard errors (analytic or
-# multiplier bootstrap) and intervals of its ATT(g, t).
-cs_result <- function(att, psi, cells, pan, params, outcome) {
+# multiplier bootstrap) and intervals of its ATT(g, t). psi: the influence
+# functions (units x cells) or their implicit form (cs_psi()); ss: NULL or
+# the sums of squares of their cluster sums, when the kernel computed them.
+cs_result <- function(att, psi, cells, pan, params, outcome, ss = NULL) {
   level <- params$level
-  se_an <- cs_se(psi, pan$cluster)
+  se_an <- if (is.null(ss)) cs_se(psi, pan$cluster) else cs_se_ss(ss, pan$n_units)
   se_an[is.na(att)] <- NA
   se <- se_an
   crit <- stats::qnorm(1 - (1 - level) / 2)
   if (params$bootstrap) {
-    boot <- cs_bootstrap(psi, pan$cluster, params$biters, params$multiplier,
+    boot <- cs_bootstrap(cs_psi(psi), pan$cluster, params$biters, params$multiplier,
                          level, pan$n_units)
     se <- boot$se
     crit <- boot$crit
@@ -412,9 +415,14 @@ cs_select <- function(pan, cell, control, anticipation) {
 # functions (one units x cells matrix per outcome, scaled so that the
 # variance is sum_c (sum_{i in c} psi_i)^2 / N^2). The comparison sets and
 # propensity scores of a cell are computed once for all outcomes.
-cs_estimate <- function(pan, cells, control, anticipation, covariates) {
+# With compact = TRUE the influence functions may come in the compact forms
+# that cs_psi() reads (att_gt() keeps them so), else as matrices.
+cs_estimate <- function(pan, cells, control, anticipation, covariates,
+                        compact = FALSE) {
   if (covariates == "none" && !pan$w_varies) {
-    return(cs_estimate_none(pan, cells, control, anticipation))
+    r <- cs_estimate_none(pan, cells, control, anticipation)
+    if (!compact) r$psi <- lapply(r$psi, cs_psi)
+    return(r)
   }
   if (covariates != "none" && pan$mode == "panel") {
     return(cs_estimate_panel(pan, cells, control, anticipation, covariates))
@@ -459,19 +467,67 @@ cs_estimate_cells <- function(pan, cells, control, anticipation, covariates) {
 # second. Equal to the 2x2 estimators on outcome changes (balanced panels,
 # weights constant within units) and on rows (unbalanced panels, repeated
 # cross-sections).
+#
+# The influence functions are not stored as units x cells matrices: the
+# kernel returns the sums of squares of their cluster sums (the standard
+# errors), and each outcome's result keeps the kernel's arguments (shared by
+# all outcomes: references to the rows' vectors, no copies) from which
+# cs_psi() recomputes the matrix, or its product with cell weights, on
+# demand.
 cs_estimate_none <- function(pan, cells, control, anticipation) {
   lev <- sort(unique(pan$cohort))
-  code <- match(pan$cohort, lev)
   ctrl <- vapply(seq_len(nrow(cells)), function(k) {
     cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
   }, logical(length(lev)))
   ctrl <- matrix(ctrl, length(lev))
   cm <- cbind(match(cells$group, lev), cells$ti, cells$bi)
   storage.mode(cm) <- "integer"
-  r <- .Call(C_sd_cs_none, as.integer(pan$unit), as.integer(pan$ti),
-             code[pan$unit], pan$y, if (pan$weighted) pan$w else NULL, cm, ctrl,
-             as.integer(c(pan$n_units, pan$n_periods, length(lev))))
-  list(att = r$att, psi = r$psi, no_control = sum(!r$ok))
+  args <- list(unit = as.integer(pan$unit), ti = as.integer(pan$ti),
+               ucode = match(pan$cohort, lev), y = pan$y,
+               w = if (pan$weighted) pan$w else NULL, cells = cm, ctrl = ctrl,
+               dims = as.integer(c(pan$n_units, pan$n_periods, length(lev))))
+  clus <- if (anyDuplicated(pan$cluster)) as.integer(pan$cluster) else NULL
+  r <- .Call(C_sd_cs_none, args$unit, args$ti, args$ucode, args$y, args$w,
+             args$cells, args$ctrl, args$dims, clus)
+  psi <- lapply(seq_len(ncol(pan$y)), function(j) {
+    structure(list(args = args, j = j), class = "smartdid_cs_psi")
+  })
+  list(att = r$att, psi = psi, ss = r$ss, no_control = sum(!r$ok))
+}
+
+# The influence functions of an att_gt() result (or of its `psi` element):
+# the units x cells matrix (W = NULL), or its product with W (cells x p),
+# units x p. Results store them as a matrix or, without covariates, in the
+# implicit form of cs_estimate_none(), which C expands in one pass over the
+# rows (O(rows x p) for a product).
+cs_psi <- function(x, W = NULL) {
+  p <- if (inherits(x, "smartdid_att_gt")) .subset2(x, "psi") else x
+  if (!is.null(W)) {
+    W <- as.matrix(W)
+    if (!is.double(W)) storage.mode(W) <- "double"
+  }
+  if (inherits(p, "smartdid_cs_psi")) {
+    a <- p$args
+    return(.Call(C_sd_cs_none_psi, a$unit, a$ti, a$ucode, a$y, a$w, a$cells,
+                 a$ctrl, a$dims, as.integer(p$j), W))
+  }
+  if (is.null(W)) p else p %*% W
+}
+
+#' @rdname att_gt
+#' @param name,i The element to extract. `psi` is stored in a compact form
+#'   and returned as the units by cells matrix.
+#' @export
+`$.smartdid_att_gt` <- function(x, name) {
+  v <- .subset2(x, name)
+  if (inherits(v, "smartdid_cs_psi")) cs_psi(v) else v
+}
+
+#' @rdname att_gt
+#' @export
+`[[.smartdid_att_gt` <- function(x, i, ...) {
+  v <- .subset2(x, i, ...)
+  if (inherits(v, "smartdid_cs_psi")) cs_psi(v) else v
 }
 
 # With covariates on a balanced panel, every cell in C (src/cs_cells.c): the
@@ -563,6 +619,13 @@ cs_se <- function(psi, cluster) {
   S <- if (!anyDuplicated(cluster)) psi else rowsum(psi, cluster)
   if (!is.double(S)) storage.mode(S) <- "double"
   se <- sqrt(.Call(C_sd_colss, S)) / N
+  se[se <= sqrt(.Machine$double.eps) * 10] <- NA
+  se
+}
+
+# The same from the sums of squares of the cluster sums (cells).
+cs_se_ss <- function(ss, N) {
+  se <- sqrt(ss) / N
   se[se <= sqrt(.Machine$double.eps) * 10] <- NA
   se
 }

@@ -3,8 +3,10 @@
 #define SMARTDID_CS_H
 #include "smartdid.h"
 
-SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
-                SEXP ctrl, SEXP dims);
+SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
+                SEXP ctrl, SEXP dims, SEXP clus);
+SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
+                    SEXP ctrl, SEXP dims, SEXP jout, SEXP W);
 
 SEXP sd_cs_2x2(SEXP dy, SEXP D, SEXP X, SEXP w, SEXP method, SEXP trim);
 
