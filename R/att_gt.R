@@ -315,7 +315,9 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
   # row-wise estimators); w is NULL without weights
   out$unit <- unit
   out$ti <- ti
-  out$y <- if (all_rows) long$y else long$y[rows, , drop = FALSE]
+  out$y <- if (all_rows) long$y else if (is.list(long$y)) {
+    lapply(long$y, function(v) v[rows])
+  } else long$y[rows, , drop = FALSE]
   out$w <- w
   out$X <- if (all_rows) long$X else long$X[rows, , drop = FALSE]
   # did::aggte() takes the group shares with each unit's mean weight (the
@@ -351,6 +353,14 @@ cs_matrices <- function(pan) {
   pan$W <- W
   pan$X <- X[, seq_len(k), , drop = FALSE]
   pan
+}
+
+# The outcomes (a matrix, or cs_data()'s list of columns): their number,
+# and as a rows x outcomes matrix.
+cs_ny <- function(y) if (is.list(y)) length(y) else ncol(y)
+cs_ymat <- function(y) {
+  if (!is.list(y)) return(y)
+  matrix(unlist(y, use.names = FALSE), ncol = length(y), dimnames = list(NULL, names(y)))
 }
 
 # By-period row lists of the repeated cross-section path.
@@ -433,6 +443,7 @@ cs_estimate <- function(pan, cells, control, anticipation, covariates,
 # The same cell by cell in R (unbalanced panels, repeated cross-sections,
 # and weights that vary within units without covariates).
 cs_estimate_cells <- function(pan, cells, control, anticipation, covariates) {
+  pan$y <- cs_ymat(pan$y)
   pan <- if (pan$mode == "panel") cs_matrices(pan) else cs_rows(pan)
   K <- nrow(cells)
   N <- pan$n_units
@@ -489,7 +500,7 @@ cs_estimate_none <- function(pan, cells, control, anticipation) {
   clus <- if (anyDuplicated(pan$cluster)) as.integer(pan$cluster) else NULL
   r <- .Call(C_sd_cs_none, args$unit, args$ti, args$ucode, args$y, args$w,
              args$cells, args$ctrl, args$dims, clus)
-  psi <- lapply(seq_len(ncol(pan$y)), function(j) {
+  psi <- lapply(seq_len(cs_ny(pan$y)), function(j) {
     structure(list(args = args, j = j), class = "smartdid_cs_psi")
   })
   list(att = r$att, psi = psi, ss = r$ss, no_control = sum(!r$ok))

@@ -18,6 +18,7 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
                        SEXP psid);
 
 SEXP sd_colss(SEXP X);
+const double **sd_cs_ycols(SEXP Y, R_xlen_t n, int *m);
 SEXP sd_cs_prep(SEXP unit, SEXP N, SEXP tt, SEXP g);
 
 #endif

@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* unit, tidx: 1-based unit and period codes per row (every unit in every
- * period once); Y: n x m outcomes; X: n x p covariates (no intercept); w:
+ * period once); Y: n x m outcomes (a matrix or a list of columns); X: n x p covariates (no intercept); w:
  * weights per row or NULL; ucode: cohort code (1..C) per unit; cells: K x 4
  * integer (treated cohort code, period, base period, covariate period);
  * ctrl: C x K logical comparison cohorts; dims: (N, T, C); method 1 = "or",
@@ -28,21 +28,21 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
 {
   if (!Rf_isInteger(unit) || !Rf_isInteger(tidx) || !Rf_isInteger(ucode))
     Rf_error("'unit', 'tidx' and 'ucode' must be integer vectors");
-  if (!Rf_isReal(Y) || !Rf_isMatrix(Y) || !Rf_isReal(X) || !Rf_isMatrix(X))
-    Rf_error("'Y' and 'X' must be double matrices");
+  if (!Rf_isReal(X) || !Rf_isMatrix(X)) Rf_error("'X' must be a double matrix");
   if (!Rf_isInteger(cells) || !Rf_isMatrix(cells) || Rf_ncols(cells) != 4)
     Rf_error("'cells' must be an integer matrix with 4 columns");
   if (!Rf_isLogical(ctrl) || !Rf_isMatrix(ctrl)) Rf_error("'ctrl' must be a logical matrix");
   if (!Rf_isInteger(dims) || XLENGTH(dims) != 3) Rf_error("'dims' must be 3 integers");
   R_xlen_t n = XLENGTH(unit);
-  int m = Rf_ncols(Y), p = Rf_ncols(X), K = Rf_nrows(cells), k = p + 1;
+  int m, p = Rf_ncols(X), K = Rf_nrows(cells), k = p + 1;
+  const double **y = sd_cs_ycols(Y, n, &m);
   int N = INTEGER(dims)[0], T = INTEGER(dims)[1], C = INTEGER(dims)[2];
   int meth = Rf_asInteger(method);
   double tr = Rf_asReal(trim);
   if (N < 1 || T < 1 || C < 1) Rf_error("'dims' must be positive");
   if (meth != 1 && meth != 2) Rf_error("'method' must be 1 (or) or 2 (dr)");
-  if (XLENGTH(tidx) != n || Rf_nrows(Y) != n || Rf_nrows(X) != n)
-    Rf_error("'unit', 'tidx', 'Y' and 'X' must have one value per row");
+  if (XLENGTH(tidx) != n || Rf_nrows(X) != n)
+    Rf_error("'unit', 'tidx' and 'X' must have one value per row");
   if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
     Rf_error("'w' must be NULL or a double vector with one value per row");
   if (XLENGTH(ucode) != N || Rf_nrows(ctrl) != C || Rf_ncols(ctrl) != K ||
@@ -50,7 +50,7 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
     Rf_error("'ucode', 'ctrl' or 'psid' do not match the dimensions");
   const int *u = INTEGER(unit), *tt = INTEGER(tidx), *uc = INTEGER(ucode);
   const int *ce = INTEGER(cells), *ct = LOGICAL(ctrl), *pid = INTEGER(psid);
-  const double *y = REAL(Y), *x = REAL(X), *wt = Rf_isNull(w) ? NULL : REAL(w);
+  const double *x = REAL(X), *wt = Rf_isNull(w) ? NULL : REAL(w);
   for (int i = 0; i < N; i++)
     if (uc[i] < 1 || uc[i] > C) Rf_error("unit %d has a cohort code out of range", i + 1);
   for (int c = 0; c < K; c++)
@@ -74,7 +74,7 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
     size_t at = (size_t) (tt[r] - 1) * N + (u[r] - 1);
     if (seen[at]) Rf_error("the panel is not balanced");
     seen[at] = 1;
-    for (int j = 0; j < m; j++) yt[at + NT * j] = y[r + (size_t) n * j];
+    for (int j = 0; j < m; j++) yt[at + NT * j] = y[j][r];
     for (int j = 0; j < p; j++) xt[at + NT * j] = x[r + (size_t) n * j];
     if (wt) wtt[at] = wt[r];
   }

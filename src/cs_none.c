@@ -43,9 +43,9 @@ typedef struct {
 /* Add the influence-function terms of row r (weight ww, cohort-period pair
  * `pair`) for every outcome j to dst[j][off + stride * k], k the cells the
  * pair feeds. */
-static inline void cs_add_row(const cs_none_t *S, const double *y, R_xlen_t n,
-                              R_xlen_t r, size_t pair, double ww, double **dst,
-                              size_t off, size_t stride)
+static inline void cs_add_row(const cs_none_t *S, const double **y, R_xlen_t r,
+                              size_t pair, double ww, double **dst, size_t off,
+                              size_t stride)
 {
   int K = S->K, m = S->m;
   for (int e = S->start[pair]; e < S->start[pair + 1]; e++) {
@@ -54,18 +54,17 @@ static inline void cs_add_row(const cs_none_t *S, const double *y, R_xlen_t n,
     double f = S->es[e] * ww / S->ew[e];
     for (int j = 0; j < m; j++) {
       double mean = S->CM[(size_t) 4 * K * j + mq];
-      dst[j][off + stride * (size_t) k] += f * (y[r + (size_t) n * j] - mean);
+      dst[j][off + stride * (size_t) k] += f * (y[j][r] - mean);
     }
   }
 }
 
 /* Check the arguments shared by both entry points. */
-static void cs_none_check(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w,
+static void cs_none_check(SEXP unit, SEXP tidx, SEXP ucode, SEXP w,
                           SEXP cells, SEXP ctrl, SEXP dims)
 {
   if (!Rf_isInteger(unit) || !Rf_isInteger(tidx) || !Rf_isInteger(ucode))
     Rf_error("'unit', 'tidx' and 'ucode' must be integer vectors");
-  if (!Rf_isReal(Y) || !Rf_isMatrix(Y)) Rf_error("'Y' must be a double matrix");
   if (!Rf_isInteger(cells) || !Rf_isMatrix(cells) || Rf_ncols(cells) != 3)
     Rf_error("'cells' must be an integer matrix with 3 columns");
   if (!Rf_isLogical(ctrl) || !Rf_isMatrix(ctrl)) Rf_error("'ctrl' must be a logical matrix");
@@ -74,8 +73,7 @@ static void cs_none_check(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w,
   int K = Rf_nrows(cells);
   int N = INTEGER(dims)[0], T = INTEGER(dims)[1], C = INTEGER(dims)[2];
   if (N < 1 || T < 1 || C < 1) Rf_error("'dims' must be positive");
-  if (XLENGTH(tidx) != n || Rf_nrows(Y) != n)
-    Rf_error("'unit', 'tidx' and 'Y' must have one value per row");
+  if (XLENGTH(tidx) != n) Rf_error("'unit' and 'tidx' must have one value per row");
   if (XLENGTH(ucode) != N) Rf_error("'ucode' must have one value per unit");
   if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
     Rf_error("'w' must be NULL or a double vector with one value per row");
@@ -99,7 +97,7 @@ static void cs_none_check(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w,
 /* Pass 1 and the cells: fills pa (K x m ATTs), pok (K flags: all four
  * sub-cells have positive weight) and S. y: the m outcome columns (n rows
  * each). */
-static void cs_none_prep(const int *u, const int *tt, const int *uc, const double *y,
+static void cs_none_prep(const int *u, const int *tt, const int *uc, const double **y,
                          R_xlen_t n, int m, const double *wt, const int *ce,
                          const int *ct, int C, int T, int K, double *pa, int *pok,
                          cs_none_t *S)
@@ -113,7 +111,7 @@ static void cs_none_prep(const int *u, const int *tt, const int *uc, const doubl
     size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
     double ww = wt ? wt[r] : 1.0;
     SW[s] += ww;
-    for (int j = 0; j < m; j++) SWY[s + CT * j] += ww * y[r + (size_t) n * j];
+    for (int j = 0; j < m; j++) SWY[s + CT * j] += ww * y[j][r];
     if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
   }
   /* the four sub-cells of every cell: weights (K x 4) and means (K x 4 x m);
@@ -209,7 +207,7 @@ static R_xlen_t *cs_unit_order(const int *u, R_xlen_t n, int N)
 }
 
 /* unit, tidx: 1-based unit and period codes per row; ucode: cohort code
- * (1..C) per unit; Y: n x m outcomes; w: weights per row or NULL; cells:
+ * (1..C) per unit; Y: n x m outcomes (a matrix or a list of columns); w: weights per row or NULL; cells:
  * K x 3 integer matrix (treated cohort code, period index t, base period
  * index b); ctrl: C x K logical (comparison cohorts of each cell); dims:
  * (N, T, C); clus: NULL (the units are the clusters) or a cluster code
@@ -219,9 +217,10 @@ static R_xlen_t *cs_unit_order(const int *u, R_xlen_t n, int N)
 SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
                 SEXP ctrl, SEXP dims, SEXP clus)
 {
-  cs_none_check(unit, tidx, ucode, Y, w, cells, ctrl, dims);
+  cs_none_check(unit, tidx, ucode, w, cells, ctrl, dims);
   R_xlen_t n = XLENGTH(unit);
-  int m = Rf_ncols(Y), K = Rf_nrows(cells);
+  int m, K = Rf_nrows(cells);
+  const double **y = sd_cs_ycols(Y, n, &m);
   int N = INTEGER(dims)[0], T = INTEGER(dims)[1], C = INTEGER(dims)[2];
   int G = 0;
   const int *cl = NULL;
@@ -235,7 +234,7 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
     }
   }
   const int *u = INTEGER(unit), *tt = INTEGER(tidx), *uc = INTEGER(ucode);
-  const double *y = REAL(Y), *wt = Rf_isNull(w) ? NULL : REAL(w);
+  const double *wt = Rf_isNull(w) ? NULL : REAL(w);
   SEXP att = PROTECT(Rf_allocMatrix(REALSXP, K, m));
   SEXP ok = PROTECT(Rf_allocVector(LGLSXP, K));
   SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, K, m));
@@ -264,7 +263,7 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
       R_xlen_t r = ord ? ord[q] : q;
       size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
       double ww = (wt ? wt[r] : 1.0) * N;
-      cs_add_row(&S, y, n, r, s, ww, accp, 0, 1);
+      cs_add_row(&S, y, r, s, ww, accp, 0, 1);
     }
     if (cl) {
       double *cg = cb + (size_t) (cl[u[r0] - 1] - 1) * Km;
@@ -306,15 +305,16 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
 SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
                     SEXP ctrl, SEXP dims, SEXP jout, SEXP W)
 {
-  cs_none_check(unit, tidx, ucode, Y, w, cells, ctrl, dims);
+  cs_none_check(unit, tidx, ucode, w, cells, ctrl, dims);
   R_xlen_t n = XLENGTH(unit);
-  int K = Rf_nrows(cells), jj = Rf_asInteger(jout);
+  int K = Rf_nrows(cells), jj = Rf_asInteger(jout), m;
+  const double **yc = sd_cs_ycols(Y, n, &m);
   int N = INTEGER(dims)[0], T = INTEGER(dims)[1], C = INTEGER(dims)[2];
-  if (jj == NA_INTEGER || jj < 1 || jj > Rf_ncols(Y)) Rf_error("'jout' is not a column of 'Y'");
+  if (jj == NA_INTEGER || jj < 1 || jj > m) Rf_error("'jout' is not a column of 'Y'");
   if (!Rf_isNull(W) && (!Rf_isReal(W) || !Rf_isMatrix(W) || Rf_nrows(W) != K))
     Rf_error("'W' must be NULL or a double matrix with one row per cell");
   const int *u = INTEGER(unit), *tt = INTEGER(tidx), *uc = INTEGER(ucode);
-  const double *y = REAL(Y) + (size_t) n * (jj - 1), *wt = Rf_isNull(w) ? NULL : REAL(w);
+  const double **y = yc + (jj - 1), *wt = Rf_isNull(w) ? NULL : REAL(w);
   double *pa = (double *) R_alloc((size_t) K, sizeof(double));
   int *pok = (int *) R_alloc((size_t) K, sizeof(int));
   cs_none_t S;
@@ -328,7 +328,7 @@ SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells
     for (R_xlen_t r = 0; r < n; r++) {
       size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
       double ww = (wt ? wt[r] : 1.0) * N;
-      cs_add_row(&S, y, n, r, s, ww, &po, (size_t) u[r] - 1, (size_t) N);
+      cs_add_row(&S, y, r, s, ww, &po, (size_t) u[r] - 1, (size_t) N);
       if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
     }
     UNPROTECT(1);
@@ -354,7 +354,7 @@ SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells
   }
   for (R_xlen_t r = 0; r < n; r++) {
     size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
-    double ww = (wt ? wt[r] : 1.0) * N, yr = y[r];
+    double ww = (wt ? wt[r] : 1.0) * N, yr = y[0][r];
     size_t i = (size_t) u[r] - 1;
     for (int l = 0; l < p; l++)
       po[i + (size_t) N * l] += ww * (yr * A[s + CT * l] - B[s + CT * l]);

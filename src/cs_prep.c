@@ -23,19 +23,30 @@ static int bsearch_d(const double *p, int T, double v)
   return -lo - 1;
 }
 
-/* unit: NULL or 1-based codes in 1..N; tt: periods (no NA); g: cohorts.
+/* element i of an integer (ip) or double (dp) vector, as a double */
+static inline double num_at(const int *ip, const double *dp, R_xlen_t i)
+{
+  if (!ip) return dp[i];
+  return ip[i] == NA_INTEGER ? NA_REAL : (double) ip[i];
+}
+
+/* unit: NULL or 1-based codes in 1..N; tt: periods (no NA); g: cohorts
+ * (tt and g integer or double: the data's columns, not copies).
  * Returns list(cohort, periods, ti, error = c(kind, row)) with kind 0 (fine),
  * 1 (a unit has two rows in a period) or 2 (a unit's cohort varies), row the
  * 1-based row found; periods is NULL when there are more than 4096 distinct
  * periods (the caller then sorts them itself and ti is NULL). */
 SEXP sd_cs_prep(SEXP unit, SEXP N_, SEXP tt, SEXP g)
 {
-  if (!Rf_isReal(tt) || !Rf_isReal(g) || XLENGTH(g) != XLENGTH(tt))
-    Rf_error("'tt' and 'g' must be double vectors of equal length");
+  if (!(Rf_isReal(tt) || Rf_isInteger(tt)) || !(Rf_isReal(g) || Rf_isInteger(g)) ||
+      XLENGTH(g) != XLENGTH(tt))
+    Rf_error("'tt' and 'g' must be numeric vectors of equal length");
   R_xlen_t n = XLENGTH(tt);
   if (!Rf_isNull(unit) && (!Rf_isInteger(unit) || XLENGTH(unit) != n))
     Rf_error("'unit' must be NULL or an integer vector with one code per row");
-  const double *t = REAL(tt), *gr = REAL(g);
+  const int *ti_ = Rf_isInteger(tt) ? INTEGER(tt) : NULL;
+  const int *gi_ = Rf_isInteger(g) ? INTEGER(g) : NULL;
+  const double *td_ = ti_ ? NULL : REAL(tt), *gd_ = gi_ ? NULL : REAL(g);
   const char *names[] = {"cohort", "periods", "ti", "error", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   SEXP coh = Rf_allocVector(REALSXP, n);
@@ -44,10 +55,13 @@ SEXP sd_cs_prep(SEXP unit, SEXP N_, SEXP tt, SEXP g)
   SET_VECTOR_ELT(out, 3, err);
   INTEGER(err)[0] = INTEGER(err)[1] = 0;
   double tmax = R_NegInf;
-  for (R_xlen_t i = 0; i < n; i++) if (t[i] > tmax) tmax = t[i];
+  for (R_xlen_t i = 0; i < n; i++) {
+    double v = num_at(ti_, td_, i);
+    if (v > tmax) tmax = v;
+  }
   double *c = REAL(coh);
   for (R_xlen_t i = 0; i < n; i++) {
-    double v = gr[i];
+    double v = num_at(gi_, gd_, i);
     c[i] = (ISNAN(v) || v == 0 || v > tmax) ? R_PosInf : v;
   }
   /* distinct periods, kept sorted; runs of equal periods cost one compare */
@@ -55,8 +69,9 @@ SEXP sd_cs_prep(SEXP unit, SEXP N_, SEXP tt, SEXP g)
   double *p = (double *) R_alloc(SD_CS_MAX_FAST_PERIODS, sizeof(double));
   double last = NA_REAL;
   for (R_xlen_t i = 0; i < n && T <= SD_CS_MAX_FAST_PERIODS; i++) {
-    if (i > 0 && t[i] == last) continue;
-    last = t[i];
+    double v = num_at(ti_, td_, i);
+    if (i > 0 && v == last) continue;
+    last = v;
     int at = bsearch_d(p, T, last);
     if (at >= 0) continue;
     if (T == SD_CS_MAX_FAST_PERIODS) { T++; break; }
@@ -75,8 +90,11 @@ SEXP sd_cs_prep(SEXP unit, SEXP N_, SEXP tt, SEXP g)
   SEXP tis = Rf_allocVector(INTSXP, n);
   SET_VECTOR_ELT(out, 2, tis);
   int *ti = INTEGER(tis), cur = 0;
+  double prev = NA_REAL;
   for (R_xlen_t i = 0; i < n; i++) {
-    if (i == 0 || t[i] != t[i - 1]) cur = bsearch_d(p, T, t[i]);
+    double v = num_at(ti_, td_, i);
+    if (i == 0 || v != prev) cur = bsearch_d(p, T, v);
+    prev = v;
     ti[i] = cur + 1;
   }
   if (Rf_isNull(unit)) {
