@@ -255,9 +255,13 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
   periods <- long$clock$periods             # sort(unique(long$time))
   T <- length(periods)
   N0 <- long$n_units
-  cnt <- tabulate(long$unit, N0)
-  gu <- numeric(N0)
-  gu[long$unit] <- long$cohort
+  # per unit: rows and cohort (cs_data() has them from its pass over the rows)
+  cnt <- long$unit_count %||% tabulate(long$unit, N0)
+  gu <- long$unit_cohort
+  if (is.null(gu)) {
+    gu <- numeric(N0)
+    gu[long$unit] <- long$cohort
+  }
   keep_u <- cnt > 0
   dropped <- c(unbalanced = 0L, always_treated = 0L)
   mode <- if (all(cnt[keep_u] == 1L)) "rcs" else if (all(cnt[keep_u] == T)) "panel" else

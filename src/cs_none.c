@@ -30,14 +30,14 @@
 #include <string.h>
 
 /* Pass 1's results: sub-cell weights CW (K x 4) and means CM (K x 4 x m),
- * and the compressed lists of the sub-cells each (cohort, period) pair
- * feeds (start: CT + 1 offsets; cell k, sub-cell q, sign s, sub-cell
- * weight wq). */
+ * the compressed lists of the sub-cells each (cohort, period) pair feeds
+ * (start: CT + 1 offsets; cell k, sub-cell q, its sign over its weight
+ * ef), and whether each unit's rows are adjacent. */
 typedef struct {
-  int K, m, C, T;
+  int K, m, C, T, grouped;
   double *CW, *CM;
   int *start, *ek, *eq;
-  double *es, *ew;
+  double *ef;
 } cs_none_t;
 
 /* Add the influence-function terms of row r (weight ww, cohort-period pair
@@ -51,7 +51,7 @@ static inline void cs_add_row(const cs_none_t *S, const double **y, R_xlen_t r,
   for (int e = S->start[pair]; e < S->start[pair + 1]; e++) {
     int k = S->ek[e];
     size_t mq = (size_t) k + (size_t) K * S->eq[e];
-    double f = S->es[e] * ww / S->ew[e];
+    double f = ww * S->ef[e];
     for (int j = 0; j < m; j++) {
       double mean = S->CM[(size_t) 4 * K * j + mq];
       dst[j][off + stride * (size_t) k] += f * (y[j][r] - mean);
@@ -79,14 +79,11 @@ static void cs_none_check(SEXP unit, SEXP tidx, SEXP ucode, SEXP w,
     Rf_error("'w' must be NULL or a double vector with one value per row");
   if (Rf_nrows(ctrl) != C || Rf_ncols(ctrl) != K)
     Rf_error("'ctrl' must be cohorts x cells");
-  const int *u = INTEGER(unit), *tt = INTEGER(tidx), *uc = INTEGER(ucode);
+  const int *uc = INTEGER(ucode);
   const int *ce = INTEGER(cells);
   for (int i = 0; i < N; i++)
     if (uc[i] < 1 || uc[i] > C) Rf_error("unit %d has a cohort code out of range", i + 1);
-  for (R_xlen_t r = 0; r < n; r++) {
-    if (u[r] < 1 || u[r] > N || tt[r] < 1 || tt[r] > T)
-      Rf_error("row %lld has a unit or period code out of range", (long long) r + 1);
-  }
+  /* (the rows' codes are checked in pass 1) */
   for (int k = 0; k < K; k++) {
     int g = ce[k], a = ce[k + K], b = ce[k + 2 * K];
     if (g < 1 || g > C || a < 1 || a > T || b < 1 || b > T)
@@ -99,15 +96,24 @@ static void cs_none_check(SEXP unit, SEXP tidx, SEXP ucode, SEXP w,
  * each). */
 static void cs_none_prep(const int *u, const int *tt, const int *uc, const double **y,
                          R_xlen_t n, int m, const double *wt, const int *ce,
-                         const int *ct, int C, int T, int K, double *pa, int *pok,
-                         cs_none_t *S)
+                         const int *ct, int N, int C, int T, int K, double *pa,
+                         int *pok, cs_none_t *S)
 {
   size_t CT = (size_t) C * T;
   double *SW = (double *) R_alloc(CT, sizeof(double));
   double *SWY = (double *) R_alloc(CT * m, sizeof(double));
   memset(SW, 0, CT * sizeof(double));
   memset(SWY, 0, CT * m * sizeof(double));
+  unsigned char *seen = (unsigned char *) R_alloc((size_t) N, 1);
+  memset(seen, 0, (size_t) N);
+  int grouped = 1;
   for (R_xlen_t r = 0; r < n; r++) {
+    if (u[r] < 1 || u[r] > N || tt[r] < 1 || tt[r] > T)
+      Rf_error("row %lld has a unit or period code out of range", (long long) r + 1);
+    if (r == 0 || u[r] != u[r - 1]) {
+      if (seen[u[r] - 1]) grouped = 0;
+      seen[u[r] - 1] = 1;
+    }
     size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
     double ww = wt ? wt[r] : 1.0;
     SW[s] += ww;
@@ -153,8 +159,7 @@ static void cs_none_prep(const int *u, const int *tt, const int *uc, const doubl
       for (size_t s = 0; s < CT; s++) start[s + 1] += start[s];
       S->ek = (int *) R_alloc((size_t) start[CT] + 1, sizeof(int));
       S->eq = (int *) R_alloc((size_t) start[CT] + 1, sizeof(int));
-      S->es = (double *) R_alloc((size_t) start[CT] + 1, sizeof(double));
-      S->ew = (double *) R_alloc((size_t) start[CT] + 1, sizeof(double));
+      S->ef = (double *) R_alloc((size_t) start[CT] + 1, sizeof(double));
       fill = (int *) R_alloc(CT, sizeof(int));
       memcpy(fill, start, CT * sizeof(int));
     }
@@ -173,29 +178,20 @@ static void cs_none_prep(const int *u, const int *tt, const int *uc, const doubl
           int e = fill[s]++;
           S->ek[e] = k;
           S->eq[e] = q;
-          S->es[e] = (q == 0 || q == 3) ? 1.0 : -1.0;
-          S->ew[e] = CW[k + (size_t) K * q];
+          S->ef[e] = ((q == 0 || q == 3) ? 1.0 : -1.0) / CW[k + (size_t) K * q];
         }
       }
     }
   }
-  S->K = K; S->m = m; S->C = C; S->T = T;
+  S->K = K; S->m = m; S->C = C; S->T = T; S->grouped = grouped;
   S->CW = CW; S->CM = CM; S->start = start;
 }
 
 /* The rows in unit order: NULL when each unit's rows are adjacent already
  * (the usual layout), else a stable counting sort by unit, so that every
  * unit's sums add its rows in their original order either way. */
-static R_xlen_t *cs_unit_order(const int *u, R_xlen_t n, int N)
+static R_xlen_t *cs_unit_order(const int *u, R_xlen_t n, int N, int grouped)
 {
-  unsigned char *done = (unsigned char *) R_alloc((size_t) N, 1);
-  memset(done, 0, (size_t) N);
-  int grouped = 1;
-  for (R_xlen_t r = 0; r < n && grouped; r++) {
-    if (r > 0 && u[r] == u[r - 1]) continue;
-    if (done[u[r] - 1]) grouped = 0;
-    done[u[r] - 1] = 1;
-  }
   if (grouped) return NULL;
   R_xlen_t *pos = (R_xlen_t *) R_alloc((size_t) N + 1, sizeof(R_xlen_t));
   memset(pos, 0, ((size_t) N + 1) * sizeof(R_xlen_t));
@@ -239,7 +235,7 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
   SEXP ok = PROTECT(Rf_allocVector(LGLSXP, K));
   SEXP ss = PROTECT(Rf_allocMatrix(REALSXP, K, m));
   cs_none_t S;
-  cs_none_prep(u, tt, uc, y, n, m, wt, INTEGER(cells), LOGICAL(ctrl), C, T, K,
+  cs_none_prep(u, tt, uc, y, n, m, wt, INTEGER(cells), LOGICAL(ctrl), N, C, T, K,
                REAL(att), LOGICAL(ok), &S);
   /* pass 2: each unit's K x m sums in a small buffer, then squared (or
    * added to its cluster's sums, squared at the end) */
@@ -255,7 +251,7 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
   memset(acc, 0, Km * sizeof(double));
   double **accp = (double **) R_alloc((size_t) m, sizeof(double *));
   for (int j = 0; j < m; j++) accp[j] = acc + (size_t) K * j;
-  R_xlen_t *ord = cs_unit_order(u, n, N);
+  R_xlen_t *ord = cs_unit_order(u, n, N, S.grouped);
   for (R_xlen_t q0 = 0; q0 < n; ) {
     R_xlen_t r0 = ord ? ord[q0] : q0, q1 = q0 + 1;
     while (q1 < n && u[ord ? ord[q1] : q1] == u[r0]) q1++;
@@ -318,7 +314,7 @@ SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells
   double *pa = (double *) R_alloc((size_t) K, sizeof(double));
   int *pok = (int *) R_alloc((size_t) K, sizeof(int));
   cs_none_t S;
-  cs_none_prep(u, tt, uc, y, n, 1, wt, INTEGER(cells), LOGICAL(ctrl), C, T, K,
+  cs_none_prep(u, tt, uc, y, n, 1, wt, INTEGER(cells), LOGICAL(ctrl), N, C, T, K,
                pa, pok, &S);
   int p = Rf_isNull(W) ? K : Rf_ncols(W);
   SEXP out = PROTECT(Rf_allocMatrix(REALSXP, N, p));
@@ -343,7 +339,7 @@ SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells
   for (size_t s = 0; s < CT; s++) {
     for (int e = S.start[s]; e < S.start[s + 1]; e++) {
       int k = S.ek[e];
-      double f = S.es[e] / S.ew[e];
+      double f = S.ef[e];
       double mean = S.CM[(size_t) k + (size_t) K * S.eq[e]];
       for (int l = 0; l < p; l++) {
         double wk = pw[k + (size_t) K * l];
