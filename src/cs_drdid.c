@@ -156,6 +156,32 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
     s0 += w0[i];
   }
   double mw1 = s1 / n, mw0 = s0 / n;
+  /* outcome-free k-vectors: h1 = (X'W0X/n)^-1 colMeans(w1 X), h3 the same
+   * for w0 X (before the solve: g3 = colMeans(w0 X)), and the rows' x_i'h1,
+   * x_i'h3 */
+  memset(h1, 0, sizeof(double) * k);
+  memset(h3, 0, sizeof(double) * k);
+  for (size_t i = 0; i < n; i++) {
+    for (int a = 0; a < k; a++) {
+      double xa = X[i + n * a];
+      h1[a] += w1[i] * xa;
+      if (meth == 2) h3[a] += w0[i] * xa;
+    }
+  }
+  double *g3 = (double *) R_alloc((size_t) k, sizeof(double));
+  for (int a = 0; a < k; a++) {
+    h1[a] /= (double) n;
+    h3[a] /= (double) n;
+    g3[a] = h3[a];
+  }
+  chol_solve(Lc, k, h1);
+  if (meth == 2) chol_solve(Lc, k, h3);
+  double *xh1 = (double *) R_alloc(n, sizeof(double));
+  double *xh3 = meth == 2 ? (double *) R_alloc(n, sizeof(double)) : NULL;
+  for (size_t i = 0; i < n; i++) {
+    xh1[i] = xrow(X, n, k, i, h1);
+    if (meth == 2) xh3[i] = xrow(X, n, k, i, h3);
+  }
   double *r = (double *) R_alloc(n, sizeof(double));
   for (int j = 0; j < m; j++) {
     const double *y = Y + n * j;
@@ -169,48 +195,35 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
     }
     for (int a = 0; a < k; a++) beta[a] /= (double) n;
     chol_solve(Lc, k, beta);
-    for (size_t i = 0; i < n; i++) r[i] = y[i] - xrow(X, n, k, i, beta);
+    /* residuals, the two groups' weighted means of them, and (dr)
+     * colMeans(w0 r X), from which h2 = H_ps^-1 colMeans(w0 (r - e0) X) */
     double e1 = 0, e0 = 0;
+    memset(h2, 0, sizeof(double) * k);
     for (size_t i = 0; i < n; i++) {
-      e1 += w1[i] * r[i];
-      e0 += w0[i] * r[i];
+      double ri = y[i] - xrow(X, n, k, i, beta);
+      r[i] = ri;
+      e1 += w1[i] * ri;
+      if (meth == 2) {
+        double v0 = w0[i] * ri;
+        e0 += v0;
+        for (int a = 0; a < k; a++) h2[a] += v0 * X[i + n * a];
+      }
     }
     e1 /= s1;
     e0 = meth == 2 ? e0 / s0 : 0;
-    /* k-vectors: h1 = (X'W0X/n)^-1 colMeans(w1 X), h3 the same for w0 X,
-     * h2 = H_ps^-1 colMeans(w0 (r - e0) X) */
-    memset(h1, 0, sizeof(double) * k);
-    memset(h2, 0, sizeof(double) * k);
-    memset(h3, 0, sizeof(double) * k);
-    for (size_t i = 0; i < n; i++) {
-      for (int a = 0; a < k; a++) {
-        double xa = X[i + n * a];
-        h1[a] += w1[i] * xa;
-        if (meth == 2) {
-          h2[a] += w0[i] * (r[i] - e0) * xa;
-          h3[a] += w0[i] * xa;
-        }
-      }
-    }
-    for (int a = 0; a < k; a++) {
-      h1[a] /= (double) n;
-      h2[a] /= (double) n;
-      h3[a] /= (double) n;
-    }
-    chol_solve(Lc, k, h1);
     if (meth == 2) {
+      for (int a = 0; a < k; a++) h2[a] = h2[a] / (double) n - e0 * g3[a];
       chol_solve(Lps, k, h2);
-      chol_solve(Lc, k, h3);
     }
     for (size_t i = 0; i < n; i++) {
       double lin = w[i] * (1 - D[i]) * r[i];      /* OLS score of row i */
-      double p1 = (w1[i] * (r[i] - e1) - lin * xrow(X, n, k, i, h1)) / mw1;
+      double p1 = (w1[i] * (r[i] - e1) - lin * xh1[i]) / mw1;
       if (meth == 1) {
         out[i] = p1;
       } else {
         double sc = w[i] * (D[i] - ps[i]);          /* logit score of row i */
         double p0 = (w0[i] * (r[i] - e0) + sc * xrow(X, n, k, i, h2) -
-                     lin * xrow(X, n, k, i, h3)) / mw0;
+                     lin * xh3[i]) / mw0;
         out[i] = p1 - p0;
       }
     }
