@@ -439,7 +439,9 @@ cs_estimate <- function(pan, cells, control, anticipation, covariates,
     return(r)
   }
   if (covariates != "none" && pan$mode == "panel") {
-    return(cs_estimate_panel(pan, cells, control, anticipation, covariates))
+    r <- cs_estimate_panel(pan, cells, control, anticipation, covariates)
+    if (!compact) r$psi <- lapply(r$psi, cs_psi)
+    return(r)
   }
   cs_estimate_cells(pan, cells, control, anticipation, covariates)
 }
@@ -512,9 +514,10 @@ cs_estimate_none <- function(pan, cells, control, anticipation) {
 
 # The influence functions of an att_gt() result (or of its `psi` element):
 # the units x cells matrix (W = NULL), or its product with W (cells x p),
-# units x p. Results store them as a matrix or, without covariates, in the
+# units x p. Results store them as a matrix, or without covariates in the
 # implicit form of cs_estimate_none(), which C expands in one pass over the
-# rows (O(rows x p) for a product).
+# rows (O(rows x p) for a product), or with covariates on a balanced panel
+# in the compact form of cs_estimate_panel() (each cell's units and values).
 cs_psi <- function(x, W = NULL) {
   p <- if (inherits(x, "smartdid_att_gt")) .subset2(x, "psi") else x
   if (!is.null(W)) {
@@ -522,7 +525,10 @@ cs_psi <- function(x, W = NULL) {
     if (!is.double(W)) storage.mode(W) <- "double"
   }
   if (inherits(p, "smartdid_cs_psi")) {
-    a <- p$args
+    if (!is.null(p$units)) {                   # cs_estimate_panel()
+      return(.Call(C_sd_cs_cells_psi, p$units, p$start, p$vals, p$n_units, W))
+    }
+    a <- p$args                                # cs_estimate_none()
     return(.Call(C_sd_cs_none_psi, a$unit, a$ti, a$ucode, a$y, a$w, a$cells,
                  a$ctrl, a$dims, as.integer(p$j), W))
   }
@@ -559,15 +565,22 @@ cs_estimate_panel <- function(pan, cells, control, anticipation, covariates) {
   cm <- cbind(match(cells$group, lev), cells$ti, cells$bi, early)
   storage.mode(cm) <- "integer"
   key <- paste(cm[, 1L], early, apply(ctrl, 2L, function(v) paste(which(v), collapse = ",")))
+  clus <- if (anyDuplicated(pan$cluster)) as.integer(pan$cluster) else NULL
   r <- .Call(C_sd_cs_panel_cells, as.integer(pan$unit), as.integer(pan$ti), pan$y,
              pan$X, if (pan$weighted) pan$w else NULL, match(pan$cohort, lev), cm, ctrl,
              as.integer(c(pan$n_units, pan$n_periods, length(lev))),
-             if (covariates == "or") 1L else 2L, 0.995, match(key, unique(key)))
+             if (covariates == "or") 1L else 2L, 0.995, match(key, unique(key)), clus)
   if (any(r$status == 2L)) {
     sd_stop("the covariates are collinear among the units of a group-time ",
             "cell; drop some controls from the fit")
   }
-  list(att = r$att, psi = r$psi, no_control = sum(r$status == 1L))
+  # compact influence functions: each cell's units (shared by the outcomes)
+  # and each outcome's values there (cs_psi())
+  psi <- lapply(r$vals, function(v) {
+    structure(list(units = r$units, start = r$start, vals = v, n_units = pan$n_units),
+              class = "smartdid_cs_psi")
+  })
+  list(att = r$att, psi = psi, ss = r$ss, no_control = sum(r$status == 1L))
 }
 
 # The 2x2 of every outcome of a cell, the propensity score fitted once.

@@ -15,7 +15,8 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
                    double *ps, int have_ps, double *pa, double *pp);
 SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
                        SEXP cells, SEXP ctrl, SEXP dims, SEXP method, SEXP trim,
-                       SEXP psid);
+                       SEXP psid, SEXP clus);
+SEXP sd_cs_cells_psi(SEXP units, SEXP start, SEXP vals, SEXP N_, SEXP W);
 
 SEXP sd_colss(SEXP X);
 const double **sd_cs_ycols(SEXP Y, R_xlen_t n, int *m);
