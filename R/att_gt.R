@@ -257,7 +257,7 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
   N0 <- long$n_units
   # per unit: rows and cohort (cs_data() has them from its pass over the rows)
   cnt <- long$unit_count %||% tabulate(long$unit, N0)
-  gu <- long$unit_cohort
+  gu <- .subset2(long, "unit_cohort")
   if (is.null(gu)) {
     gu <- numeric(N0)
     gu[long$unit] <- long$cohort
@@ -400,19 +400,23 @@ cs_cells <- function(pan, control, base_period, anticipation) {
   groups <- sort(unique(pan$cohort[is.finite(pan$cohort)]))
   groups <- groups[groups <= max(periods)]
   trange <- if (base_period == "varying") seq_len(T)[-1L] else seq_len(T)
-  out <- list()
-  for (g in groups) {
-    gb <- max(which(periods + anticipation < g))
-    for (ti in trange) {
-      post <- periods[ti] >= g
-      bi <- if (base_period == "universal" || post) gb else ti - 1L
-      out[[length(out) + 1L]] <- c(g, periods[ti], periods[bi], ti, bi)
-    }
-  }
-  m <- do.call(rbind, out)
-  if (is.null(m)) m <- matrix(numeric(0), 0, 5)
-  data.frame(group = m[, 1], time = m[, 2], base = m[, 3],
-             ti = as.integer(m[, 4]), bi = as.integer(m[, 5]))
+  # every group with every period (groups outer), vectorised
+  gb <- vapply(groups, function(g) max(which(periods + anticipation < g)), 1)
+  g <- rep(groups, each = length(trange))
+  ti <- rep(trange, times = length(groups))
+  bi <- ifelse(base_period == "universal" | periods[ti] >= g,
+               rep(gb, each = length(trange)), ti - 1L)
+  data.frame(group = as.numeric(g), time = as.numeric(periods[ti]),
+             base = as.numeric(periods[bi]), ti = as.integer(ti), bi = as.integer(bi))
+}
+
+# Comparison cohorts of every cell (cohorts lev x cells, logical): as
+# cs_select() cell by cell, without a data frame row per cell.
+cs_ctrl <- function(lev, cells, control, anticipation) {
+  never <- matrix(is.infinite(lev), length(lev), nrow(cells))
+  if (control == "never") return(never)
+  later <- pmax(cells$time, cells$base)
+  never | (outer(lev, later + anticipation, `>`) & outer(lev, cells$group, `!=`))
 }
 
 # Treated and comparison units of one cell (logical over units).
@@ -493,10 +497,7 @@ cs_estimate_cells <- function(pan, cells, control, anticipation, covariates) {
 # demand.
 cs_estimate_none <- function(pan, cells, control, anticipation) {
   lev <- sort(unique(pan$cohort))
-  ctrl <- vapply(seq_len(nrow(cells)), function(k) {
-    cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
-  }, logical(length(lev)))
-  ctrl <- matrix(ctrl, length(lev))
+  ctrl <- cs_ctrl(lev, cells, control, anticipation)
   cm <- cbind(match(cells$group, lev), cells$ti, cells$bi)
   storage.mode(cm) <- "integer"
   args <- list(unit = as.integer(pan$unit), ti = as.integer(pan$ti),
@@ -557,10 +558,7 @@ cs_psi <- function(x, W = NULL) {
 # weights (psid).
 cs_estimate_panel <- function(pan, cells, control, anticipation, covariates) {
   lev <- sort(unique(pan$cohort))
-  ctrl <- vapply(seq_len(nrow(cells)), function(k) {
-    cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
-  }, logical(length(lev)))
-  ctrl <- matrix(ctrl, length(lev))
+  ctrl <- cs_ctrl(lev, cells, control, anticipation)
   early <- pmin(cells$ti, cells$bi)
   cm <- cbind(match(cells$group, lev), cells$ti, cells$bi, early)
   storage.mode(cm) <- "integer"

@@ -69,11 +69,12 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
   tt <- d[[time]]
   if (!is.integer(tt)) tt <- as.double(tt)
   if (!is.integer(g)) g <- as.double(g)
-  unit <- if (is.null(id)) seq_along(tt) else as.vector(group_codes(d[[id]]))
+  # unit codes (the id column itself when it is already 1..N, no copy)
+  unit <- if (is.null(id)) seq_along(tt) else code_groups(d[[id]])$code
   # cohorts cleaned, periods coded and the unit checks in one pass (C)
-  pr <- .Call(C_sd_cs_prep, if (is.null(id)) NULL else as.integer(unit),
+  pr <- .Call(C_sd_cs_prep, if (is.null(id)) NULL else unit,
               max(unit, 1L), tt, g)
-  g <- pr$cohort
+  g <- pr$cohort          # per row (NULL with units, which have unit_cohort)
   if (is.null(pr$periods) && !is.null(id)) pr$error <- cs_data_check(unit, tt, g)
   if (pr$error[1L] == 1L) {
     sd_stop("'", id, "' and '", time, "' do not identify rows: some unit ",
@@ -101,6 +102,25 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
                  cluster_name = cluster, outcome = y,
                  dropped = c(missing = if (all_ok) 0L else sum(!ok))),
             class = "smartdid_cs_data")
+}
+
+#' @rdname cs_data
+#' @param x A `smartdid_cs_data` object.
+#' @param name,i The element to extract. With units, each row's cleaned
+#'   `cohort` is kept per unit and expanded to the rows when asked for.
+#' @export
+`$.smartdid_cs_data` <- function(x, name) cs_data_elt(x, name)
+
+#' @rdname cs_data
+#' @export
+`[[.smartdid_cs_data` <- function(x, i, ...) cs_data_elt(x, i)
+
+cs_data_elt <- function(x, name) {
+  v <- .subset2(x, name)
+  if (is.null(v) && identical(name, "cohort") && !is.null(.subset2(x, "unit_cohort"))) {
+    return(.subset2(x, "unit_cohort")[.subset2(x, "unit")])
+  }
+  v
 }
 
 # The checks of sd_cs_prep() in R, for data with more periods than it codes:

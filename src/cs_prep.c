@@ -35,8 +35,8 @@ static inline double num_at(const int *ip, const double *dp, R_xlen_t i)
 
 /* unit: NULL or 1-based codes in 1..N; tt: periods (no NA); g: cohorts
  * (tt and g integer or double: the data's columns, not copies).
- * Returns list(cohort, periods, ti, error = c(kind, row), unit_cohort,
- * unit_count) with kind 0 (fine), 1 (a unit has two rows in a period) or 2
+ * Returns list(cohort (per row, NULL with units unless periods is NULL),
+ * periods, ti, error = c(kind, row), unit_cohort, unit_count) with kind 0 (fine), 1 (a unit has two rows in a period) or 2
  * (a unit's cohort varies; checked first), row the 1-based row found;
  * unit_cohort and unit_count (per unit: the cleaned cohort of its first row,
  * 0 for a code without rows, and its number of rows) only with units.
@@ -62,21 +62,45 @@ SEXP sd_cs_prep(SEXP unit, SEXP N_, SEXP tt, SEXP g)
   const char *names[] = {"cohort", "periods", "ti", "error", "unit_cohort",
                          "unit_count", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
-  SEXP coh = Rf_allocVector(REALSXP, n);
-  SET_VECTOR_ELT(out, 0, coh);
   SEXP err = Rf_allocVector(INTSXP, 2);
   SET_VECTOR_ELT(out, 3, err);
   INTEGER(err)[0] = INTEGER(err)[1] = 0;
-  double *c = REAL(coh);
-  /* the last period and the distinct periods, kept sorted (runs of equal
-   * periods cost one compare) */
-  double tmax = R_NegInf;
-  int T = 0;
-  double *p = (double *) R_alloc(SD_CS_MAX_FAST_PERIODS, sizeof(double));
-  double last = NA_REAL;
+  /* the cleaned cohort of every row: only without units (or with too many
+   * periods); with units, each unit's (unit_cohort) */
+  double *c = NULL;
+  /* the first and last periods, and whether all are whole numbers: then
+   * (when their range is small) the distinct periods and each row's index
+   * come from a table indexed by the period, else from a sorted list and
+   * binary searches */
+  double tmin = R_PosInf, tmax = R_NegInf;
+  int whole = 1;
   for (R_xlen_t i = 0; i < n; i++) {
     double v = num_at(ti_, td_, i);
     if (v > tmax) tmax = v;
+    if (v < tmin) tmin = v;
+    if (!ti_ && whole && v != floor(v)) whole = 0;
+  }
+  int *tab = NULL;
+  R_xlen_t span = 0;
+  if (n > 0 && whole && tmax - tmin < 4 * (double) SD_CS_MAX_FAST_PERIODS) {
+    span = (R_xlen_t) (tmax - tmin) + 1;
+    tab = (int *) R_alloc((size_t) span, sizeof(int));
+    for (R_xlen_t v = 0; v < span; v++) tab[v] = -1;
+  }
+  int T = 0;
+  double *p = (double *) R_alloc(SD_CS_MAX_FAST_PERIODS, sizeof(double));
+  double last = NA_REAL;
+  if (tab) {
+    for (R_xlen_t i = 0; i < n; i++) tab[(R_xlen_t) (num_at(ti_, td_, i) - tmin)] = 0;
+    for (R_xlen_t v = 0; v < span; v++) {
+      if (tab[v] < 0) continue;
+      if (T == SD_CS_MAX_FAST_PERIODS) { T++; break; }
+      p[T] = tmin + (double) v;
+      tab[v] = T++;
+    }
+  }
+  for (R_xlen_t i = 0; i < n && !tab; i++) {
+    double v = num_at(ti_, td_, i);
     if ((i > 0 && v == last) || T > SD_CS_MAX_FAST_PERIODS) continue;
     last = v;
     int at = bsearch_d(p, T, last);
@@ -88,6 +112,7 @@ SEXP sd_cs_prep(SEXP unit, SEXP N_, SEXP tt, SEXP g)
     T++;
   }
   if (T > SD_CS_MAX_FAST_PERIODS) {
+    c = REAL(SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, n)));
     for (R_xlen_t i = 0; i < n; i++) {
       double v = num_at(gi_, gd_, i);
       c[i] = (ISNAN(v) || v == 0 || v > tmax) ? R_PosInf : v;
@@ -102,6 +127,7 @@ SEXP sd_cs_prep(SEXP unit, SEXP N_, SEXP tt, SEXP g)
   SET_VECTOR_ELT(out, 2, tis);
   int *ti = INTEGER(tis), cur = 0;
   const int *u = Rf_isNull(unit) ? NULL : INTEGER(unit);
+  if (!u) c = REAL(SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, n)));
   /* with units: each unit's first row, cohort and count, and the (unit,
    * period) pairs seen, with a stamp per period while the rows come grouped
    * by unit (else a sort by unit afterwards) */
@@ -126,20 +152,24 @@ SEXP sd_cs_prep(SEXP unit, SEXP N_, SEXP tt, SEXP g)
   double prev = NA_REAL;
   for (R_xlen_t i = 0; i < n; i++) {
     double v = num_at(ti_, td_, i);
-    if (i == 0 || v != prev) cur = bsearch_d(p, T, v);
+    if (tab) cur = tab[(R_xlen_t) (v - tmin)];
+    else if (i == 0 || v != prev) cur = bsearch_d(p, T, v);
     prev = v;
     ti[i] = cur + 1;
     double gv = num_at(gi_, gd_, i);
-    c[i] = (ISNAN(gv) || gv == 0 || gv > tmax) ? R_PosInf : gv;
-    if (!u) continue;
+    double ci = (ISNAN(gv) || gv == 0 || gv > tmax) ? R_PosInf : gv;
+    if (!u) {
+      c[i] = ci;
+      continue;
+    }
     if (u[i] < 1 || u[i] > N) Rf_error("'unit' codes must lie in 1..%d", N);
     int k = u[i] - 1;
     ucn[k]++;
     if (first[k] < 0) {
       first[k] = i;
-      uco[k] = c[i];
+      uco[k] = ci;
     } else {
-      if (!k2 && c[i] != uco[k]) { k2 = 1; bad2 = i; }
+      if (!k2 && ci != uco[k]) { k2 = 1; bad2 = i; }
       if (grouped && u[i] != u[i - 1]) grouped = 0;     /* seen before, apart */
     }
     if (grouped && !k1) {
