@@ -156,23 +156,35 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
     s0 += w0[i];
   }
   double mw1 = s1 / n, mw0 = s0 / n;
-  /* outcome-free k-vectors: h1 = (X'W0X/n)^-1 colMeans(w1 X), h3 the same
-   * for w0 X (before the solve: g3 = colMeans(w0 X)), and the rows' x_i'h1,
-   * x_i'h3 */
-  memset(h1, 0, sizeof(double) * k);
-  memset(h3, 0, sizeof(double) * k);
+  /* outcome-free k-vectors: g1 = colMeans(w1 X), g3 = colMeans(w0 X),
+   * h1 = (X'W0X/n)^-1 g1, h3 = (X'W0X/n)^-1 g3 and the rows' x_i'h1,
+   * x_i'h3; (dr) M0 = X' diag(w0) X / n */
+  double *g1 = (double *) R_alloc((size_t) k, sizeof(double));
+  double *g3 = (double *) R_alloc((size_t) k, sizeof(double));
+  double *M0 = (double *) R_alloc((size_t) k * k, sizeof(double));
+  memset(g1, 0, sizeof(double) * k);
+  memset(g3, 0, sizeof(double) * k);
+  memset(M0, 0, sizeof(double) * k * k);
   for (size_t i = 0; i < n; i++) {
     for (int a = 0; a < k; a++) {
       double xa = X[i + n * a];
-      h1[a] += w1[i] * xa;
-      if (meth == 2) h3[a] += w0[i] * xa;
+      g1[a] += w1[i] * xa;
+      if (meth == 2 && w0[i] != 0) {
+        double v0 = w0[i] * xa;
+        g3[a] += v0;
+        for (int b = 0; b <= a; b++) M0[a + k * b] += v0 * X[i + n * b];
+      }
     }
   }
-  double *g3 = (double *) R_alloc((size_t) k, sizeof(double));
   for (int a = 0; a < k; a++) {
-    h1[a] /= (double) n;
-    h3[a] /= (double) n;
-    g3[a] = h3[a];
+    g1[a] /= (double) n;
+    g3[a] /= (double) n;
+    h1[a] = g1[a];
+    h3[a] = g3[a];
+    for (int b = 0; b <= a; b++) {
+      M0[a + k * b] /= (double) n;
+      M0[b + k * a] = M0[a + k * b];
+    }
   }
   chol_solve(Lc, k, h1);
   if (meth == 2) chol_solve(Lc, k, h3);
@@ -182,47 +194,54 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
     xh1[i] = xrow(X, n, k, i, h1);
     if (meth == 2) xh3[i] = xrow(X, n, k, i, h3);
   }
-  double *r = (double *) R_alloc(n, sizeof(double));
+  double *q = (double *) R_alloc((size_t) k, sizeof(double));
   for (int j = 0; j < m; j++) {
     const double *y = Y + n * j;
     double *out = pp + n * j;
-    /* comparison regression coefficients */
+    /* one pass for the outcome's cross-products: X'W0c y (the comparison
+     * regression), the two groups' weighted sums of y, and (dr) X'diag(w0)y;
+     * the groups' mean residuals and h2 = H_ps^-1 colMeans(w0 (r - e0) X)
+     * then follow without the residuals: sum w r = sum w y - (sum w x)'beta,
+     * sum w0 r x = X'diag(w0)y - (X'diag(w0)X) beta */
     memset(beta, 0, sizeof(double) * k);
+    memset(q, 0, sizeof(double) * k);
+    double sy1 = 0, sy0 = 0;
     for (size_t i = 0; i < n; i++) {
-      double s = w[i] * (1 - D[i]) * y[i];
-      if (s == 0) continue;
-      for (int a = 0; a < k; a++) beta[a] += s * X[i + n * a];
+      double yi = y[i], s = w[i] * (1 - D[i]) * yi;
+      sy1 += w1[i] * yi;
+      if (s != 0) for (int a = 0; a < k; a++) beta[a] += s * X[i + n * a];
+      if (meth == 2) {
+        double v0 = w0[i] * yi;
+        sy0 += v0;
+        if (v0 != 0) for (int a = 0; a < k; a++) q[a] += v0 * X[i + n * a];
+      }
     }
     for (int a = 0; a < k; a++) beta[a] /= (double) n;
     chol_solve(Lc, k, beta);
-    /* residuals, the two groups' weighted means of them, and (dr)
-     * colMeans(w0 r X), from which h2 = H_ps^-1 colMeans(w0 (r - e0) X) */
-    double e1 = 0, e0 = 0;
-    memset(h2, 0, sizeof(double) * k);
-    for (size_t i = 0; i < n; i++) {
-      double ri = y[i] - xrow(X, n, k, i, beta);
-      r[i] = ri;
-      e1 += w1[i] * ri;
-      if (meth == 2) {
-        double v0 = w0[i] * ri;
-        e0 += v0;
-        for (int a = 0; a < k; a++) h2[a] += v0 * X[i + n * a];
-      }
+    double gb1 = 0, gb3 = 0;
+    for (int a = 0; a < k; a++) {
+      gb1 += g1[a] * beta[a];
+      gb3 += g3[a] * beta[a];
     }
-    e1 /= s1;
-    e0 = meth == 2 ? e0 / s0 : 0;
+    double e1 = (sy1 / n - gb1) / mw1;
+    double e0 = meth == 2 ? (sy0 / n - gb3) / mw0 : 0;
     if (meth == 2) {
-      for (int a = 0; a < k; a++) h2[a] = h2[a] / (double) n - e0 * g3[a];
+      for (int a = 0; a < k; a++) {
+        double mb = 0;
+        for (int b = 0; b < k; b++) mb += M0[a + k * b] * beta[b];
+        h2[a] = q[a] / (double) n - mb - e0 * g3[a];
+      }
       chol_solve(Lps, k, h2);
     }
     for (size_t i = 0; i < n; i++) {
-      double lin = w[i] * (1 - D[i]) * r[i];      /* OLS score of row i */
-      double p1 = (w1[i] * (r[i] - e1) - lin * xh1[i]) / mw1;
+      double ri = y[i] - xrow(X, n, k, i, beta);
+      double lin = w[i] * (1 - D[i]) * ri;        /* OLS score of row i */
+      double p1 = (w1[i] * (ri - e1) - lin * xh1[i]) / mw1;
       if (meth == 1) {
         out[i] = p1;
       } else {
         double sc = w[i] * (D[i] - ps[i]);          /* logit score of row i */
-        double p0 = (w0[i] * (r[i] - e0) + sc * xrow(X, n, k, i, h2) -
+        double p0 = (w0[i] * (ri - e0) + sc * xrow(X, n, k, i, h2) -
                      lin * xh3[i]) / mw0;
         out[i] = p1 - p0;
       }

@@ -16,6 +16,7 @@
 #   ... Rscript inst/bench/bench_robust.R 10m     # 1,000,000 units x 10 periods
 #   ... Rscript inst/bench/bench_robust.R imp     # didimputation at 200k and 1M
 #   ... Rscript inst/bench/bench_robust.R cs      # Callaway-Sant'Anna only, 1M and 10M
+#   ... Rscript inst/bench/bench_robust.R cs1m    # Callaway-Sant'Anna only, 1M
 #   ... Rscript inst/bench/bench_robust.R profile # CPU time of CS's steps at 1M
 # Each child is limited to `SMARTDID_BENCH_TIMEOUT` seconds (default 600) and
 # 16 GB of address space (a reference that runs out is reported as such).
@@ -211,6 +212,7 @@ if (length(args) && args[1] == "--child") {
     bench(100000, cs_tasks, 3)
     bench(1000000, cs_tasks, 1)
   }
+  if (what == "cs1m") bench(100000, cs_tasks, 3)     # the same at 1M rows only
   if (what == "fixest10m") bench(1000000, "fixest_sa", 1)
   if (what == "profile") profile_cs()
   if (what == "imp") {
