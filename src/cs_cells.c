@@ -73,44 +73,27 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
       int v = ce[c + K * j], hi = j ? T : C;
       if (v < 1 || v > hi) Rf_error("cell %d has a cohort or period out of range", c + 1);
     }
-  /* the outcomes, covariates and weights of unit i in period t at
-   * col[t * so + i * si]: in place when the rows are the units' periods in
-   * order (row i * T + t, the usual layout: so = 1, si = T), else rearranged
-   * period by period (so = N, si = 1), so that each cell reads its units'
-   * values in increasing order instead of one row per cache line */
+  /* the outcomes, covariates and weights rearranged period by period (unit
+   * i of period t at t * N + i): each cell then reads its units' values in
+   * increasing order from its two periods' slices instead of one row per
+   * cache line (reading the rows in place, even in unit-period order, was
+   * slower: every cell then streams through all the rows) */
   if ((double) N * T != (double) n) Rf_error("the panel is not balanced");
   size_t NT = (size_t) N * T;
-  int direct = 1;
-  for (R_xlen_t r = 0, eu = 1, et = 1; r < n; r++) {
+  char *seen = (char *) R_alloc(NT, 1);
+  memset(seen, 0, NT);
+  double *yt = (double *) R_alloc(NT * m, sizeof(double));
+  double *xt = (double *) R_alloc(NT * (p > 0 ? p : 1), sizeof(double));
+  double *wtt = wt ? (double *) R_alloc(NT, sizeof(double)) : NULL;
+  for (R_xlen_t r = 0; r < n; r++) {
     if (u[r] < 1 || u[r] > N || tt[r] < 1 || tt[r] > T)
       Rf_error("row %lld has a unit or period code out of range", (long long) r + 1);
-    if (u[r] != eu || tt[r] != et) direct = 0;
-    if (++et > T) { et = 1; eu++; }
-  }
-  size_t so = direct ? 1 : (size_t) N, si = direct ? (size_t) T : 1;
-  const double **ycol = y, **xcol = (const double **) R_alloc((size_t) (p > 0 ? p : 1),
-                                                              sizeof(double *));
-  const double *wcol = wt;
-  for (int j = 0; j < p; j++) xcol[j] = x + (size_t) n * j;
-  if (!direct) {
-    char *seen = (char *) R_alloc(NT, 1);
-    memset(seen, 0, NT);
-    double *yt = (double *) R_alloc(NT * m, sizeof(double));
-    double *xt = (double *) R_alloc(NT * (p > 0 ? p : 1), sizeof(double));
-    double *wtt = wt ? (double *) R_alloc(NT, sizeof(double)) : NULL;
-    for (R_xlen_t r = 0; r < n; r++) {
-      size_t at = (size_t) (tt[r] - 1) * N + (u[r] - 1);
-      if (seen[at]) Rf_error("the panel is not balanced");
-      seen[at] = 1;
-      for (int j = 0; j < m; j++) yt[at + NT * j] = y[j][r];
-      for (int j = 0; j < p; j++) xt[at + NT * j] = x[r + (size_t) n * j];
-      if (wt) wtt[at] = wt[r];
-    }
-    const double **yc2 = (const double **) R_alloc((size_t) m, sizeof(double *));
-    for (int j = 0; j < m; j++) yc2[j] = yt + NT * j;
-    ycol = yc2;
-    for (int j = 0; j < p; j++) xcol[j] = xt + NT * j;
-    wcol = wtt;
+    size_t at = (size_t) (tt[r] - 1) * N + (u[r] - 1);
+    if (seen[at]) Rf_error("the panel is not balanced");
+    seen[at] = 1;
+    for (int j = 0; j < m; j++) yt[at + NT * j] = y[j][r];
+    for (int j = 0; j < p; j++) xt[at + NT * j] = x[r + (size_t) n * j];
+    if (wt) wtt[at] = wt[r];
   }
 
   /* the influence functions in compact form: each cell's units (its
@@ -180,25 +163,22 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
     double *Xc = (double *) R_alloc(nn * k, sizeof(double));
     double *wc = wt ? (double *) R_alloc(nn, sizeof(double)) : NULL;
     double *pp = (double *) R_alloc(nn * m, sizeof(double));
-    size_t ot = (size_t) ti * so, ob = (size_t) bi * so, oe = (size_t) early * so;
+    size_t ot = (size_t) ti * N, ob = (size_t) bi * N, oe = (size_t) early * N;
     for (size_t a = 0; a < nn; a++) {
       size_t i = (size_t) use[a];
       D[a] = uc[i] == g;
       Xc[a] = 1;
-      if (wt) wc[a] = wcol[oe + i * si];
+      if (wt) wc[a] = wtt[oe + i];
     }
     for (int j = 0; j < m; j++) {
-      const double *yj = ycol[j];
+      const double *yj = yt + NT * j;
       double *dj = dy + nn * j;
-      for (size_t a = 0; a < nn; a++) {
-        size_t i = (size_t) use[a] * si;
-        dj[a] = yj[ot + i] - yj[ob + i];
-      }
+      for (size_t a = 0; a < nn; a++) dj[a] = yj[ot + use[a]] - yj[ob + use[a]];
     }
     for (int j = 0; j < p; j++) {
-      const double *xj = xcol[j] + oe;
+      const double *xj = xt + NT * j + oe;
       double *cj = Xc + nn * (j + 1);
-      for (size_t a = 0; a < nn; a++) cj[a] = xj[(size_t) use[a] * si];
+      for (size_t a = 0; a < nn; a++) cj[a] = xj[use[a]];
     }
     int have = pid[c] != NA_INTEGER && pid[c] == last_id;
     int ok = sd_cs_2x2_core(dy, m, D, Xc, wc, nn, k, meth, tr, ps, have, ac, pp);

@@ -237,8 +237,10 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
   cs_none_t S;
   cs_none_prep(u, tt, uc, y, n, m, wt, INTEGER(cells), LOGICAL(ctrl), N, C, T, K,
                REAL(att), LOGICAL(ok), &S);
-  /* pass 2: each unit's K x m sums in a small buffer, then squared (or
-   * added to its cluster's sums, squared at the end) */
+  /* pass 2: each unit's K x m sums in a small buffer (cell-major: the m
+   * outcomes of a cell adjacent), then squared (or added to its cluster's
+   * sums, squared at the end). Only the cells the unit's rows feed are
+   * visited (listed as they are first touched): the others add 0. */
   size_t Km = (size_t) K * m;
   double *pss = REAL(ss);
   memset(pss, 0, Km * sizeof(double));
@@ -249,28 +251,40 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
   }
   double *acc = (double *) R_alloc(Km, sizeof(double));
   memset(acc, 0, Km * sizeof(double));
-  double **accp = (double **) R_alloc((size_t) m, sizeof(double *));
-  for (int j = 0; j < m; j++) accp[j] = acc + (size_t) K * j;
+  unsigned char *touched = (unsigned char *) R_alloc((size_t) K, 1);
+  memset(touched, 0, (size_t) K);
+  int *tl = (int *) R_alloc((size_t) K, sizeof(int));
+  double *yr = (double *) R_alloc((size_t) m, sizeof(double));
   R_xlen_t *ord = cs_unit_order(u, n, N, S.grouped);
   for (R_xlen_t q0 = 0; q0 < n; ) {
     R_xlen_t r0 = ord ? ord[q0] : q0, q1 = q0 + 1;
     while (q1 < n && u[ord ? ord[q1] : q1] == u[r0]) q1++;
+    int nt = 0;
     for (R_xlen_t q = q0; q < q1; q++) {
       R_xlen_t r = ord ? ord[q] : q;
       size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
       double ww = (wt ? wt[r] : 1.0) * N;
-      cs_add_row(&S, y, r, s, ww, accp, 0, 1);
-    }
-    if (cl) {
-      double *cg = cb + (size_t) (cl[u[r0] - 1] - 1) * Km;
-      for (size_t e = 0; e < Km; e++) {
-        cg[e] += acc[e];
-        acc[e] = 0;
+      for (int j = 0; j < m; j++) yr[j] = y[j][r];
+      for (int e = S.start[s]; e < S.start[s + 1]; e++) {
+        int k = S.ek[e];
+        if (!touched[k]) {
+          touched[k] = 1;
+          tl[nt++] = k;
+        }
+        const double *mean = S.CM + (size_t) k + (size_t) K * S.eq[e];
+        double f = ww * S.ef[e], *ak = acc + (size_t) k * m;
+        for (int j = 0; j < m; j++) ak[j] += f * (yr[j] - mean[(size_t) 4 * K * j]);
       }
-    } else {
-      for (size_t e = 0; e < Km; e++) {
-        pss[e] += acc[e] * acc[e];
-        acc[e] = 0;
+    }
+    double *cg = cl ? cb + (size_t) (cl[u[r0] - 1] - 1) * Km : NULL;
+    for (int t = 0; t < nt; t++) {
+      int k = tl[t];
+      double *ak = acc + (size_t) k * m;
+      touched[k] = 0;
+      for (int j = 0; j < m; j++) {
+        if (cg) cg[(size_t) k * m + j] += ak[j];
+        else pss[k + (size_t) K * j] += ak[j] * ak[j];
+        ak[j] = 0;
       }
     }
     if ((q0 >> 20) != (q1 >> 20)) R_CheckUserInterrupt();
@@ -279,7 +293,11 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
   if (cl) {
     for (int g = 0; g < G; g++) {
       const double *cg = cb + (size_t) g * Km;
-      for (size_t e = 0; e < Km; e++) pss[e] += cg[e] * cg[e];
+      for (int k = 0; k < K; k++)
+        for (int j = 0; j < m; j++) {
+          double v = cg[(size_t) k * m + j];
+          pss[k + (size_t) K * j] += v * v;
+        }
     }
   }
   const char *names[] = {"att", "ss", "ok", ""};
