@@ -195,28 +195,38 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
     if (meth == 2) xh3[i] = xrow(X, n, k, i, h3);
   }
   double *q = (double *) R_alloc((size_t) k, sizeof(double));
+  /* per-row buffers: w (1 - D), the logit scores, and each outcome's
+   * weighted values, residuals and x_i'h2 (column-wise loops, no branches) */
+  double *wc0 = (double *) R_alloc(n, sizeof(double));
+  double *sc = meth == 2 ? (double *) R_alloc(n, sizeof(double)) : NULL;
+  double *sv = (double *) R_alloc(n, sizeof(double));
+  double *v0v = (double *) R_alloc(n, sizeof(double));
+  double *r = (double *) R_alloc(n, sizeof(double));
+  double *xh2 = (double *) R_alloc(n, sizeof(double));
+  for (size_t i = 0; i < n; i++) {
+    wc0[i] = w[i] * (1 - D[i]);
+    if (meth == 2) sc[i] = w[i] * (D[i] - ps[i]);
+  }
   for (int j = 0; j < m; j++) {
     const double *y = Y + n * j;
     double *out = pp + n * j;
-    /* one pass for the outcome's cross-products: X'W0c y (the comparison
-     * regression), the two groups' weighted sums of y, and (dr) X'diag(w0)y;
-     * the groups' mean residuals and h2 = H_ps^-1 colMeans(w0 (r - e0) X)
-     * then follow without the residuals: sum w r = sum w y - (sum w x)'beta,
-     * sum w0 r x = X'diag(w0)y - (X'diag(w0)X) beta */
-    memset(beta, 0, sizeof(double) * k);
-    memset(q, 0, sizeof(double) * k);
+    /* the outcome's cross-products: X'W0c y (the comparison regression), the
+     * two groups' weighted sums of y, and (dr) X'diag(w0)y; the groups' mean
+     * residuals and h2 = H_ps^-1 colMeans(w0 (r - e0) X) then follow without
+     * the residuals: sum w r = sum w y - (sum w x)'beta, sum w0 r x =
+     * X'diag(w0)y - (X'diag(w0)X) beta */
     double sy1 = 0, sy0 = 0;
     for (size_t i = 0; i < n; i++) {
-      double yi = y[i], s = w[i] * (1 - D[i]) * yi;
+      double yi = y[i];
+      sv[i] = wc0[i] * yi;
+      v0v[i] = w0[i] * yi;
       sy1 += w1[i] * yi;
-      if (s != 0) for (int a = 0; a < k; a++) beta[a] += s * X[i + n * a];
-      if (meth == 2) {
-        double v0 = w0[i] * yi;
-        sy0 += v0;
-        if (v0 != 0) for (int a = 0; a < k; a++) q[a] += v0 * X[i + n * a];
-      }
+      sy0 += v0v[i];
     }
-    for (int a = 0; a < k; a++) beta[a] /= (double) n;
+    for (int a = 0; a < k; a++) {
+      beta[a] = sd_dot(sv, X + n * a, (int) n) / (double) n;
+      q[a] = meth == 2 ? sd_dot(v0v, X + n * a, (int) n) : 0;
+    }
     chol_solve(Lc, k, beta);
     double gb1 = 0, gb3 = 0;
     for (int a = 0; a < k; a++) {
@@ -233,16 +243,25 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
       }
       chol_solve(Lps, k, h2);
     }
+    /* residuals and x_i'h2, a column at a time */
+    memcpy(r, y, sizeof(double) * n);
+    memset(xh2, 0, sizeof(double) * n);
+    for (int a = 0; a < k; a++) {
+      const double *xa = X + n * a;
+      double ba = beta[a], ha = meth == 2 ? h2[a] : 0;
+      for (size_t i = 0; i < n; i++) {
+        r[i] -= ba * xa[i];
+        xh2[i] += ha * xa[i];
+      }
+    }
     for (size_t i = 0; i < n; i++) {
-      double ri = y[i] - xrow(X, n, k, i, beta);
-      double lin = w[i] * (1 - D[i]) * ri;        /* OLS score of row i */
+      double ri = r[i];
+      double lin = wc0[i] * ri;                   /* OLS score of row i */
       double p1 = (w1[i] * (ri - e1) - lin * xh1[i]) / mw1;
       if (meth == 1) {
         out[i] = p1;
-      } else {
-        double sc = w[i] * (D[i] - ps[i]);          /* logit score of row i */
-        double p0 = (w0[i] * (ri - e0) + sc * xrow(X, n, k, i, h2) -
-                     lin * xh3[i]) / mw0;
+      } else {                                    /* sc: logit score of row i */
+        double p0 = (w0[i] * (ri - e0) + sc[i] * xh2[i] - lin * xh3[i]) / mw0;
         out[i] = p1 - p0;
       }
     }
