@@ -96,7 +96,9 @@
 #'   several outcomes): a list with `estimates`
 #'   (group, time, estimate, std.error, statistic, p.value, conf.low,
 #'   conf.high, base period, post), the influence functions `psi` (units by
-#'   cells, summed within units), the critical value `crit` of the band,
+#'   cells, summed within units; stored in a compact form and expanded to
+#'   the matrix when read as `x$psi` or `x[["psi"]]`), the critical value
+#'   `crit` of the band,
 #'   `data_type` (`"panel"`, `"unbalanced"` or `"rcs"`), `n_units`, `nobs`,
 #'   `unit_weights`, and the settings.
 #'   Methods: `print()`, `generics::tidy()`, `plot()`, `aggregate()`.
