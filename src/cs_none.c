@@ -202,6 +202,121 @@ static R_xlen_t *cs_unit_order(const int *u, R_xlen_t n, int N, int grouped)
   return ord;
 }
 
+/* Pass 2 of sd_cs_none() for panels (units with several rows), one unit at
+ * a time: the unit's weight and weighted outcome sums by period (Wt, WY;
+ * zero for periods it misses), then its cohort's "program", the entries
+ * (cell k, period t, f = N sign / sub-cell weight, sub-cell means) of every
+ * cell its cohort feeds, grouped by cell: the unit's influence function of
+ * cell k is sum_e f_e (WY[t_e] - mean_e Wt[t_e]), the row-wise sum of
+ * sd_cs_none_psi() regrouped. Adds the squares (or the cluster sums) to pss
+ * (K x m) or cb (G x K x m, cell-major). */
+static void cs_none_ss_units(const cs_none_t *S, const int *u, const int *tt,
+                             const int *uc, const double **y, const double *wt,
+                             R_xlen_t n, int N, const R_xlen_t *ord, const int *cl,
+                             double *pss, double *cb)
+{
+  int K = S->K, m = S->m, C = S->C, T = S->T;
+  size_t Km = (size_t) K * m;
+  /* the programs: cohort c's entries at pstart[c] .. pstart[c + 1] - 1 */
+  int *pstart = (int *) R_alloc((size_t) C + 1, sizeof(int));
+  pstart[0] = 0;
+  for (int c = 0; c < C; c++) {
+    int cnt = 0;
+    for (int t = 0; t < T; t++) {
+      size_t s = (size_t) c + (size_t) C * t;
+      cnt += S->start[s + 1] - S->start[s];
+    }
+    pstart[c + 1] = pstart[c] + cnt;
+  }
+  int ne = pstart[C];
+  int *pk = (int *) R_alloc((size_t) ne + 1, sizeof(int));
+  int *pt = (int *) R_alloc((size_t) ne + 1, sizeof(int));
+  double *pf = (double *) R_alloc((size_t) ne + 1, sizeof(double));
+  double *pm = (double *) R_alloc(((size_t) ne + 1) * m, sizeof(double));
+  for (int c = 0; c < C; c++) {
+    int at = pstart[c];
+    for (int t = 0; t < T; t++) {
+      size_t s = (size_t) c + (size_t) C * t;
+      for (int e = S->start[s]; e < S->start[s + 1]; e++) {
+        /* insertion by cell, stable: a cell's entries stay in period order */
+        int k = S->ek[e], a = at++;
+        while (a > pstart[c] && pk[a - 1] > k) {
+          pk[a] = pk[a - 1];
+          pt[a] = pt[a - 1];
+          pf[a] = pf[a - 1];
+          for (int j = 0; j < m; j++) pm[(size_t) a * m + j] = pm[(size_t) (a - 1) * m + j];
+          a--;
+        }
+        pk[a] = k;
+        pt[a] = t;
+        pf[a] = S->ef[e] * N;
+        for (int j = 0; j < m; j++)
+          pm[(size_t) a * m + j] = S->CM[(size_t) 4 * K * j + k + (size_t) K * S->eq[e]];
+      }
+    }
+  }
+  double *WY = (double *) R_alloc((size_t) T * m, sizeof(double));
+  double *Wt = (double *) R_alloc((size_t) T, sizeof(double));
+  double *acc = (double *) R_alloc((size_t) m, sizeof(double));
+  for (R_xlen_t q0 = 0; q0 < n; ) {
+    R_xlen_t r0 = ord ? ord[q0] : q0, q1 = q0 + 1;
+    while (q1 < n && u[ord ? ord[q1] : q1] == u[r0]) q1++;
+    memset(WY, 0, sizeof(double) * (size_t) T * m);
+    memset(Wt, 0, sizeof(double) * (size_t) T);
+    for (R_xlen_t q = q0; q < q1; q++) {
+      R_xlen_t r = ord ? ord[q] : q;
+      int t = tt[r] - 1;
+      double wr = wt ? wt[r] : 1.0;
+      Wt[t] += wr;
+      for (int j = 0; j < m; j++) WY[(size_t) t * m + j] += wr * y[j][r];
+    }
+    int c = uc[u[r0] - 1] - 1;
+    double *cg = cl ? cb + (size_t) (cl[u[r0] - 1] - 1) * Km : NULL;
+    if (m == 1) {                       /* one outcome: sums in registers */
+      const double *wy = WY;
+      double last = 0;
+      int klast = -1;
+      for (int e = pstart[c]; e < pstart[c + 1]; e++) {
+        int k = pk[e], t = pt[e];
+        double v = pf[e] * (wy[t] - pm[e] * Wt[t]);
+        if (k == klast) {
+          last += v;
+          continue;
+        }
+        if (klast >= 0) {
+          if (cg) cg[klast] += last;
+          else pss[klast] += last * last;
+        }
+        klast = k;
+        last = v;
+      }
+      if (klast >= 0) {
+        if (cg) cg[klast] += last;
+        else pss[klast] += last * last;
+      }
+      if ((q0 >> 20) != (q1 >> 20)) R_CheckUserInterrupt();
+      q0 = q1;
+      continue;
+    }
+    for (int e = pstart[c]; e < pstart[c + 1]; ) {
+      int k = pk[e];
+      for (int j = 0; j < m; j++) acc[j] = 0;
+      for (; e < pstart[c + 1] && pk[e] == k; e++) {
+        int t = pt[e];
+        double f = pf[e], wtt = Wt[t];
+        const double *wy = WY + (size_t) t * m, *mean = pm + (size_t) e * m;
+        for (int j = 0; j < m; j++) acc[j] += f * (wy[j] - mean[j] * wtt);
+      }
+      for (int j = 0; j < m; j++) {
+        if (cg) cg[(size_t) k * m + j] += acc[j];
+        else pss[k + (size_t) K * j] += acc[j] * acc[j];
+      }
+    }
+    if ((q0 >> 20) != (q1 >> 20)) R_CheckUserInterrupt();
+    q0 = q1;
+  }
+}
+
 /* unit, tidx: 1-based unit and period codes per row; ucode: cohort code
  * (1..C) per unit; Y: n x m outcomes (a matrix or a list of columns); w: weights per row or NULL; cells:
  * K x 3 integer matrix (treated cohort code, period index t, base period
@@ -249,13 +364,16 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
     cb = (double *) R_alloc((size_t) G * Km, sizeof(double));
     memset(cb, 0, (size_t) G * Km * sizeof(double));
   }
+  R_xlen_t *ord = cs_unit_order(u, n, N, S.grouped);
+  if (n >= 2 * (R_xlen_t) N) {          /* panels: unit by unit (above) */
+    cs_none_ss_units(&S, u, tt, uc, y, wt, n, N, ord, cl, pss, cb);
+  } else {                              /* (mostly) one row per unit */
   double *acc = (double *) R_alloc(Km, sizeof(double));
   memset(acc, 0, Km * sizeof(double));
   unsigned char *touched = (unsigned char *) R_alloc((size_t) K, 1);
   memset(touched, 0, (size_t) K);
   int *tl = (int *) R_alloc((size_t) K, sizeof(int));
   double *yr = (double *) R_alloc((size_t) m, sizeof(double));
-  R_xlen_t *ord = cs_unit_order(u, n, N, S.grouped);
   for (R_xlen_t q0 = 0; q0 < n; ) {
     R_xlen_t r0 = ord ? ord[q0] : q0, q1 = q0 + 1;
     while (q1 < n && u[ord ? ord[q1] : q1] == u[r0]) q1++;
@@ -289,6 +407,7 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
     }
     if ((q0 >> 20) != (q1 >> 20)) R_CheckUserInterrupt();
     q0 = q1;
+  }
   }
   if (cl) {
     for (int g = 0; g < G; g++) {
