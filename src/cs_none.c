@@ -244,20 +244,19 @@ static void cs_none_ss_units(const cs_none_t *S, const int *u, const int *tt,
           pk[a] = pk[a - 1];
           pt[a] = pt[a - 1];
           pf[a] = pf[a - 1];
-          for (int j = 0; j < m; j++) pm[(size_t) a * m + j] = pm[(size_t) (a - 1) * m + j];
+          for (int j = 0; j < m; j++) pm[(size_t) ne * j + a] = pm[(size_t) ne * j + a - 1];
           a--;
         }
         pk[a] = k;
         pt[a] = t;
         pf[a] = S->ef[e] * N;
         for (int j = 0; j < m; j++)
-          pm[(size_t) a * m + j] = S->CM[(size_t) 4 * K * j + k + (size_t) K * S->eq[e]];
+          pm[(size_t) ne * j + a] = S->CM[(size_t) 4 * K * j + k + (size_t) K * S->eq[e]];
       }
     }
   }
   double *WY = (double *) R_alloc((size_t) T * m, sizeof(double));
   double *Wt = (double *) R_alloc((size_t) T, sizeof(double));
-  double *acc = (double *) R_alloc((size_t) m, sizeof(double));
   for (R_xlen_t q0 = 0; q0 < n; ) {
     R_xlen_t r0 = ord ? ord[q0] : q0, q1 = q0 + 1;
     while (q1 < n && u[ord ? ord[q1] : q1] == u[r0]) q1++;
@@ -268,48 +267,32 @@ static void cs_none_ss_units(const cs_none_t *S, const int *u, const int *tt,
       int t = tt[r] - 1;
       double wr = wt ? wt[r] : 1.0;
       Wt[t] += wr;
-      for (int j = 0; j < m; j++) WY[(size_t) t * m + j] += wr * y[j][r];
+      for (int j = 0; j < m; j++) WY[(size_t) T * j + t] += wr * y[j][r];
     }
     int c = uc[u[r0] - 1] - 1;
     double *cg = cl ? cb + (size_t) (cl[u[r0] - 1] - 1) * Km : NULL;
-    if (m == 1) {                       /* one outcome: sums in registers */
-      const double *wy = WY;
+    /* one outcome at a time, the running cell's sum in a register */
+    for (int j = 0; j < m; j++) {
+      const double *wy = WY + (size_t) T * j, *pmj = pm + (size_t) ne * j;
       double last = 0;
       int klast = -1;
       for (int e = pstart[c]; e < pstart[c + 1]; e++) {
         int k = pk[e], t = pt[e];
-        double v = pf[e] * (wy[t] - pm[e] * Wt[t]);
+        double v = pf[e] * (wy[t] - pmj[e] * Wt[t]);
         if (k == klast) {
           last += v;
           continue;
         }
         if (klast >= 0) {
-          if (cg) cg[klast] += last;
-          else pss[klast] += last * last;
+          if (cg) cg[(size_t) klast * m + j] += last;
+          else pss[klast + (size_t) K * j] += last * last;
         }
         klast = k;
         last = v;
       }
       if (klast >= 0) {
-        if (cg) cg[klast] += last;
-        else pss[klast] += last * last;
-      }
-      if ((q0 >> 20) != (q1 >> 20)) R_CheckUserInterrupt();
-      q0 = q1;
-      continue;
-    }
-    for (int e = pstart[c]; e < pstart[c + 1]; ) {
-      int k = pk[e];
-      for (int j = 0; j < m; j++) acc[j] = 0;
-      for (; e < pstart[c + 1] && pk[e] == k; e++) {
-        int t = pt[e];
-        double f = pf[e], wtt = Wt[t];
-        const double *wy = WY + (size_t) t * m, *mean = pm + (size_t) e * m;
-        for (int j = 0; j < m; j++) acc[j] += f * (wy[j] - mean[j] * wtt);
-      }
-      for (int j = 0; j < m; j++) {
-        if (cg) cg[(size_t) k * m + j] += acc[j];
-        else pss[k + (size_t) K * j] += acc[j] * acc[j];
+        if (cg) cg[(size_t) klast * m + j] += last;
+        else pss[klast + (size_t) K * j] += last * last;
       }
     }
     if ((q0 >> 20) != (q1 >> 20)) R_CheckUserInterrupt();
