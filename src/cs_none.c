@@ -271,8 +271,35 @@ static void cs_none_ss_units(const cs_none_t *S, const int *u, const int *tt,
     }
     int c = uc[u[r0] - 1] - 1;
     double *cg = cl ? cb + (size_t) (cl[u[r0] - 1] - 1) * Km : NULL;
-    /* one outcome at a time, the running cell's sum in a register */
-    for (int j = 0; j < m; j++) {
+    /* four outcomes at a time, then one at a time: the running cell's sums
+     * in registers */
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const double *w0 = WY + (size_t) T * j, *w1 = w0 + T, *w2 = w1 + T, *w3 = w2 + T;
+      const double *m0 = pm + (size_t) ne * j, *m1 = m0 + ne, *m2 = m1 + ne, *m3 = m2 + ne;
+      double l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+      int klast = -1;
+      for (int e = pstart[c]; e <= pstart[c + 1]; e++) {
+        int end = e == pstart[c + 1], k = end ? -2 : pk[e];
+        if (k != klast && klast >= 0) {
+          double lv[4] = {l0, l1, l2, l3};
+          for (int h = 0; h < 4; h++) {
+            if (cg) cg[(size_t) klast * m + j + h] += lv[h];
+            else pss[klast + (size_t) K * (j + h)] += lv[h] * lv[h];
+          }
+          l0 = l1 = l2 = l3 = 0;
+        }
+        if (end) break;
+        klast = k;
+        int t = pt[e];
+        double f = pf[e], wtt = Wt[t];
+        l0 += f * (w0[t] - m0[e] * wtt);
+        l1 += f * (w1[t] - m1[e] * wtt);
+        l2 += f * (w2[t] - m2[e] * wtt);
+        l3 += f * (w3[t] - m3[e] * wtt);
+      }
+    }
+    for (; j < m; j++) {
       const double *wy = WY + (size_t) T * j, *pmj = pm + (size_t) ne * j;
       double last = 0;
       int klast = -1;

@@ -456,3 +456,20 @@ test_that("results with compact influence functions survive saveRDS and aggregat
                  tolerance = 1e-12)
   }
 })
+
+test_that("five outcomes in one call equal five calls (none: outcomes four at a time)", {
+  d <- cs_unbalanced()
+  d$st <- d$unit %/% 5
+  ys <- paste0("y", 1:5)
+  for (j in 1:5) d[[ys[j]]] <- d$y * j + d$x1 * (j - 3) + sin(d$unit * j)
+  for (cl in list(NULL, "st")) {
+    five <- att_gt(smartdid::cs_data(d, ys, "year", "first", id = "unit", weights = "w",
+                                     cluster = cl), bootstrap = FALSE)
+    for (j in c(1, 4, 5)) {
+      one <- att_gt(smartdid::cs_data(d, ys[j], "year", "first", id = "unit", weights = "w",
+                                      cluster = cl), bootstrap = FALSE)
+      expect_equal(five[[ys[j]]]$estimates, one$estimates, tolerance = 1e-12)
+      expect_equal(five[[ys[j]]]$psi, one$psi, tolerance = 1e-12)
+    }
+  }
+})
