@@ -21,6 +21,7 @@ score_panel <- function(seed = 2023, ...) {
        headline_within_1.5 = all(ratio > 1 / 1.5 & ratio < 1.5),
        wrong_sign = cmp[sig5 & !cmp$same_sign, c("table", "column", "term")])
 }
+if (sys.nframe() == 0L) {  # run as a script, not source()d
 args <- commandArgs(trailingOnly = TRUE)
 seeds <- if (length(args)) as.numeric(args) else 2023
 for (s in seeds) {
@@ -28,4 +29,5 @@ for (s in seeds) {
   cat(sprintf("seed %s: %d of 67 cells agree; headline t within 1.5x: %s; ",
               s, r$agree, r$headline_within_1.5),
       "published-5 % cells of the other sign: ", nrow(r$wrong_sign), "\n", sep = "")
+}
 }
