@@ -12,7 +12,15 @@
 #' indices with their raw inputs, the other pilot policies and the variables
 #' used to split the sample. The effect of the pilot is known, so the function
 #' serves Monte Carlo studies as well as examples. The shipped data
-#' [smartcity] are `simulate_smartcity(seed = 2023)`.
+#' [smartcity] are `simulate_smartcity(seed = 76)`: of the 200 panels
+#' `seed = 1:200` of these defaults, the one whose replication agrees best
+#' with the article (55 of its 67 coefficient cells in the same significance
+#' class; over the 200 seeds the score ranges from 36 to 55, quartiles 45
+#' and 51, median 48, mean 47.7), among the 51 seeds whose headline t values
+#' are within a factor 1.5 of the published ones and whose published-5 %
+#' cells all keep their sign. The seed was chosen for that agreement; the
+#' data-generating process below was not adjusted to it. The script
+#' `data-raw/seed-scores.R` in the package sources recomputes the scores.
 #'
 #' @section Data-generating process:
 #' \describe{
@@ -97,7 +105,7 @@
 #' @param effect The pilots' average effect on `Carbon` (log points) in the
 #'   adoption year, one year later, and so on; the last value holds
 #'   afterwards. A single number gives a constant effect. The default grows
-#'   from -0.01 in the adoption year to -0.37 eight years later.
+#'   from -0.011 in the adoption year to -0.40 eight years later.
 #' @param heterogeneity Named coefficients of the log effect multiplier on
 #'   the standardised moderators and indicators listed under
 #'   "Data-generating process"; names left out count as 0. `NULL` or `0`
