@@ -7,7 +7,7 @@
 # Each panel takes about 5 s. Any argument of simulate_smartcity() can be
 # varied through score_panel(seed, ...).
 suppressMessages(pkgload::load_all(".", quiet = TRUE))
-score_panel <- function(seed = 2023, ...) {
+score_panel <- function(seed = 76, ...) {
   d <- simulate_smartcity(seed = seed, ...)
   out <- tempfile("score")
   on.exit(unlink(out, recursive = TRUE), add = TRUE)
@@ -23,7 +23,7 @@ score_panel <- function(seed = 2023, ...) {
 }
 if (sys.nframe() == 0L) {  # run as a script, not source()d
 args <- commandArgs(trailingOnly = TRUE)
-seeds <- if (length(args)) as.numeric(args) else 2023
+seeds <- if (length(args)) as.numeric(args) else 76
 for (s in seeds) {
   r <- score_panel(s)
   cat(sprintf("seed %s: %d of 67 cells agree; headline t within 1.5x: %s; ",

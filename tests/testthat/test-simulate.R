@@ -276,3 +276,7 @@ test_that("simulate_smartcity() validates its arguments", {
   expect_equal(as.vector(table(per_city(d)$pilot_year)), c(20L, 30L))
   expect_identical(nrow(simulate_smartcity(seed = 1, heterogeneity = 0)), 3978L)
 })
+
+test_that("the default panel is the shipped smartcity data", {
+  expect_identical(simulate_smartcity(), smartcity)
+})
