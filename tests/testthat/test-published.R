@@ -78,13 +78,14 @@ test_that("compare_published() recomputes the score from published_results() and
   expect_error(compare_published(list(a = 1)), "replicate_study")
   # the shipped panel's calibration (issue 22): the score, the headline t
   # values within a factor 1.5 (Table 3, Table 6 column 2), and the sign of
-  # every cell the article finds significant at 5 % (one cell, T6 col. 3
-  # Ind_Pro, is not significant here and documented in the vignette)
-  expect_gte(s$agree[s$table == "all"], 49)
+  # every cell the article finds significant at 5 % (the two typo cells of
+  # Table 6 aside). 55 of 67 is the shipped seed's score: the issue's target
+  # of 61 was not reached (the vignette gives the score's distribution over
+  # 200 seeds), so the achieved score is the floor.
+  expect_gte(s$agree[s$table == "all"], 55)
   head <- cmp$table == "T3" | (cmp$table == "T6" & cmp$column == 2)
   ratio <- cmp$sim_t[head] / cmp$t[head]
   expect_true(all(ratio > 1 / 1.5 & ratio < 1.5))
-  sig5 <- abs(cmp$t) >= 1.959964 & !nzchar(cmp$note) &
-    !(cmp$table == "T6" & cmp$column == 3 & cmp$term == "Ind_Pro")
+  sig5 <- abs(cmp$t) >= 1.959964 & !nzchar(cmp$note)
   expect_true(all(cmp$same_sign[sig5]))
 })

@@ -122,7 +122,7 @@ test_that("the baseline DID on smartcity is close to the published one", {
 })
 
 test_that("simulate_smartcity() reproduces smartcity and is reproducible", {
-  expect_equal(simulate_smartcity(seed = 2023), smartcity, tolerance = 1e-12)
+  expect_equal(simulate_smartcity(seed = 76), smartcity, tolerance = 1e-12)
   a <- simulate_smartcity(seed = 7, truth = TRUE)
   expect_identical(simulate_smartcity(seed = 7, truth = TRUE), a)
   b <- simulate_smartcity(seed = 8)
@@ -177,7 +177,7 @@ test_that("without noise the DID recovers the effect exactly", {
   # only the rounding of the raw energy inputs separates Carbon from the DGP
   expect_equal(coef(fit)[["Smart_Policy"]], -0.2, tolerance = 1e-4)
   expect_equal(unname(coef(fit)[ctrl7]),
-               c(0.3, 0.2, -0.1, 0.15, 0.5, 0.05, -0.3), tolerance = 1e-2)
+               c(0.65, 0.2, -0.1, 0.15, 0.5, 0.05, -0.3), tolerance = 1e-2)
 })
 
 test_that("smartdid() recovers the true effect within sampling error", {
@@ -218,6 +218,33 @@ test_that("the pilot raises industrial upgrading when upgrading > 0", {
   expect_equal(d1$Ind_Pro[!post], d0$Ind_Pro[!post])
 })
 
+test_that("the controls move with Ind_Pro and bias the mechanism model without them", {
+  # within-city, within-year co-movement of Wage and Ind_Pro
+  within <- function(x, d) {
+    x - ave(x, d$city) - ave(x, d$year) + mean(x)
+  }
+  corr <- function(d) cor(within(d$Wage, d), within(d$Ind_Pro, d))
+  d0 <- simulate_smartcity(seed = 6, ind_pro_controls = NULL)
+  d1 <- simulate_smartcity(seed = 6)
+  expect_lt(abs(corr(d0)), 0.1)
+  expect_gt(corr(d1), 0.3)
+  # the loading leaves the other columns and Table 2's moments alone
+  expect_identical(d1$Ind_Pro, d0$Ind_Pro)
+  expect_equal(mean(d1$Wage[d1$pilot == 1L]), 4.5299, tolerance = 1e-4)
+  # leaving the controls out raises Ind_Pro's coefficient by about the
+  # omitted 0.65 * Wage's loading (Table 6, columns 1 and 3 against 2 and 4)
+  b_ind <- function(d, rhs) {
+    d$SPxInd <- d$Smart_Policy * d$Ind_Pro
+    fit <- smartdid(reformulate(c("SPxInd", "Ind_Pro", rhs), "Carbon"),
+                    data = d, id = "city", time = "year", treat = "Smart_Policy")
+    coef(fit)[["Ind_Pro"]]
+  }
+  shift1 <- b_ind(d1, "1") - b_ind(d1, ctrl7)
+  shift0 <- b_ind(d0, "1") - b_ind(d0, ctrl7)
+  expect_gt(shift1, 0.3)
+  expect_lt(abs(shift0), 0.1)
+})
+
 test_that("simulate_smartcity() validates its arguments", {
   expect_snapshot(error = TRUE, simulate_smartcity(seed = "a"))
   expect_snapshot(error = TRUE, simulate_smartcity(effect = numeric(0)))
@@ -233,8 +260,13 @@ test_that("simulate_smartcity() validates its arguments", {
   expect_error(simulate_smartcity(moderation = NA), "'moderation' must")
   expect_error(simulate_smartcity(ind_pro_effect = 1:2), "'ind_pro_effect' must")
   expect_error(simulate_smartcity(productivity = c(level = 1)), "'productivity' must")
-  expect_error(simulate_smartcity(productivity = c(level = -1, growth = 0, dispersion = 0.1)),
+  expect_error(simulate_smartcity(productivity = c(level = -1, growth = 0,
+                                                   dispersion = 0.1, shocks = 0)),
                "level > 0")
+  expect_error(simulate_smartcity(upgrading_sd = -1), "'upgrading_sd' must")
+  expect_error(simulate_smartcity(ind_pro_controls = c(size = 1)),
+               "'ind_pro_controls' must")
+  expect_error(simulate_smartcity(ind_pro_controls = 1), "'ind_pro_controls' must")
   expect_error(simulate_smartcity(cei = c(level = 0.1, trend = 0)), "'cei' must")
   expect_error(simulate_smartcity(cei = c(level = 0.1, trend = 0, noise = -1)),
                "noise >= 0")
@@ -243,4 +275,8 @@ test_that("simulate_smartcity() validates its arguments", {
                           selection = 0)
   expect_equal(as.vector(table(per_city(d)$pilot_year)), c(20L, 30L))
   expect_identical(nrow(simulate_smartcity(seed = 1, heterogeneity = 0)), 3978L)
+})
+
+test_that("the default panel is the shipped smartcity data", {
+  expect_identical(simulate_smartcity(), smartcity)
 })
