@@ -19,7 +19,9 @@
  *
  * The units x cells influence-function matrix is never needed by att_gt()
  * itself: sd_cs_none() returns the sums of squares of its cluster sums (the
- * analytic standard errors), accumulating one unit's K-vector at a time, and
+ * analytic standard errors), one unit at a time (for panels through the
+ * cells its cohort feeds, from the unit's sums by period; for one row per
+ * unit through the row's sub-cells), and
  * sd_cs_none_psi() recomputes one outcome's matrix, or its product with a
  * cells x p matrix of weights (att_aggregate()), from the same rows when it
  * is asked for. Because psi is linear in the row's outcome with
@@ -328,7 +330,8 @@ static void cs_none_ss_units(const cs_none_t *S, const int *u, const int *tt,
 }
 
 /* unit, tidx: 1-based unit and period codes per row; ucode: cohort code
- * (1..C) per unit; Y: n x m outcomes (a matrix or a list of columns); w: weights per row or NULL; cells:
+ * (1..C) per unit; Y: n x m outcomes (a matrix or a list of columns); w:
+ * weights per row or NULL; cells:
  * K x 3 integer matrix (treated cohort code, period index t, base period
  * index b); ctrl: C x K logical (comparison cohorts of each cell); dims:
  * (N, T, C); clus: NULL (the units are the clusters) or a cluster code
