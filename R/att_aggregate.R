@@ -86,13 +86,17 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
   pg <- pg_grp[match(e$group, g_all)]
   rel <- clock_rel(x$clock, e$time, e$group)   # event time on the one clock
   post <- ok & rel >= 0 & rel <= max_e
-  # a weighted average of cells `which` with estimated group-share weights
+  K <- nrow(e)
+  # a weighted average of cells `which` with estimated group-share weights;
+  # its influence function is psi %*% wk (cs_psi(), in agg_finish()) plus
+  # `extra`, that of the weights
   wavg <- function(which) {
     w <- pg[which] / sum(pg[which])
     est <- sum(w * e$estimate[which])
-    psi <- drop(x$psi[, which, drop = FALSE] %*% w) +
-      agg_wif_dot(which, pg, x$unit_cohort, e$group, uw, e$estimate[which])
-    list(est = est, psi = psi)
+    wk <- numeric(K)
+    wk[which] <- w
+    list(est = est, wk = wk,
+         extra = agg_wif_dot(which, pg, x$unit_cohort, e$group, uw, e$estimate[which]))
   }
   rows <- NULL
   if (type == "simple") {
@@ -107,17 +111,17 @@ att_aggregate <- function(x, type = c("simple", "dynamic", "group", "calendar"),
     gs <- g_all[vapply(g_all, function(g) any(post & e$group == g), TRUE)]
     parts <- lapply(gs, function(g) {
       which <- which(post & e$group == g)
-      list(est = mean(e$estimate[which]),
-           psi = rowMeans(x$psi[, which, drop = FALSE]))
+      wk <- numeric(K)
+      wk[which] <- 1 / length(which)
+      list(est = mean(e$estimate[which]), wk = wk, extra = 0)
     })
     rows <- agg_rows(data.frame(group = gs), parts)
     pgg <- pg_grp[match(gs, g_all)]
     w <- pgg / sum(pgg)
     att_g <- vapply(parts, `[[`, 1, "est")
-    psi_g <- vapply(parts, `[[`, numeric(N), "psi")
     ov <- list(est = sum(w * att_g),
-               psi = drop(psi_g %*% w) +
-                 agg_wif_dot(seq_along(gs), pgg, x$unit_cohort, gs, uw, att_g))
+               wk = drop(vapply(parts, `[[`, numeric(K), "wk") %*% w),
+               extra = agg_wif_dot(seq_along(gs), pgg, x$unit_cohort, gs, uw, att_g))
   } else {
     ts <- sort(unique(e$time[e$time >= min(e$group)]))
     ts <- ts[vapply(ts, function(t) any(ok & e$time == t & e$group <= t), TRUE)]
@@ -156,25 +160,44 @@ agg_wif_dot <- function(keep, pg, cohort, group, uw, est) {
   sum_est_ind / S - row_ind * sum(p * est) / S^2
 }
 
+# The rows' estimates, their parts (cell weights and influence functions of
+# the weights) kept as attribute "parts".
 agg_rows <- function(key, parts) {
   key$estimate <- vapply(parts, `[[`, 1, "est")
-  attr(key, "psi") <- matrix(vapply(parts, `[[`, numeric(length(parts[[1]]$psi)), "psi"),
-                             ncol = length(parts))
+  attr(key, "parts") <- parts
   key
 }
 
 agg_mean <- function(parts) {
+  K <- length(parts[[1L]]$wk)
   list(est = mean(vapply(parts, `[[`, 1, "est")),
-       psi = rowMeans(matrix(vapply(parts, `[[`, numeric(length(parts[[1]]$psi)), "psi"),
-                             ncol = length(parts))))
+       wk = rowMeans(matrix(vapply(parts, `[[`, numeric(K), "wk"), K)),
+       extra = agg_extra_mean(parts))
+}
+
+# Mean of the parts' weight influence functions (scalars 0 or unit vectors).
+agg_extra_mean <- function(parts) {
+  Reduce(`+`, lapply(parts, `[[`, "extra")) / length(parts)
+}
+
+# Influence functions (units x parts) of the rows and the overall effect:
+# psi %*% (their cell weights) in one cs_psi() call, plus the influence
+# functions of their estimated weights.
+agg_psi <- function(x, parts) {
+  W <- matrix(vapply(parts, `[[`, numeric(length(parts[[1L]]$wk)), "wk"),
+              ncol = length(parts))
+  psi <- cs_psi(x, W)
+  for (j in seq_along(parts)) psi[, j] <- psi[, j] + parts[[j]]$extra
+  psi
 }
 
 # Standard errors (analytic or bootstrap) and intervals of the rows and the
 # overall effect.
 agg_finish <- function(rows, ov, x, type, bootstrap, biters, level) {
   N <- x$n_units
-  psi_rows <- if (is.null(rows)) matrix(0, N, 0) else attr(rows, "psi")
-  psi <- cbind(psi_rows, ov$psi)
+  parts <- if (is.null(rows)) list() else attr(rows, "parts")
+  psi <- agg_psi(x, c(parts, list(ov)))
+  psi_rows <- psi[, seq_along(parts), drop = FALSE]
   se <- cs_se(psi, x$cluster)
   z <- stats::qnorm(1 - (1 - level) / 2)
   crit <- z
@@ -193,7 +216,7 @@ agg_finish <- function(rows, ov, x, type, bootstrap, biters, level) {
   if (k) {
     inf <- sd_infer(rows$estimate, se[seq_len(k)], level, crit = crit)
     est <- cbind(rows[, 1L, drop = FALSE], inf)
-    attr(est, "psi") <- NULL
+    attr(est, "parts") <- NULL
   }
   structure(list(type = type, estimates = est, overall = overall, psi = psi,
                  crit = unname(crit), n_units = N, params = x$params,

@@ -96,7 +96,9 @@
 #'   several outcomes): a list with `estimates`
 #'   (group, time, estimate, std.error, statistic, p.value, conf.low,
 #'   conf.high, base period, post), the influence functions `psi` (units by
-#'   cells, summed within units), the critical value `crit` of the band,
+#'   cells, summed within units; stored in a compact form and expanded to
+#'   the matrix when read as `x$psi` or `x[["psi"]]`), the critical value
+#'   `crit` of the band,
 #'   `data_type` (`"panel"`, `"unbalanced"` or `"rcs"`), `n_units`, `nobs`,
 #'   `unit_weights`, and the settings.
 #'   Methods: `print()`, `generics::tidy()`, `plot()`, `aggregate()`.
@@ -154,7 +156,7 @@ att_gt <- function(fit, comparison = c("never", "notyet"), adjust = NULL,
   pan <- cs_panel(long, control, ant, allow_unbalanced)
   cells <- cs_cells(pan, control, base_period, ant)
   if (!nrow(cells)) sd_stop("att_gt() found no group-time cell to estimate")
-  est <- cs_estimate(pan, cells, control, ant, covariates)
+  est <- cs_estimate(pan, cells, control, ant, covariates, compact = TRUE)
   if (est$no_control) {
     warning(est$no_control, " group-time cell(s) have no comparison (or no ",
             "treated) observations in one of their periods and are not ",
@@ -165,22 +167,25 @@ att_gt <- function(fit, comparison = c("never", "notyet"), adjust = NULL,
                  bootstrap = bootstrap, biters = biters, level = level,
                  multiplier = multiplier, weighted = pan$weighted)
   out <- with_seed(seed, lapply(seq_along(long$outcome), function(j) {
-    cs_result(est$att[, j], est$psi[[j]], cells, pan, params, long$outcome[j])
+    cs_result(est$att[, j], est$psi[[j]], cells, pan, params, long$outcome[j],
+              ss = est$ss[, j])
   }))
   if (is.null(outcomes) && length(out) == 1L) return(out[[1L]])
   stats::setNames(out, long$outcome)
 }
 
 # One outcome's smartdid_att_gt object: standard errors (analytic or
-# multiplier bootstrap) and intervals of its ATT(g, t).
-cs_result <- function(att, psi, cells, pan, params, outcome) {
+# multiplier bootstrap) and intervals of its ATT(g, t). psi: the influence
+# functions (units x cells) or their implicit form (cs_psi()); ss: NULL or
+# the sums of squares of their cluster sums, when the kernel computed them.
+cs_result <- function(att, psi, cells, pan, params, outcome, ss = NULL) {
   level <- params$level
-  se_an <- cs_se(psi, pan$cluster)
+  se_an <- if (is.null(ss)) cs_se(psi, pan$cluster) else cs_se_ss(ss, pan$n_units)
   se_an[is.na(att)] <- NA
   se <- se_an
   crit <- stats::qnorm(1 - (1 - level) / 2)
   if (params$bootstrap) {
-    boot <- cs_bootstrap(psi, pan$cluster, params$biters, params$multiplier,
+    boot <- cs_bootstrap(cs_psi(psi), pan$cluster, params$biters, params$multiplier,
                          level, pan$n_units)
     se <- boot$se
     crit <- boot$crit
@@ -252,9 +257,13 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
   periods <- long$clock$periods             # sort(unique(long$time))
   T <- length(periods)
   N0 <- long$n_units
-  cnt <- tabulate(long$unit, N0)
-  gu <- numeric(N0)
-  gu[long$unit] <- long$cohort
+  # per unit: rows and cohort (cs_data() has them from its pass over the rows)
+  cnt <- long$unit_count %||% tabulate(long$unit, N0)
+  gu <- .subset2(long, "unit_cohort")
+  if (is.null(gu)) {
+    gu <- numeric(N0)
+    gu[long$unit] <- long$cohort
+  }
   keep_u <- cnt > 0
   dropped <- c(unbalanced = 0L, always_treated = 0L)
   mode <- if (all(cnt[keep_u] == 1L)) "rcs" else if (all(cnt[keep_u] == T)) "panel" else
@@ -312,7 +321,9 @@ cs_panel <- function(long, control, anticipation, allow_unbalanced) {
   # row-wise estimators); w is NULL without weights
   out$unit <- unit
   out$ti <- ti
-  out$y <- if (all_rows) long$y else long$y[rows, , drop = FALSE]
+  out$y <- if (all_rows) long$y else if (is.list(long$y)) {
+    lapply(long$y, function(v) v[rows])
+  } else long$y[rows, , drop = FALSE]
   out$w <- w
   out$X <- if (all_rows) long$X else long$X[rows, , drop = FALSE]
   # did::aggte() takes the group shares with each unit's mean weight (the
@@ -350,6 +361,14 @@ cs_matrices <- function(pan) {
   pan
 }
 
+# The outcomes (a matrix, or cs_data()'s list of columns): their number,
+# and as a rows x outcomes matrix.
+cs_ny <- function(y) if (is.list(y)) length(y) else ncol(y)
+cs_ymat <- function(y) {
+  if (!is.list(y)) return(y)
+  matrix(unlist(y, use.names = FALSE), ncol = length(y), dimnames = list(NULL, names(y)))
+}
+
 # By-period row lists of the repeated cross-section path.
 cs_rows <- function(pan) {
   o <- order(pan$ti, pan$unit)
@@ -383,19 +402,23 @@ cs_cells <- function(pan, control, base_period, anticipation) {
   groups <- sort(unique(pan$cohort[is.finite(pan$cohort)]))
   groups <- groups[groups <= max(periods)]
   trange <- if (base_period == "varying") seq_len(T)[-1L] else seq_len(T)
-  out <- list()
-  for (g in groups) {
-    gb <- max(which(periods + anticipation < g))
-    for (ti in trange) {
-      post <- periods[ti] >= g
-      bi <- if (base_period == "universal" || post) gb else ti - 1L
-      out[[length(out) + 1L]] <- c(g, periods[ti], periods[bi], ti, bi)
-    }
-  }
-  m <- do.call(rbind, out)
-  if (is.null(m)) m <- matrix(numeric(0), 0, 5)
-  data.frame(group = m[, 1], time = m[, 2], base = m[, 3],
-             ti = as.integer(m[, 4]), bi = as.integer(m[, 5]))
+  # every group with every period (groups outer), vectorised
+  gb <- vapply(groups, function(g) max(which(periods + anticipation < g)), 1)
+  g <- rep(groups, each = length(trange))
+  ti <- rep(trange, times = length(groups))
+  bi <- ifelse(base_period == "universal" | periods[ti] >= g,
+               rep(gb, each = length(trange)), ti - 1L)
+  data.frame(group = as.numeric(g), time = as.numeric(periods[ti]),
+             base = as.numeric(periods[bi]), ti = as.integer(ti), bi = as.integer(bi))
+}
+
+# Comparison cohorts of every cell (cohorts lev x cells, logical): as
+# cs_select() cell by cell, without a data frame row per cell.
+cs_ctrl <- function(lev, cells, control, anticipation) {
+  never <- matrix(is.infinite(lev), length(lev), nrow(cells))
+  if (control == "never") return(never)
+  later <- pmax(cells$time, cells$base)
+  never | (outer(lev, later + anticipation, `>`) & outer(lev, cells$group, `!=`))
 }
 
 # Treated and comparison units of one cell (logical over units).
@@ -412,12 +435,19 @@ cs_select <- function(pan, cell, control, anticipation) {
 # functions (one units x cells matrix per outcome, scaled so that the
 # variance is sum_c (sum_{i in c} psi_i)^2 / N^2). The comparison sets and
 # propensity scores of a cell are computed once for all outcomes.
-cs_estimate <- function(pan, cells, control, anticipation, covariates) {
+# With compact = TRUE the influence functions may come in the compact forms
+# that cs_psi() reads (att_gt() keeps them so), else as matrices.
+cs_estimate <- function(pan, cells, control, anticipation, covariates,
+                        compact = FALSE) {
   if (covariates == "none" && !pan$w_varies) {
-    return(cs_estimate_none(pan, cells, control, anticipation))
+    r <- cs_estimate_none(pan, cells, control, anticipation)
+    if (!compact) r$psi <- lapply(r$psi, cs_psi)
+    return(r)
   }
   if (covariates != "none" && pan$mode == "panel") {
-    return(cs_estimate_panel(pan, cells, control, anticipation, covariates))
+    r <- cs_estimate_panel(pan, cells, control, anticipation, covariates)
+    if (!compact) r$psi <- lapply(r$psi, cs_psi)
+    return(r)
   }
   cs_estimate_cells(pan, cells, control, anticipation, covariates)
 }
@@ -425,6 +455,7 @@ cs_estimate <- function(pan, cells, control, anticipation, covariates) {
 # The same cell by cell in R (unbalanced panels, repeated cross-sections,
 # and weights that vary within units without covariates).
 cs_estimate_cells <- function(pan, cells, control, anticipation, covariates) {
+  pan$y <- cs_ymat(pan$y)
   pan <- if (pan$mode == "panel") cs_matrices(pan) else cs_rows(pan)
   K <- nrow(cells)
   N <- pan$n_units
@@ -459,19 +490,68 @@ cs_estimate_cells <- function(pan, cells, control, anticipation, covariates) {
 # second. Equal to the 2x2 estimators on outcome changes (balanced panels,
 # weights constant within units) and on rows (unbalanced panels, repeated
 # cross-sections).
+#
+# The influence functions are not stored as units x cells matrices: the
+# kernel returns the sums of squares of their cluster sums (the standard
+# errors), and each outcome's result keeps the kernel's arguments (shared by
+# all outcomes: references to the rows' vectors, no copies) from which
+# cs_psi() recomputes the matrix, or its product with cell weights, on
+# demand.
 cs_estimate_none <- function(pan, cells, control, anticipation) {
   lev <- sort(unique(pan$cohort))
-  code <- match(pan$cohort, lev)
-  ctrl <- vapply(seq_len(nrow(cells)), function(k) {
-    cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
-  }, logical(length(lev)))
-  ctrl <- matrix(ctrl, length(lev))
+  ctrl <- cs_ctrl(lev, cells, control, anticipation)
   cm <- cbind(match(cells$group, lev), cells$ti, cells$bi)
   storage.mode(cm) <- "integer"
-  r <- .Call(C_sd_cs_none, as.integer(pan$unit), as.integer(pan$ti),
-             code[pan$unit], pan$y, if (pan$weighted) pan$w else NULL, cm, ctrl,
-             as.integer(c(pan$n_units, pan$n_periods, length(lev))))
-  list(att = r$att, psi = r$psi, no_control = sum(!r$ok))
+  args <- list(unit = as.integer(pan$unit), ti = as.integer(pan$ti),
+               ucode = match(pan$cohort, lev), y = pan$y,
+               w = if (pan$weighted) pan$w else NULL, cells = cm, ctrl = ctrl,
+               dims = as.integer(c(pan$n_units, pan$n_periods, length(lev))))
+  clus <- if (anyDuplicated(pan$cluster)) as.integer(pan$cluster) else NULL
+  r <- .Call(C_sd_cs_none, args$unit, args$ti, args$ucode, args$y, args$w,
+             args$cells, args$ctrl, args$dims, clus)
+  psi <- lapply(seq_len(cs_ny(pan$y)), function(j) {
+    structure(list(args = args, j = j), class = "smartdid_cs_psi")
+  })
+  list(att = r$att, psi = psi, ss = r$ss, no_control = sum(!r$ok))
+}
+
+# The influence functions of an att_gt() result (or of its `psi` element):
+# the units x cells matrix (W = NULL), or its product with W (cells x p),
+# units x p. Results store them as a matrix, or without covariates in the
+# implicit form of cs_estimate_none(), which C expands in one pass over the
+# rows (O(rows x p) for a product), or with covariates on a balanced panel
+# in the compact form of cs_estimate_panel() (each cell's units and values).
+cs_psi <- function(x, W = NULL) {
+  p <- if (inherits(x, "smartdid_att_gt")) .subset2(x, "psi") else x
+  if (!is.null(W)) {
+    W <- as.matrix(W)
+    if (!is.double(W)) storage.mode(W) <- "double"
+  }
+  if (inherits(p, "smartdid_cs_psi")) {
+    if (!is.null(p$units)) {                   # cs_estimate_panel()
+      return(.Call(C_sd_cs_cells_psi, p$units, p$start, p$vals, p$n_units, W))
+    }
+    a <- p$args                                # cs_estimate_none()
+    return(.Call(C_sd_cs_none_psi, a$unit, a$ti, a$ucode, a$y, a$w, a$cells,
+                 a$ctrl, a$dims, as.integer(p$j), W))
+  }
+  if (is.null(W)) p else p %*% W
+}
+
+#' @rdname att_gt
+#' @param name,i The element to extract. `psi` is stored in a compact form
+#'   and returned as the units by cells matrix.
+#' @export
+`$.smartdid_att_gt` <- function(x, name) {
+  v <- .subset2(x, name)
+  if (inherits(v, "smartdid_cs_psi")) cs_psi(v) else v
+}
+
+#' @rdname att_gt
+#' @export
+`[[.smartdid_att_gt` <- function(x, i, ...) {
+  v <- .subset2(x, i, ...)
+  if (inherits(v, "smartdid_cs_psi")) cs_psi(v) else v
 }
 
 # With covariates on a balanced panel, every cell in C (src/cs_cells.c): the
@@ -480,23 +560,27 @@ cs_estimate_none <- function(pan, cells, control, anticipation) {
 # weights (psid).
 cs_estimate_panel <- function(pan, cells, control, anticipation, covariates) {
   lev <- sort(unique(pan$cohort))
-  ctrl <- vapply(seq_len(nrow(cells)), function(k) {
-    cs_select(list(cohort = lev), cells[k, ], control, anticipation)$control
-  }, logical(length(lev)))
-  ctrl <- matrix(ctrl, length(lev))
+  ctrl <- cs_ctrl(lev, cells, control, anticipation)
   early <- pmin(cells$ti, cells$bi)
   cm <- cbind(match(cells$group, lev), cells$ti, cells$bi, early)
   storage.mode(cm) <- "integer"
   key <- paste(cm[, 1L], early, apply(ctrl, 2L, function(v) paste(which(v), collapse = ",")))
+  clus <- if (anyDuplicated(pan$cluster)) as.integer(pan$cluster) else NULL
   r <- .Call(C_sd_cs_panel_cells, as.integer(pan$unit), as.integer(pan$ti), pan$y,
              pan$X, if (pan$weighted) pan$w else NULL, match(pan$cohort, lev), cm, ctrl,
              as.integer(c(pan$n_units, pan$n_periods, length(lev))),
-             if (covariates == "or") 1L else 2L, 0.995, match(key, unique(key)))
+             if (covariates == "or") 1L else 2L, 0.995, match(key, unique(key)), clus)
   if (any(r$status == 2L)) {
     sd_stop("the covariates are collinear among the units of a group-time ",
             "cell; drop some controls from the fit")
   }
-  list(att = r$att, psi = r$psi, no_control = sum(r$status == 1L))
+  # compact influence functions: each cell's units (shared by the outcomes)
+  # and each outcome's values there (cs_psi())
+  psi <- lapply(r$vals, function(v) {
+    structure(list(units = r$units, start = r$start, vals = v, n_units = pan$n_units),
+              class = "smartdid_cs_psi")
+  })
+  list(att = r$att, psi = psi, ss = r$ss, no_control = sum(r$status == 1L))
 }
 
 # The 2x2 of every outcome of a cell, the propensity score fitted once.
@@ -563,6 +647,13 @@ cs_se <- function(psi, cluster) {
   S <- if (!anyDuplicated(cluster)) psi else rowsum(psi, cluster)
   if (!is.double(S)) storage.mode(S) <- "double"
   se <- sqrt(.Call(C_sd_colss, S)) / N
+  se[se <= sqrt(.Machine$double.eps) * 10] <- NA
+  se
+}
+
+# The same from the sums of squares of the cluster sums (cells).
+cs_se_ss <- function(ss, N) {
+  se <- sqrt(ss) / N
   se[se <= sqrt(.Machine$double.eps) * 10] <- NA
   se
 }

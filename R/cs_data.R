@@ -56,19 +56,25 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
   g <- data[[cohort]]
   if (!is.numeric(g)) sd_stop("column '", cohort, "' must be numeric (NA for never treated)")
   used <- unique(cols)
-  ok <- stats::complete.cases(as.data.frame(data)[setdiff(used, cohort)])
-  # only the used columns, and no copy when every row is complete
-  all_ok <- all(ok)
+  # only the used columns, and no copy when no used column has a missing
+  # value (then complete.cases() is not needed either)
+  na_cols <- setdiff(used, cohort)
+  all_ok <- !any(vapply(na_cols, function(v) anyNA(data[[v]]), TRUE))
+  ok <- if (all_ok) NULL else stats::complete.cases(as.data.frame(data)[na_cols])
   d <- lapply(stats::setNames(used, used), function(v) {
     if (all_ok) data[[v]] else data[[v]][ok]
   })
-  g <- as.double(if (all_ok) g else g[ok])
-  tt <- as.double(d[[time]])
-  unit <- if (is.null(id)) seq_along(tt) else as.vector(group_codes(d[[id]]))
+  if (!all_ok) g <- g[ok]
+  # integer periods and cohorts are read as they are (C)
+  tt <- d[[time]]
+  if (!is.integer(tt)) tt <- as.double(tt)
+  if (!is.integer(g)) g <- as.double(g)
+  # unit codes (the id column itself when it is already 1..N, no copy)
+  unit <- if (is.null(id)) seq_along(tt) else code_groups(d[[id]])$code
   # cohorts cleaned, periods coded and the unit checks in one pass (C)
-  pr <- .Call(C_sd_cs_prep, if (is.null(id)) NULL else as.integer(unit),
+  pr <- .Call(C_sd_cs_prep, if (is.null(id)) NULL else unit,
               max(unit, 1L), tt, g)
-  g <- pr$cohort
+  g <- pr$cohort          # per row (NULL with units, which have unit_cohort)
   if (is.null(pr$periods) && !is.null(id)) pr$error <- cs_data_check(unit, tt, g)
   if (pr$error[1L] == 1L) {
     sd_stop("'", id, "' and '", time, "' do not identify rows: some unit ",
@@ -81,19 +87,40 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
   X <- if (length(controls)) matrix(unlist(d[controls], use.names = FALSE), nr,
                                     dimnames = list(NULL, controls)) else matrix(0, nr, 0L)
   if (!is.double(X)) storage.mode(X) <- "double"
-  Y <- unlist(d[y], use.names = FALSE)              # one copy, not two
-  if (!is.double(Y)) Y <- as.double(Y)
-  dim(Y) <- c(nr, length(y))
-  dimnames(Y) <- list(NULL, y)
+  # the outcomes as a list of the data's columns (no copies; the kernels
+  # read them in place, cs_ymat() makes the matrix where R needs one)
+  Y <- lapply(d[y], function(v) if (is.double(v)) v else as.double(v))
   structure(list(y = Y, time = tt, unit = unit,
                  n_units = max(unit), X = X,
                  w = if (is.null(weights)) NULL else as.double(d[[weights]]),
                  cohort = g, ti = pr$ti,
+                 # per unit (NULL: cs_panel() finds them): cohort, rows
+                 unit_cohort = if (is.null(id)) g else pr$unit_cohort,
+                 unit_count = pr$unit_count,
                  clock = sd_clock(if (is.null(pr$periods)) tt else pr$periods),
                  cluster = if (is.null(cluster)) NULL else as.vector(group_codes(d[[cluster]])),
                  cluster_name = cluster, outcome = y,
-                 dropped = c(missing = sum(!ok))),
+                 dropped = c(missing = if (all_ok) 0L else sum(!ok))),
             class = "smartdid_cs_data")
+}
+
+#' @rdname cs_data
+#' @param x A `smartdid_cs_data` object.
+#' @param name,i The element to extract. With units, each row's cleaned
+#'   `cohort` is kept per unit and expanded to the rows when asked for.
+#' @export
+`$.smartdid_cs_data` <- function(x, name) cs_data_elt(x, name)
+
+#' @rdname cs_data
+#' @export
+`[[.smartdid_cs_data` <- function(x, i, ...) cs_data_elt(x, i)
+
+cs_data_elt <- function(x, name) {
+  v <- .subset2(x, name)
+  if (is.null(v) && identical(name, "cohort") && !is.null(.subset2(x, "unit_cohort"))) {
+    return(.subset2(x, "unit_cohort")[.subset2(x, "unit")])
+  }
+  v
 }
 
 # The checks of sd_cs_prep() in R, for data with more periods than it codes:

@@ -3,8 +3,10 @@
 #define SMARTDID_CS_H
 #include "smartdid.h"
 
-SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP code, SEXP Y, SEXP w, SEXP cells,
-                SEXP ctrl, SEXP dims);
+SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
+                SEXP ctrl, SEXP dims, SEXP clus);
+SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
+                    SEXP ctrl, SEXP dims, SEXP jout, SEXP W);
 
 SEXP sd_cs_2x2(SEXP dy, SEXP D, SEXP X, SEXP w, SEXP method, SEXP trim);
 
@@ -13,9 +15,11 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
                    double *ps, int have_ps, double *pa, double *pp);
 SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
                        SEXP cells, SEXP ctrl, SEXP dims, SEXP method, SEXP trim,
-                       SEXP psid);
+                       SEXP psid, SEXP clus);
+SEXP sd_cs_cells_psi(SEXP units, SEXP start, SEXP vals, SEXP N_, SEXP W);
 
 SEXP sd_colss(SEXP X);
+const double **sd_cs_ycols(SEXP Y, R_xlen_t n, int *m);
 SEXP sd_cs_prep(SEXP unit, SEXP N, SEXP tt, SEXP g);
 
 #endif

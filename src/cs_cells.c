@@ -12,37 +12,41 @@
 #include "cs.h"
 #include <math.h>
 #include <string.h>
+#include <limits.h>
 
 /* unit, tidx: 1-based unit and period codes per row (every unit in every
- * period once); Y: n x m outcomes; X: n x p covariates (no intercept); w:
+ * period once); Y: n x m outcomes (a matrix or a list of columns); X: n x p covariates (no intercept); w:
  * weights per row or NULL; ucode: cohort code (1..C) per unit; cells: K x 4
  * integer (treated cohort code, period, base period, covariate period);
  * ctrl: C x K logical comparison cohorts; dims: (N, T, C); method 1 = "or",
  * 2 = "dr"; psid: K integers, equal for consecutive cells with the same
- * propensity score model. Returns list(att = K x m, psi = m matrices N x K
- * (scaled as att_gt() stores them), status = K: 0 estimated, 1 no
- * comparison units, 2 singular covariates, 3 the base period itself). */
+ * propensity score model; clus: NULL (the units are the clusters) or a
+ * cluster code (1..G) per unit. Returns list(att = K x m, units, start,
+ * vals: the influence functions of the m outcomes in compact form (below;
+ * scaled as att_gt() stores them), ss = K x m sums of squares of their
+ * cluster sums, status = K: 0 estimated, 1 no comparison units, 2 singular
+ * covariates, 3 the base period itself). */
 SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
                        SEXP cells, SEXP ctrl, SEXP dims, SEXP method, SEXP trim,
-                       SEXP psid)
+                       SEXP psid, SEXP clus)
 {
   if (!Rf_isInteger(unit) || !Rf_isInteger(tidx) || !Rf_isInteger(ucode))
     Rf_error("'unit', 'tidx' and 'ucode' must be integer vectors");
-  if (!Rf_isReal(Y) || !Rf_isMatrix(Y) || !Rf_isReal(X) || !Rf_isMatrix(X))
-    Rf_error("'Y' and 'X' must be double matrices");
+  if (!Rf_isReal(X) || !Rf_isMatrix(X)) Rf_error("'X' must be a double matrix");
   if (!Rf_isInteger(cells) || !Rf_isMatrix(cells) || Rf_ncols(cells) != 4)
     Rf_error("'cells' must be an integer matrix with 4 columns");
   if (!Rf_isLogical(ctrl) || !Rf_isMatrix(ctrl)) Rf_error("'ctrl' must be a logical matrix");
   if (!Rf_isInteger(dims) || XLENGTH(dims) != 3) Rf_error("'dims' must be 3 integers");
   R_xlen_t n = XLENGTH(unit);
-  int m = Rf_ncols(Y), p = Rf_ncols(X), K = Rf_nrows(cells), k = p + 1;
+  int m, p = Rf_ncols(X), K = Rf_nrows(cells), k = p + 1;
+  const double **y = sd_cs_ycols(Y, n, &m);
   int N = INTEGER(dims)[0], T = INTEGER(dims)[1], C = INTEGER(dims)[2];
   int meth = Rf_asInteger(method);
   double tr = Rf_asReal(trim);
   if (N < 1 || T < 1 || C < 1) Rf_error("'dims' must be positive");
   if (meth != 1 && meth != 2) Rf_error("'method' must be 1 (or) or 2 (dr)");
-  if (XLENGTH(tidx) != n || Rf_nrows(Y) != n || Rf_nrows(X) != n)
-    Rf_error("'unit', 'tidx', 'Y' and 'X' must have one value per row");
+  if (XLENGTH(tidx) != n || Rf_nrows(X) != n)
+    Rf_error("'unit', 'tidx' and 'X' must have one value per row");
   if (!Rf_isNull(w) && (!Rf_isReal(w) || XLENGTH(w) != n))
     Rf_error("'w' must be NULL or a double vector with one value per row");
   if (XLENGTH(ucode) != N || Rf_nrows(ctrl) != C || Rf_ncols(ctrl) != K ||
@@ -50,9 +54,20 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
     Rf_error("'ucode', 'ctrl' or 'psid' do not match the dimensions");
   const int *u = INTEGER(unit), *tt = INTEGER(tidx), *uc = INTEGER(ucode);
   const int *ce = INTEGER(cells), *ct = LOGICAL(ctrl), *pid = INTEGER(psid);
-  const double *y = REAL(Y), *x = REAL(X), *wt = Rf_isNull(w) ? NULL : REAL(w);
+  const double *x = REAL(X), *wt = Rf_isNull(w) ? NULL : REAL(w);
   for (int i = 0; i < N; i++)
     if (uc[i] < 1 || uc[i] > C) Rf_error("unit %d has a cohort code out of range", i + 1);
+  const int *cl = NULL;
+  int G = 0;
+  if (!Rf_isNull(clus)) {
+    if (!Rf_isInteger(clus) || XLENGTH(clus) != N)
+      Rf_error("'clus' must be NULL or an integer code per unit");
+    cl = INTEGER(clus);
+    for (int i = 0; i < N; i++) {
+      if (cl[i] < 1 || cl[i] > N) Rf_error("unit %d has a cluster code out of range", i + 1);
+      if (cl[i] > G) G = cl[i];
+    }
+  }
   for (int c = 0; c < K; c++)
     for (int j = 0; j < 4; j++) {
       int v = ce[c + K * j], hi = j ? T : C;
@@ -60,7 +75,9 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
     }
   /* the outcomes, covariates and weights rearranged period by period (unit
    * i of period t at t * N + i): each cell then reads its units' values in
-   * increasing order instead of one row per cache line */
+   * increasing order from its two periods' slices instead of one row per
+   * cache line (reading the rows in place, even in unit-period order, was
+   * slower: every cell then streams through all the rows) */
   if ((double) N * T != (double) n) Rf_error("the panel is not balanced");
   size_t NT = (size_t) N * T;
   char *seen = (char *) R_alloc(NT, 1);
@@ -74,21 +91,44 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
     size_t at = (size_t) (tt[r] - 1) * N + (u[r] - 1);
     if (seen[at]) Rf_error("the panel is not balanced");
     seen[at] = 1;
-    for (int j = 0; j < m; j++) yt[at + NT * j] = y[r + (size_t) n * j];
+    for (int j = 0; j < m; j++) yt[at + NT * j] = y[j][r];
     for (int j = 0; j < p; j++) xt[at + NT * j] = x[r + (size_t) n * j];
     if (wt) wtt[at] = wt[r];
   }
 
+  /* the influence functions in compact form: each cell's units (its
+   * treated and comparison cohorts, 0-based, in unit order; none for a cell
+   * not estimated) at units[start[c] .. start[c + 1] - 1], each outcome's values
+   * at the same places of vals[[j]] (the units x cells matrix has zeros
+   * elsewhere); and the sums of squares of their cluster sums */
+  int *ccount = (int *) R_alloc((size_t) C, sizeof(int));
+  memset(ccount, 0, sizeof(int) * (size_t) C);
+  for (int i = 0; i < N; i++) ccount[uc[i] - 1]++;
+  SEXP startv = PROTECT(Rf_allocVector(INTSXP, K + 1));
+  int *sta = INTEGER(startv);
+  double tot = 0;
+  sta[0] = 0;
+  for (int c = 0; c < K; c++) {
+    int g = ce[c], nt = ccount[g - 1], n0 = 0;
+    for (int h = 0; h < C; h++) if (h != g - 1 && ct[h + (size_t) C * c]) n0 += ccount[h];
+    int nc = (ce[c + K] == ce[c + 2 * K] || !n0) ? 0 : nt + n0;
+    tot += nc;
+    if (tot > INT_MAX) Rf_error("too many units x cells for the compact influence functions");
+    sta[c + 1] = sta[c] + nc;
+  }
+  SEXP unitsv = PROTECT(Rf_allocVector(INTSXP, sta[K]));
+  int *uall = INTEGER(unitsv);
+  SEXP vals = PROTECT(Rf_allocVector(VECSXP, m));
+  for (int j = 0; j < m; j++) SET_VECTOR_ELT(vals, j, Rf_allocVector(REALSXP, sta[K]));
+  SEXP ssv = PROTECT(Rf_allocMatrix(REALSXP, K, m));
+  double *pss = REAL(ssv);
+  for (R_xlen_t i = 0; i < (R_xlen_t) K * m; i++) pss[i] = 0;
+  double *cb = cl ? (double *) R_alloc((size_t) G, sizeof(double)) : NULL;
+  if (cl) for (int g = 0; g < G; g++) cb[g] = 0;
   SEXP att = PROTECT(Rf_allocMatrix(REALSXP, K, m));
-  SEXP psi = PROTECT(Rf_allocVector(VECSXP, m));
   SEXP status = PROTECT(Rf_allocVector(INTSXP, K));
   double *pa = REAL(att);
   for (R_xlen_t i = 0; i < (R_xlen_t) K * m; i++) pa[i] = NA_REAL;
-  for (int j = 0; j < m; j++) {
-    SEXP pj = Rf_allocMatrix(REALSXP, N, K);
-    SET_VECTOR_ELT(psi, j, pj);
-    memset(REAL(pj), 0, sizeof(double) * (size_t) N * K);
-  }
   int *st = INTEGER(status);
   int *use = (int *) R_alloc((size_t) N, sizeof(int));
   double *ps = (double *) R_alloc((size_t) N, sizeof(double));
@@ -114,6 +154,8 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
       last_id = NA_INTEGER;
       continue;
     }
+    if (nu != sta[c + 1] - sta[c]) Rf_error("internal: unit count of cell %d", c + 1);
+    memcpy(uall + sta[c], use, sizeof(int) * (size_t) nu);
     const void *vmax = vmaxget();
     size_t nn = (size_t) nu;
     double *dy = (double *) R_alloc(nn * m, sizeof(double));
@@ -143,25 +185,93 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
     last_id = ok ? pid[c] : NA_INTEGER;
     if (!ok) {
       st[c] = 2;
+      for (int j = 0; j < m; j++)
+        memset(REAL(VECTOR_ELT(vals, j)) + sta[c], 0, sizeof(double) * nn);
       vmaxset(vmax);
       continue;
     }
     st[c] = 0;
     double f = (double) N / (double) nu;
     for (int j = 0; j < m; j++) {
-      if (!R_FINITE(ac[j])) continue;
+      double *out = REAL(VECTOR_ELT(vals, j)) + sta[c];
+      if (!R_FINITE(ac[j])) {
+        memset(out, 0, sizeof(double) * nn);
+        continue;
+      }
       pa[c + (size_t) K * j] = ac[j];
-      double *out = REAL(VECTOR_ELT(psi, j)) + (size_t) N * c;
       const double *src = pp + nn * j;
-      for (size_t a = 0; a < nn; a++) out[use[a]] = f * src[a];
+      double ss = 0;
+      for (size_t a = 0; a < nn; a++) {
+        out[a] = f * src[a];
+        if (cl) cb[cl[use[a]] - 1] += out[a];
+        else ss += out[a] * out[a];
+      }
+      if (cl) {
+        /* each cluster's sum squared once (then zeroed: later visits add 0) */
+        for (size_t a = 0; a < nn; a++) {
+          double *v = cb + cl[use[a]] - 1;
+          ss += *v * *v;
+          *v = 0;
+        }
+      }
+      pss[c + (size_t) K * j] = ss;
     }
     vmaxset(vmax);
   }
-  const char *names[] = {"att", "psi", "status", ""};
+  const char *names[] = {"att", "units", "start", "vals", "ss", "status", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   SET_VECTOR_ELT(out, 0, att);
-  SET_VECTOR_ELT(out, 1, psi);
-  SET_VECTOR_ELT(out, 2, status);
-  UNPROTECT(4);
+  SET_VECTOR_ELT(out, 1, unitsv);
+  SET_VECTOR_ELT(out, 2, startv);
+  SET_VECTOR_ELT(out, 3, vals);
+  SET_VECTOR_ELT(out, 4, ssv);
+  SET_VECTOR_ELT(out, 5, status);
+  UNPROTECT(7);
+  return out;
+}
+
+/* The units x cells influence functions of sd_cs_panel_cells()'s compact
+ * form (units, start, vals; N units), or their product with W (K x p
+ * double), N x p. */
+SEXP sd_cs_cells_psi(SEXP units, SEXP start, SEXP vals, SEXP N_, SEXP W)
+{
+  if (!Rf_isInteger(units) || !Rf_isInteger(start) || !Rf_isReal(vals))
+    Rf_error("'units', 'start' must be integer and 'vals' double vectors");
+  int N = Rf_asInteger(N_), K = (int) XLENGTH(start) - 1;
+  if (N == NA_INTEGER || N < 1 || K < 0) Rf_error("'N' or 'start' is invalid");
+  const int *un = INTEGER(units), *sta = INTEGER(start);
+  if (sta[0] != 0 || sta[K] != XLENGTH(units) || XLENGTH(vals) != XLENGTH(units))
+    Rf_error("'units', 'start' and 'vals' do not match");
+  for (int c = 0; c < K; c++) if (sta[c + 1] < sta[c]) Rf_error("'start' must not decrease");
+  for (R_xlen_t e = 0; e < XLENGTH(units); e++)
+    if (un[e] < 0 || un[e] >= N) Rf_error("'units' out of range");
+  const double *v = REAL(vals);
+  if (Rf_isNull(W)) {
+    SEXP out = PROTECT(Rf_allocMatrix(REALSXP, N, K));
+    double *po = REAL(out);
+    memset(po, 0, sizeof(double) * (size_t) N * K);
+    for (int c = 0; c < K; c++) {
+      double *oc = po + (size_t) N * c;
+      for (int e = sta[c]; e < sta[c + 1]; e++) oc[un[e]] = v[e];
+    }
+    UNPROTECT(1);
+    return out;
+  }
+  if (!Rf_isReal(W) || !Rf_isMatrix(W) || Rf_nrows(W) != K)
+    Rf_error("'W' must be NULL or a double matrix with one row per cell");
+  int p = Rf_ncols(W);
+  const double *pw = REAL(W);
+  SEXP out = PROTECT(Rf_allocMatrix(REALSXP, N, p));
+  double *po = REAL(out);
+  memset(po, 0, sizeof(double) * (size_t) N * p);
+  for (int c = 0; c < K; c++) {
+    for (int l = 0; l < p; l++) {
+      double wk = pw[c + (size_t) K * l];
+      if (wk == 0) continue;
+      double *ol = po + (size_t) N * l;
+      for (int e = sta[c]; e < sta[c + 1]; e++) ol[un[e]] += v[e] * wk;
+    }
+  }
+  UNPROTECT(1);
   return out;
 }

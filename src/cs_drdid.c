@@ -156,61 +156,112 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
     s0 += w0[i];
   }
   double mw1 = s1 / n, mw0 = s0 / n;
+  /* outcome-free k-vectors: g1 = colMeans(w1 X), g3 = colMeans(w0 X),
+   * h1 = (X'W0X/n)^-1 g1, h3 = (X'W0X/n)^-1 g3 and the rows' x_i'h1,
+   * x_i'h3; (dr) M0 = X' diag(w0) X / n */
+  double *g1 = (double *) R_alloc((size_t) k, sizeof(double));
+  double *g3 = (double *) R_alloc((size_t) k, sizeof(double));
+  double *M0 = (double *) R_alloc((size_t) k * k, sizeof(double));
+  memset(g1, 0, sizeof(double) * k);
+  memset(g3, 0, sizeof(double) * k);
+  memset(M0, 0, sizeof(double) * k * k);
+  for (size_t i = 0; i < n; i++) {
+    for (int a = 0; a < k; a++) {
+      double xa = X[i + n * a];
+      g1[a] += w1[i] * xa;
+      if (meth == 2 && w0[i] != 0) {
+        double v0 = w0[i] * xa;
+        g3[a] += v0;
+        for (int b = 0; b <= a; b++) M0[a + k * b] += v0 * X[i + n * b];
+      }
+    }
+  }
+  for (int a = 0; a < k; a++) {
+    g1[a] /= (double) n;
+    g3[a] /= (double) n;
+    h1[a] = g1[a];
+    h3[a] = g3[a];
+    for (int b = 0; b <= a; b++) {
+      M0[a + k * b] /= (double) n;
+      M0[b + k * a] = M0[a + k * b];
+    }
+  }
+  chol_solve(Lc, k, h1);
+  if (meth == 2) chol_solve(Lc, k, h3);
+  double *xh1 = (double *) R_alloc(n, sizeof(double));
+  double *xh3 = meth == 2 ? (double *) R_alloc(n, sizeof(double)) : NULL;
+  for (size_t i = 0; i < n; i++) {
+    xh1[i] = xrow(X, n, k, i, h1);
+    if (meth == 2) xh3[i] = xrow(X, n, k, i, h3);
+  }
+  double *q = (double *) R_alloc((size_t) k, sizeof(double));
+  /* per-row buffers: w (1 - D), the logit scores, and each outcome's
+   * weighted values, residuals and x_i'h2 (column-wise loops, no branches) */
+  double *wc0 = (double *) R_alloc(n, sizeof(double));
+  double *sc = meth == 2 ? (double *) R_alloc(n, sizeof(double)) : NULL;
+  double *sv = (double *) R_alloc(n, sizeof(double));
+  double *v0v = (double *) R_alloc(n, sizeof(double));
   double *r = (double *) R_alloc(n, sizeof(double));
+  double *xh2 = (double *) R_alloc(n, sizeof(double));
+  for (size_t i = 0; i < n; i++) {
+    wc0[i] = w[i] * (1 - D[i]);
+    if (meth == 2) sc[i] = w[i] * (D[i] - ps[i]);
+  }
   for (int j = 0; j < m; j++) {
     const double *y = Y + n * j;
     double *out = pp + n * j;
-    /* comparison regression coefficients */
-    memset(beta, 0, sizeof(double) * k);
+    /* the outcome's cross-products: X'W0c y (the comparison regression), the
+     * two groups' weighted sums of y, and (dr) X'diag(w0)y; the groups' mean
+     * residuals and h2 = H_ps^-1 colMeans(w0 (r - e0) X) then follow without
+     * the residuals: sum w r = sum w y - (sum w x)'beta, sum w0 r x =
+     * X'diag(w0)y - (X'diag(w0)X) beta */
+    double sy1 = 0, sy0 = 0;
     for (size_t i = 0; i < n; i++) {
-      double s = w[i] * (1 - D[i]) * y[i];
-      if (s == 0) continue;
-      for (int a = 0; a < k; a++) beta[a] += s * X[i + n * a];
-    }
-    for (int a = 0; a < k; a++) beta[a] /= (double) n;
-    chol_solve(Lc, k, beta);
-    for (size_t i = 0; i < n; i++) r[i] = y[i] - xrow(X, n, k, i, beta);
-    double e1 = 0, e0 = 0;
-    for (size_t i = 0; i < n; i++) {
-      e1 += w1[i] * r[i];
-      e0 += w0[i] * r[i];
-    }
-    e1 /= s1;
-    e0 = meth == 2 ? e0 / s0 : 0;
-    /* k-vectors: h1 = (X'W0X/n)^-1 colMeans(w1 X), h3 the same for w0 X,
-     * h2 = H_ps^-1 colMeans(w0 (r - e0) X) */
-    memset(h1, 0, sizeof(double) * k);
-    memset(h2, 0, sizeof(double) * k);
-    memset(h3, 0, sizeof(double) * k);
-    for (size_t i = 0; i < n; i++) {
-      for (int a = 0; a < k; a++) {
-        double xa = X[i + n * a];
-        h1[a] += w1[i] * xa;
-        if (meth == 2) {
-          h2[a] += w0[i] * (r[i] - e0) * xa;
-          h3[a] += w0[i] * xa;
-        }
-      }
+      double yi = y[i];
+      sv[i] = wc0[i] * yi;
+      v0v[i] = w0[i] * yi;
+      sy1 += w1[i] * yi;
+      sy0 += v0v[i];
     }
     for (int a = 0; a < k; a++) {
-      h1[a] /= (double) n;
-      h2[a] /= (double) n;
-      h3[a] /= (double) n;
+      beta[a] = sd_dot(sv, X + n * a, (int) n) / (double) n;
+      q[a] = meth == 2 ? sd_dot(v0v, X + n * a, (int) n) : 0;
     }
-    chol_solve(Lc, k, h1);
+    chol_solve(Lc, k, beta);
+    double gb1 = 0, gb3 = 0;
+    for (int a = 0; a < k; a++) {
+      gb1 += g1[a] * beta[a];
+      gb3 += g3[a] * beta[a];
+    }
+    double e1 = (sy1 / n - gb1) / mw1;
+    double e0 = meth == 2 ? (sy0 / n - gb3) / mw0 : 0;
     if (meth == 2) {
+      for (int a = 0; a < k; a++) {
+        double mb = 0;
+        for (int b = 0; b < k; b++) mb += M0[a + k * b] * beta[b];
+        h2[a] = q[a] / (double) n - mb - e0 * g3[a];
+      }
       chol_solve(Lps, k, h2);
-      chol_solve(Lc, k, h3);
+    }
+    /* residuals and x_i'h2, a column at a time */
+    memcpy(r, y, sizeof(double) * n);
+    memset(xh2, 0, sizeof(double) * n);
+    for (int a = 0; a < k; a++) {
+      const double *xa = X + n * a;
+      double ba = beta[a], ha = meth == 2 ? h2[a] : 0;
+      for (size_t i = 0; i < n; i++) {
+        r[i] -= ba * xa[i];
+        xh2[i] += ha * xa[i];
+      }
     }
     for (size_t i = 0; i < n; i++) {
-      double lin = w[i] * (1 - D[i]) * r[i];      /* OLS score of row i */
-      double p1 = (w1[i] * (r[i] - e1) - lin * xrow(X, n, k, i, h1)) / mw1;
+      double ri = r[i];
+      double lin = wc0[i] * ri;                   /* OLS score of row i */
+      double p1 = (w1[i] * (ri - e1) - lin * xh1[i]) / mw1;
       if (meth == 1) {
         out[i] = p1;
-      } else {
-        double sc = w[i] * (D[i] - ps[i]);          /* logit score of row i */
-        double p0 = (w0[i] * (r[i] - e0) + sc * xrow(X, n, k, i, h2) -
-                     lin * xrow(X, n, k, i, h3)) / mw0;
+      } else {                                    /* sc: logit score of row i */
+        double p0 = (w0[i] * (ri - e0) + sc[i] * xh2[i] - lin * xh3[i]) / mw0;
         out[i] = p1 - p0;
       }
     }

@@ -1,5 +1,6 @@
 /* Column sums of squares of an influence-function matrix, for att_gt()'s
- * analytic standard errors without an n x cells temporary. */
+ * analytic standard errors without an n x cells temporary; and the outcome
+ * columns of the kernels. */
 #include "smartdid.h"
 #include "cs.h"
 
@@ -23,4 +24,29 @@ SEXP sd_colss(SEXP X)
   }
   UNPROTECT(1);
   return out;
+}
+
+/* The outcome columns of att_gt()'s kernels: Y is an n x m double matrix or
+ * a list of m double vectors of length n (cs_data() keeps the data's
+ * columns so, without copies). Sets *m; an R_alloc'ed array of pointers. */
+const double **sd_cs_ycols(SEXP Y, R_xlen_t n, int *m)
+{
+  if (Rf_isReal(Y) && Rf_isMatrix(Y)) {
+    if (Rf_nrows(Y) != n) Rf_error("'Y' must have one row per row of the data");
+    *m = Rf_ncols(Y);
+  } else if (TYPEOF(Y) == VECSXP) {
+    *m = (int) XLENGTH(Y);
+    for (int j = 0; j < *m; j++) {
+      SEXP c = VECTOR_ELT(Y, j);
+      if (!Rf_isReal(c) || XLENGTH(c) != n)
+        Rf_error("'Y' must hold double columns with one value per row");
+    }
+  } else {
+    Rf_error("'Y' must be a double matrix or a list of double columns");
+  }
+  if (*m < 1) Rf_error("'Y' must have at least one column");
+  const double **yc = (const double **) R_alloc((size_t) *m, sizeof(double *));
+  for (int j = 0; j < *m; j++)
+    yc[j] = TYPEOF(Y) == VECSXP ? REAL(VECTOR_ELT(Y, j)) : REAL(Y) + (size_t) n * j;
+  return yc;
 }

@@ -16,6 +16,7 @@
 #   ... Rscript inst/bench/bench_robust.R 10m     # 1,000,000 units x 10 periods
 #   ... Rscript inst/bench/bench_robust.R imp     # didimputation at 200k and 1M
 #   ... Rscript inst/bench/bench_robust.R cs      # Callaway-Sant'Anna only, 1M and 10M
+#   ... Rscript inst/bench/bench_robust.R cs1m    # Callaway-Sant'Anna only, 1M
 #   ... Rscript inst/bench/bench_robust.R profile # CPU time of CS's steps at 1M
 # Each child is limited to `SMARTDID_BENCH_TIMEOUT` seconds (default 600) and
 # 16 GB of address space (a reference that runs out is reported as such).
@@ -160,8 +161,9 @@ bench <- function(n_units, task_names, reps) {
   invisible(tab)
 }
 
-# CPU seconds of the steps of att_gt() without covariates (means of `reps`
-# calls), to see what remains beyond the C kernel.
+# CPU seconds of the steps of att_gt() (means of `reps` calls), to see what
+# remains beyond the C kernels: without covariates and doubly robust, with
+# one and five outcomes.
 profile_cs <- function(n_units = 100000, reps = 10) {
   suppressPackageStartupMessages(library(smartdid))
   d <- make_panel(n_units)
@@ -171,24 +173,28 @@ profile_cs <- function(n_units = 100000, reps = 10) {
     (s[["user.self"]] + s[["sys.self"]]) / reps
   }
   ns <- asNamespace("smartdid")
-  cd <- cs_data(d, "y", "year", "first", id = "id")
-  pan <- ns$cs_panel(cd, "never", 0, TRUE)
-  cells <- ns$cs_cells(pan, "never", "varying", 0)
-  e1 <- ns$cs_estimate(pan, cells, "never", 0, "none")
-  params <- list(control = "never", covariates = "none", base_period = "varying",
-                 anticipation = 0, bootstrap = FALSE, biters = 999, level = 0.95,
-                 multiplier = "mammen", weighted = FALSE)
-  out <- c(
-    att_gt = tm(function() att_gt(cs_data(d, "y", "year", "first", id = "id"),
-                                  bootstrap = FALSE)),
-    cs_data = tm(function() cs_data(d, "y", "year", "first", id = "id")),
-    complete_cases = tm(function() stats::complete.cases(d[c("y", "year", "id")])),
-    cs_panel = tm(function() ns$cs_panel(cd, "never", 0, TRUE)),
-    cs_cells = tm(function() ns$cs_cells(pan, "never", "varying", 0)),
-    kernel = tm(function() ns$cs_estimate(pan, cells, "never", 0, "none")),
-    psi_alloc = tm(function() matrix(0, pan$n_units, nrow(cells))),
-    cs_result = tm(function() ns$cs_result(e1$att[, 1], e1$psi[[1]], cells, pan, params, "y")))
-  print(round(out, 4))
+  for (adj in c("none", "dr")) for (ys in list("y", paste0("y", 1:5))) {
+    ctl <- if (adj == "dr") c("x1", "x2")
+    prep <- function() cs_data(d, ys, "year", "first", id = "id", controls = ctl)
+    cd <- prep()
+    pan <- ns$cs_panel(cd, "never", 0, TRUE)
+    cells <- ns$cs_cells(pan, "never", "varying", 0)
+    e1 <- ns$cs_estimate(pan, cells, "never", 0, adj, compact = TRUE)
+    params <- list(control = "never", covariates = adj, base_period = "varying",
+                   anticipation = 0, bootstrap = FALSE, biters = 999, level = 0.95,
+                   multiplier = "mammen", weighted = FALSE)
+    out <- c(
+      att_gt = tm(function() att_gt(prep(), bootstrap = FALSE)),
+      cs_data = tm(prep),
+      cs_panel = tm(function() ns$cs_panel(cd, "never", 0, TRUE)),
+      cs_cells = tm(function() ns$cs_cells(pan, "never", "varying", 0)),
+      kernel = tm(function() ns$cs_estimate(pan, cells, "never", 0, adj, compact = TRUE)),
+      cs_result = tm(function() for (j in seq_along(ys)) {
+        ns$cs_result(e1$att[, j], e1$psi[[j]], cells, pan, params, ys[j], ss = e1$ss[, j])
+      }))
+    cat(sprintf("\nadjust = \"%s\", %d outcome(s): CPU seconds per call\n", adj, length(ys)))
+    print(round(out, 4))
+  }
 }
 
 args <- commandArgs(TRUE)
@@ -206,6 +212,7 @@ if (length(args) && args[1] == "--child") {
     bench(100000, cs_tasks, 3)
     bench(1000000, cs_tasks, 1)
   }
+  if (what == "cs1m") bench(100000, cs_tasks, 3)     # the same at 1M rows only
   if (what == "fixest10m") bench(1000000, "fixest_sa", 1)
   if (what == "profile") profile_cs()
   if (what == "imp") {

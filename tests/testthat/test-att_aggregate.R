@@ -171,3 +171,35 @@ test_that("the CS event study keeps the contract on unbalanced, weighted, cluste
   expect_equal(es$overall$estimate, att_aggregate(at, "simple")$overall$estimate,
                tolerance = 1e-12)
 })
+
+test_that("aggregates of compact influence functions equal those of the dense matrix", {
+  d <- agg_data()
+  d$st <- d$unit %/% 4
+  for (ctl in list(NULL, "x1")) {
+    cd <- smartdid::cs_data(d, "y", "year", "first", id = "unit", controls = ctl,
+                            cluster = "st")
+    at <- att_gt(cd, bootstrap = FALSE)
+    expect_s3_class(.subset2(at, "psi"), "smartdid_cs_psi")
+    dense <- at
+    dense$psi <- at$psi                          # the matrix, materialised
+    expect_true(is.matrix(.subset2(dense, "psi")))
+    for (type in c("simple", "dynamic", "group", "calendar")) {
+      a <- att_aggregate(at, type)
+      b <- att_aggregate(dense, type)
+      expect_equal(a$estimates, b$estimates, tolerance = 1e-10)
+      expect_equal(a$overall, b$overall, tolerance = 1e-10)
+      expect_equal(a$psi, b$psi, tolerance = 1e-10)
+      # the influence functions by hand: psi %*% (cell weights) for the overall
+      # effect of the group aggregation's rows (equal weights within a group)
+      if (type == "group") {
+        e <- at$estimates
+        ok <- !is.na(e$estimate) & e$post
+        g1 <- a$estimates$group[1]
+        w <- as.numeric(ok & e$group == g1) / sum(ok & e$group == g1)
+        expect_equal(a$psi[, 1], drop(at$psi %*% w), tolerance = 1e-10)
+      }
+    }
+    ab <- att_aggregate(at, "dynamic", bootstrap = TRUE, draws = 99)
+    expect_equal(nrow(ab$estimates), nrow(att_aggregate(dense, "dynamic")$estimates))
+  }
+})

@@ -375,3 +375,101 @@ test_that("rows grouped by unit or interleaved give the same influence functions
     expect_gt(sum(a$psi != 0), 0)
   }
 })
+
+# The compact influence functions of att_gt() (implicit without covariates,
+# each cell's units with covariates) against the dense ones of the cell by
+# cell R path on the same data: estimates, analytic SEs, x$psi, products
+# with cell weights, bootstrap draws.
+compact_vs_dense <- function(cd, ctl, bp, adj) {
+  at <- att_gt(cd, comparison = ctl, base_period = bp, adjust = adj, bootstrap = FALSE)
+  pan <- cs_panel(cd, ctl, 0, TRUE)
+  cells <- cs_cells(pan, ctl, bp, 0)
+  ref <- cs_estimate_cells(pan, cells, ctl, 0, adj)
+  expect_true(inherits(.subset2(at, "psi"), "smartdid_cs_psi") ||
+                pan$w_varies || pan$mode != "panel" && adj != "none")
+  expect_equal(at$estimates$estimate, ref$att[, 1], tolerance = 1e-10)
+  expect_equal(at$psi, ref$psi[[1]], tolerance = 1e-10)
+  expect_equal(at[["psi"]], ref$psi[[1]], tolerance = 1e-10)
+  se <- cs_se(ref$psi[[1]], pan$cluster)
+  se[is.na(ref$att[, 1])] <- NA
+  expect_equal(at$estimates$std.error, se, tolerance = 1e-10)
+  W <- matrix(stats::rnorm(nrow(cells) * 3), nrow(cells))
+  expect_equal(cs_psi(at, W), ref$psi[[1]] %*% W, tolerance = 1e-10)
+  # the multiplier bootstrap draws from the same cluster sums
+  ab <- att_gt(cd, comparison = ctl, base_period = bp, adjust = adj, bootstrap = TRUE,
+               draws = 99, seed = 5)
+  bs <- with_seed(5, cs_bootstrap(ref$psi[[1]], pan$cluster, 99, "mammen", 0.95,
+                                  pan$n_units))
+  expect_equal(ab$estimates$std.error, bs$se, tolerance = 1e-10)
+  expect_equal(ab$crit, bs$crit, tolerance = 1e-10)
+  invisible(list(at = at, ref = ref))
+}
+
+test_that("compact influence functions without covariates equal the dense ones", {
+  set.seed(21)
+  d <- cs_data()
+  d$wu <- 1 + d$unit %% 3                        # weights constant within units
+  d$st <- d$unit %/% 4                           # clusters above the unit
+  u <- cs_unbalanced()
+  u$st <- u$unit %/% 5
+  cases <- list(
+    smartdid::cs_data(d, "y", "year", "first", id = "unit"),
+    smartdid::cs_data(d, "y", "year", "first", id = "unit", weights = "wu", cluster = "st"),
+    smartdid::cs_data(u, "y", "year", "first", id = "unit", weights = "w", cluster = "st"),
+    smartdid::cs_data(u[order(u$year, -u$unit), ], "y", "year", "first", id = "unit"),
+    smartdid::cs_data(u, "y", "year", "first", weights = "w"))           # rcs
+  for (cd in cases) for (ctl in c("never", "notyet")) {
+    compact_vs_dense(cd, ctl, if (ctl == "never") "varying" else "universal", "none")
+  }
+})
+
+test_that("compact influence functions with covariates equal the dense ones", {
+  set.seed(22)
+  d <- cs_data(80)
+  d$wu <- 1 + d$unit %% 3
+  d$st <- d$unit %/% 4
+  cd <- smartdid::cs_data(d, "y", "year", "first", id = "unit", controls = c("x1", "x2"),
+                          weights = "wu", cluster = "st")
+  for (adj in c("or", "dr")) {
+    compact_vs_dense(cd, "never", "varying", adj)
+  }
+  compact_vs_dense(smartdid::cs_data(d, "y", "year", "first", id = "unit",
+                                     controls = c("x1", "x2")), "notyet", "universal", "dr")
+})
+
+test_that("results with compact influence functions survive saveRDS and aggregate alike", {
+  d <- cs_data()
+  d$y2 <- d$y * 2 + d$x1
+  for (ctl in list(NULL, c("x1", "x2"))) {
+    cd <- smartdid::cs_data(d, c("y", "y2"), "year", "first", id = "unit", controls = ctl)
+    two <- att_gt(cd, bootstrap = FALSE)
+    one <- att_gt(smartdid::cs_data(d, "y2", "year", "first", id = "unit", controls = ctl),
+                  bootstrap = FALSE)
+    expect_equal(two$y2$estimates, one$estimates, tolerance = 1e-12)
+    expect_equal(two$y2$psi, one$psi, tolerance = 1e-12)
+    f <- tempfile(fileext = ".rds")
+    saveRDS(two$y2, f)
+    back <- readRDS(f)
+    unlink(f)
+    expect_identical(back$psi, two$y2$psi)
+    expect_equal(att_aggregate(back, "dynamic"), att_aggregate(one, "dynamic"),
+                 tolerance = 1e-12)
+  }
+})
+
+test_that("five outcomes in one call equal five calls (none: outcomes four at a time)", {
+  d <- cs_unbalanced()
+  d$st <- d$unit %/% 5
+  ys <- paste0("y", 1:5)
+  for (j in 1:5) d[[ys[j]]] <- d$y * j + d$x1 * (j - 3) + sin(d$unit * j)
+  for (cl in list(NULL, "st")) {
+    five <- att_gt(smartdid::cs_data(d, ys, "year", "first", id = "unit", weights = "w",
+                                     cluster = cl), bootstrap = FALSE)
+    for (j in c(1, 4, 5)) {
+      one <- att_gt(smartdid::cs_data(d, ys[j], "year", "first", id = "unit", weights = "w",
+                                      cluster = cl), bootstrap = FALSE)
+      expect_equal(five[[ys[j]]]$estimates, one$estimates, tolerance = 1e-12)
+      expect_equal(five[[ys[j]]]$psi, one$psi, tolerance = 1e-12)
+    }
+  }
+})
