@@ -31,13 +31,16 @@
 #include "cs.h"
 #include <string.h>
 
-/* Pass 1's results: sub-cell weights CW (K x 4) and means CM (K x 4 x m),
+/* Pass 1's results: each period's centre YC (T x m: the outcome of the
+ * period's first row), sub-cell weights CW (K x 4) and means CM (K x 4 x m)
+ * and the (cohort, period) pairs' own means PC (C x T x m, 0 for an empty
+ * pair), both net of their period's centre,
  * the compressed lists of the sub-cells each (cohort, period) pair feeds
  * (start: CT + 1 offsets; cell k, sub-cell q, its sign over its weight
  * ef), and whether each unit's rows are adjacent. */
 typedef struct {
   int K, m, C, T, grouped;
-  double *CW, *CM;
+  double *YC, *CW, *CM, *PC;
   int *start, *ek, *eq;
   double *ef;
 } cs_none_t;
@@ -50,13 +53,14 @@ static inline void cs_add_row(const cs_none_t *S, const double **y, R_xlen_t r,
                               size_t stride)
 {
   int K = S->K, m = S->m;
+  const double *yc = S->YC + pair / (size_t) S->C;     /* the row's period */
   for (int e = S->start[pair]; e < S->start[pair + 1]; e++) {
     int k = S->ek[e];
     size_t mq = (size_t) k + (size_t) K * S->eq[e];
     double f = ww * S->ef[e];
     for (int j = 0; j < m; j++) {
       double mean = S->CM[(size_t) 4 * K * j + mq];
-      dst[j][off + stride * (size_t) k] += f * (y[j][r] - mean);
+      dst[j][off + stride * (size_t) k] += f * ((y[j][r] - yc[(size_t) S->T * j]) - mean);
     }
   }
 }
@@ -108,6 +112,13 @@ static void cs_none_prep(const int *u, const int *tt, const int *uc, const doubl
   memset(SWY, 0, CT * m * sizeof(double));
   unsigned char *seen = (unsigned char *) R_alloc((size_t) N, 1);
   memset(seen, 0, (size_t) N);
+  /* every sum is of outcomes net of their period's centre (the first row's
+   * outcome in that period): means of outcomes such as 1e9 + noise then
+   * keep the digits of the noise, and the centres cancel exactly in every
+   * 2x2 (its later and earlier means share their periods) */
+  double *YC = (double *) R_alloc((size_t) T * m, sizeof(double));
+  unsigned char *tseen = (unsigned char *) R_alloc((size_t) T, 1);
+  memset(tseen, 0, (size_t) T);
   int grouped = 1;
   for (R_xlen_t r = 0; r < n; r++) {
     if (u[r] < 1 || u[r] > N || tt[r] < 1 || tt[r] > T)
@@ -116,10 +127,15 @@ static void cs_none_prep(const int *u, const int *tt, const int *uc, const doubl
       if (seen[u[r] - 1]) grouped = 0;
       seen[u[r] - 1] = 1;
     }
-    size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
+    int t = tt[r] - 1;
+    size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * t;
     double ww = wt ? wt[r] : 1.0;
+    if (!tseen[t]) {
+      tseen[t] = 1;
+      for (int j = 0; j < m; j++) YC[t + (size_t) T * j] = R_FINITE(y[j][r]) ? y[j][r] : 0;
+    }
     SW[s] += ww;
-    for (int j = 0; j < m; j++) SWY[s + CT * j] += ww * y[j][r];
+    for (int j = 0; j < m; j++) SWY[s + CT * j] += ww * (y[j][r] - YC[t + (size_t) T * j]);
     if ((r & 0xFFFFF) == 0xFFFFF) R_CheckUserInterrupt();
   }
   /* the four sub-cells of every cell: weights (K x 4) and means (K x 4 x m);
@@ -186,7 +202,18 @@ static void cs_none_prep(const int *u, const int *tt, const int *uc, const doubl
     }
   }
   S->K = K; S->m = m; S->C = C; S->T = T; S->grouped = grouped;
-  S->CW = CW; S->CM = CM; S->start = start;
+  /* each pair's own mean (net of the period's centre): a second centre
+   * that the unit pass of sd_cs_none() and the products of sd_cs_none_psi()
+   * subtract from its rows' outcomes and from the means they are compared
+   * with. There a weighted y (or y times a column of W) and the mean times
+   * the same factor are two numbers whose difference is the influence
+   * function; centred, both are of the size of the within-pair spread, and
+   * the centre cancels exactly in their difference. */
+  double *PC = (double *) R_alloc(CT * m, sizeof(double));
+  for (int j = 0; j < m; j++)
+    for (size_t s = 0; s < CT; s++)
+      PC[s + CT * j] = SW[s] > 0 ? SWY[s + CT * j] / SW[s] : 0;
+  S->YC = YC; S->CW = CW; S->CM = CM; S->PC = PC; S->start = start;
 }
 
 /* The rows in unit order: NULL when each unit's rows are adjacent already
@@ -218,7 +245,7 @@ static void cs_none_ss_units(const cs_none_t *S, const int *u, const int *tt,
                              double *pss, double *cb)
 {
   int K = S->K, m = S->m, C = S->C, T = S->T;
-  size_t Km = (size_t) K * m;
+  size_t Km = (size_t) K * m, CT = (size_t) C * T;
   /* the programs: cohort c's entries at pstart[c] .. pstart[c + 1] - 1 */
   int *pstart = (int *) R_alloc((size_t) C + 1, sizeof(int));
   pstart[0] = 0;
@@ -253,7 +280,8 @@ static void cs_none_ss_units(const cs_none_t *S, const int *u, const int *tt,
         pt[a] = t;
         pf[a] = S->ef[e] * N;
         for (int j = 0; j < m; j++)
-          pm[(size_t) ne * j + a] = S->CM[(size_t) 4 * K * j + k + (size_t) K * S->eq[e]];
+          pm[(size_t) ne * j + a] = S->CM[(size_t) 4 * K * j + k + (size_t) K * S->eq[e]] -
+            S->PC[s + CT * j];
       }
     }
   }
@@ -264,14 +292,17 @@ static void cs_none_ss_units(const cs_none_t *S, const int *u, const int *tt,
     while (q1 < n && u[ord ? ord[q1] : q1] == u[r0]) q1++;
     memset(WY, 0, sizeof(double) * (size_t) T * m);
     memset(Wt, 0, sizeof(double) * (size_t) T);
+    int c = uc[u[r0] - 1] - 1;
+    /* the weighted outcomes net of their pair's centre (see cs_none_prep) */
     for (R_xlen_t q = q0; q < q1; q++) {
       R_xlen_t r = ord ? ord[q] : q;
       int t = tt[r] - 1;
       double wr = wt ? wt[r] : 1.0;
+      const double *pc = S->PC + (size_t) c + (size_t) C * t, *yc = S->YC + t;
       Wt[t] += wr;
-      for (int j = 0; j < m; j++) WY[(size_t) T * j + t] += wr * y[j][r];
+      for (int j = 0; j < m; j++)
+        WY[(size_t) T * j + t] += wr * ((y[j][r] - yc[(size_t) T * j]) - pc[CT * j]);
     }
-    int c = uc[u[r0] - 1] - 1;
     double *cg = cl ? cb + (size_t) (cl[u[r0] - 1] - 1) * Km : NULL;
     /* four outcomes at a time, then one at a time: the running cell's sums
      * in registers */
@@ -395,7 +426,7 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
       R_xlen_t r = ord ? ord[q] : q;
       size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
       double ww = (wt ? wt[r] : 1.0) * N;
-      for (int j = 0; j < m; j++) yr[j] = y[j][r];
+      for (int j = 0; j < m; j++) yr[j] = y[j][r] - S.YC[tt[r] - 1 + (size_t) T * j];
       for (int e = S.start[s]; e < S.start[s + 1]; e++) {
         int k = S.ek[e];
         if (!touched[k]) {
@@ -444,10 +475,10 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
 /* One outcome's influence functions from the same arguments (jout: the
  * outcome's column of Y, 1-based): the N x K matrix when W is NULL (the
  * same sums, in the same order, as sd_cs_none() squares), else its product
- * with W (K x p double), N x p, computed per row as N w_r (y_r A_s - B_s)
- * with A_s = sum_e sign_e W[k_e, ] / weight_e and B_s = sum_e sign_e
- * mean_e W[k_e, ] / weight_e over the sub-cells e that the row's pair s
- * feeds. */
+ * with W (K x p double), N x p, computed per row as
+ * N w_r ((y_r - c_s) A_s - B_s) with A_s = sum_e sign_e W[k_e, ] / weight_e
+ * and B_s = sum_e sign_e (mean_e - c_s) W[k_e, ] / weight_e over the
+ * sub-cells e that the row's pair s feeds, c_s the pair's centre. */
 SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
                     SEXP ctrl, SEXP dims, SEXP jout, SEXP W)
 {
@@ -490,7 +521,8 @@ SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells
     for (int e = S.start[s]; e < S.start[s + 1]; e++) {
       int k = S.ek[e];
       double f = S.ef[e];
-      double mean = S.CM[(size_t) k + (size_t) K * S.eq[e]];
+      /* the mean net of the pair's centre (see cs_none_prep) */
+      double mean = S.CM[(size_t) k + (size_t) K * S.eq[e]] - S.PC[s];
       for (int l = 0; l < p; l++) {
         double wk = pw[k + (size_t) K * l];
         A[s + CT * l] += f * wk;
@@ -500,7 +532,7 @@ SEXP sd_cs_none_psi(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells
   }
   for (R_xlen_t r = 0; r < n; r++) {
     size_t s = (size_t) (uc[u[r] - 1] - 1) + (size_t) C * (tt[r] - 1);
-    double ww = (wt ? wt[r] : 1.0) * N, yr = y[0][r];
+    double ww = (wt ? wt[r] : 1.0) * N, yr = (y[0][r] - S.YC[tt[r] - 1]) - S.PC[s];
     size_t i = (size_t) u[r] - 1;
     for (int l = 0; l < p; l++)
       po[i + (size_t) N * l] += ww * (yr * A[s + CT * l] - B[s + CT * l]);

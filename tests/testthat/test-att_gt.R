@@ -423,6 +423,24 @@ test_that("compact influence functions without covariates equal the dense ones",
   }
 })
 
+test_that("compact influence functions keep their digits for outcomes far from zero", {
+  # y = 1e9 + noise with weights that are not whole numbers: the unit pass
+  # and the products with cell weights subtract each (cohort, period)
+  # pair's mean first, so they agree with the dense y - mean form to 1e-10
+  # (before that, 1e-8 at 1e9 and 1e-5 at 1e12)
+  set.seed(23)
+  d <- cs_data()
+  d$y <- d$y + 1e9
+  d$wu <- stats::runif(max(d$unit))[d$unit] + 0.5
+  d$st <- d$unit %/% 4
+  for (cl in list(NULL, "st")) {
+    cd <- smartdid::cs_data(d, "y", "year", "first", id = "unit", weights = "wu",
+                            cluster = cl)
+    r <- compact_vs_dense(cd, "never", "varying", "none")
+    expect_true(inherits(.subset2(r$at, "psi"), "smartdid_cs_psi"))
+  }
+})
+
 test_that("compact influence functions with covariates equal the dense ones", {
   set.seed(22)
   d <- cs_data(80)
