@@ -89,7 +89,8 @@
 #'   the fit's data: all are estimated in one pass that shares the groups,
 #'   comparison sets and propensity scores, and a named list of results (one
 #'   per outcome) is returned.
-#' @param ... Not used; an error if given.
+#' @param ... Not used; an error if given (for `[[`, the arguments of the
+#'   default method, such as `exact`).
 #' @param control,covariates,biters Deprecated names of `comparison`,
 #'   `adjust` and `draws` (still accepted, with a message).
 #' @return An object of class `smartdid_att_gt` (a named list of them with

@@ -112,6 +112,7 @@ cs_data <- function(data, y, time, cohort, id = NULL, controls = NULL,
 `$.smartdid_cs_data` <- function(x, name) cs_data_elt(x, name)
 
 #' @rdname cs_data
+#' @param ... Ignored (the arguments of the default `[[`, such as `exact`).
 #' @export
 `[[.smartdid_cs_data` <- function(x, i, ...) cs_data_elt(x, i)
 
