@@ -20,6 +20,7 @@ SEXP sd_cs_cells_psi(SEXP units, SEXP start, SEXP vals, SEXP N_, SEXP W);
 
 SEXP sd_colss(SEXP X);
 const double **sd_cs_ycols(SEXP Y, R_xlen_t n, int *m);
+const int *sd_cs_clusters(SEXP clus, int N, int *G);
 SEXP sd_cs_prep(SEXP unit, SEXP N, SEXP tt, SEXP g);
 
 #endif

@@ -57,17 +57,8 @@ SEXP sd_cs_panel_cells(SEXP unit, SEXP tidx, SEXP Y, SEXP X, SEXP w, SEXP ucode,
   const double *x = REAL(X), *wt = Rf_isNull(w) ? NULL : REAL(w);
   for (int i = 0; i < N; i++)
     if (uc[i] < 1 || uc[i] > C) Rf_error("unit %d has a cohort code out of range", i + 1);
-  const int *cl = NULL;
-  int G = 0;
-  if (!Rf_isNull(clus)) {
-    if (!Rf_isInteger(clus) || XLENGTH(clus) != N)
-      Rf_error("'clus' must be NULL or an integer code per unit");
-    cl = INTEGER(clus);
-    for (int i = 0; i < N; i++) {
-      if (cl[i] < 1 || cl[i] > N) Rf_error("unit %d has a cluster code out of range", i + 1);
-      if (cl[i] > G) G = cl[i];
-    }
-  }
+  int G;
+  const int *cl = sd_cs_clusters(clus, N, &G);
   for (int c = 0; c < K; c++)
     for (int j = 0; j < 4; j++) {
       int v = ce[c + K * j], hi = j ? T : C;

@@ -377,17 +377,8 @@ SEXP sd_cs_none(SEXP unit, SEXP tidx, SEXP ucode, SEXP Y, SEXP w, SEXP cells,
   int m, K = Rf_nrows(cells);
   const double **y = sd_cs_ycols(Y, n, &m);
   int N = INTEGER(dims)[0], T = INTEGER(dims)[1], C = INTEGER(dims)[2];
-  int G = 0;
-  const int *cl = NULL;
-  if (!Rf_isNull(clus)) {
-    if (!Rf_isInteger(clus) || XLENGTH(clus) != N)
-      Rf_error("'clus' must be NULL or an integer code per unit");
-    cl = INTEGER(clus);
-    for (int i = 0; i < N; i++) {
-      if (cl[i] < 1 || cl[i] > N) Rf_error("unit %d has a cluster code out of range", i + 1);
-      if (cl[i] > G) G = cl[i];
-    }
-  }
+  int G;
+  const int *cl = sd_cs_clusters(clus, N, &G);
   const int *u = INTEGER(unit), *tt = INTEGER(tidx), *uc = INTEGER(ucode);
   const double *wt = Rf_isNull(w) ? NULL : REAL(w);
   SEXP att = PROTECT(Rf_allocMatrix(REALSXP, K, m));

@@ -50,3 +50,20 @@ const double **sd_cs_ycols(SEXP Y, R_xlen_t n, int *m)
     yc[j] = TYPEOF(Y) == VECSXP ? REAL(VECTOR_ELT(Y, j)) : REAL(Y) + (size_t) n * j;
   return yc;
 }
+
+/* The cluster codes of att_gt()'s kernels: NULL (the units are the
+ * clusters; *G = 0) or an integer code in 1..N per unit, checked; sets *G
+ * to the largest code. */
+const int *sd_cs_clusters(SEXP clus, int N, int *G)
+{
+  *G = 0;
+  if (Rf_isNull(clus)) return NULL;
+  if (!Rf_isInteger(clus) || XLENGTH(clus) != N)
+    Rf_error("'clus' must be NULL or an integer code per unit");
+  const int *cl = INTEGER(clus);
+  for (int i = 0; i < N; i++) {
+    if (cl[i] < 1 || cl[i] > N) Rf_error("unit %d has a cluster code out of range", i + 1);
+    if (cl[i] > *G) *G = cl[i];
+  }
+  return cl;
+}
