@@ -113,6 +113,28 @@ for (est in c("cs", "sunab", "imputation")) {
            silent = TRUE)
   if (!inherits(r, "try-error")) cat("event_study(estimator = \"", est, "\") ran\n", sep = "")
 }
+# Callaway-Sant'Anna from cs_data(): the kernels without covariates
+# (balanced, weighted with clusters above the unit, unbalanced, one row per
+# unit) and with them, their compact influence functions expanded and
+# multiplied, and the bootstrap
+dd <- d
+dd$y2 <- dd$y + 1e9
+dd$st <- dd$unit %/% 4
+cds <- list(cs_data(dd, c("y", "y2"), "year", "first", id = "unit"),
+            cs_data(dd, "y", "year", "first", id = "unit", weights = "w", cluster = "st"),
+            cs_data(dd[-c(3, 50, 77), ], "y", "year", "first", id = "unit"),
+            cs_data(dd, "y", "year", "first"),
+            cs_data(dd, "y", "year", "first", id = "unit", controls = c("x1", "x2")))
+for (cd in cds) {
+  at <- suppressWarnings(att_gt(cd, bootstrap = FALSE))
+  for (a in if (inherits(at, "smartdid_att_gt")) list(at) else at) {
+    invisible(a$psi)
+    invisible(att_aggregate(a, "dynamic", bootstrap = FALSE))
+  }
+}
+invisible(att_gt(cds[[2]], bootstrap = TRUE, draws = 19, seed = 3))
+note("sd_cs_prep", "sd_cs_none", "sd_cs_none_psi", "sd_cs_panel_cells",
+     "sd_cs_cells_psi", "sd_colss", "sd_mboot")
 missing <- setdiff(routines, called)
 if (length(missing)) {
   cat("not named by this script (they may have run inside the calls above):",
