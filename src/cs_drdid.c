@@ -106,6 +106,7 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
   double *v = (double *) R_alloc((size_t) k, sizeof(double));
   double *beta = (double *) R_alloc((size_t) k, sizeof(double));
   double *h1 = (double *) R_alloc((size_t) k, sizeof(double));
+  double *h2 = (double *) R_alloc((size_t) k, sizeof(double));
   double *h3 = (double *) R_alloc((size_t) k, sizeof(double));
   double *Lps = NULL;
   if (meth == 2) {
@@ -194,87 +195,77 @@ int sd_cs_2x2_core(const double *Y, int m, const double *D, const double *X,
     if (meth == 2) xh3[i] = xrow(X, n, k, i, h3);
   }
   double *q = (double *) R_alloc((size_t) k, sizeof(double));
-  /* per-row buffers: w (1 - D) and the logit scores */
+  /* per-row buffers: w (1 - D), the logit scores, and each outcome's
+   * weighted values, residuals and x_i'h2 (column-wise loops, no branches) */
   double *wc0 = (double *) R_alloc(n, sizeof(double));
   double *sc = meth == 2 ? (double *) R_alloc(n, sizeof(double)) : NULL;
+  double *sv = (double *) R_alloc(n, sizeof(double));
+  double *v0v = (double *) R_alloc(n, sizeof(double));
+  double *r = (double *) R_alloc(n, sizeof(double));
+  double *xh2 = (double *) R_alloc(n, sizeof(double));
   for (size_t i = 0; i < n; i++) {
     wc0[i] = w[i] * (1 - D[i]);
     if (meth == 2) sc[i] = w[i] * (D[i] - ps[i]);
   }
-  /* Every outcome's cross-products in one pass over the rows, which reads X,
-   * the weights and the scores once for all outcomes (a pass per outcome
-   * made each extra outcome cost nearly as much as the propensity score
-   * once the cells no longer fit in the cache, at ten million rows): per
-   * outcome j, acc = (sum w1 y, sum w0 y, X'W0c y (k), X'diag(w0) y (k)).
-   * The comparison regression's coefficients, the groups' mean residuals
-   * and h2 = H_ps^-1 colMeans(w0 (r - e0) X) follow without the residuals:
-   * sum w r = sum w y - (sum w x)'beta, sum w0 r x = X'diag(w0)y -
-   * (X'diag(w0)X) beta. */
-  int na = 2 + 2 * k;
-  double *acc = (double *) R_alloc((size_t) na * m, sizeof(double));
-  memset(acc, 0, sizeof(double) * (size_t) na * m);
-  for (size_t i = 0; i < n; i++) {
-    double wci = wc0[i], w1i = w1[i], w0i = w0[i];
-    for (int j = 0; j < m; j++) {
-      double yi = Y[i + n * j], s = wci * yi, t = w0i * yi, *aj = acc + (size_t) na * j;
-      aj[0] += w1i * yi;
-      aj[1] += t;
-      for (int a = 0; a < k; a++) {
-        double xa = X[i + n * a];
-        aj[2 + a] += s * xa;
-        aj[2 + k + a] += t * xa;
-      }
-    }
-  }
-  double *B = (double *) R_alloc((size_t) k * m, sizeof(double));
-  double *H2 = (double *) R_alloc((size_t) k * m, sizeof(double));
-  double *E1 = (double *) R_alloc((size_t) m, sizeof(double));
-  double *E0 = (double *) R_alloc((size_t) m, sizeof(double));
   for (int j = 0; j < m; j++) {
-    const double *aj = acc + (size_t) na * j;
-    double *bj = B + (size_t) k * j, *hj = H2 + (size_t) k * j;
-    for (int a = 0; a < k; a++) {
-      bj[a] = aj[2 + a] / (double) n;
-      q[a] = meth == 2 ? aj[2 + k + a] : 0;
+    const double *y = Y + n * j;
+    double *out = pp + n * j;
+    /* the outcome's cross-products: X'W0c y (the comparison regression), the
+     * two groups' weighted sums of y, and (dr) X'diag(w0)y; the groups' mean
+     * residuals and h2 = H_ps^-1 colMeans(w0 (r - e0) X) then follow without
+     * the residuals: sum w r = sum w y - (sum w x)'beta, sum w0 r x =
+     * X'diag(w0)y - (X'diag(w0)X) beta */
+    double sy1 = 0, sy0 = 0;
+    for (size_t i = 0; i < n; i++) {
+      double yi = y[i];
+      sv[i] = wc0[i] * yi;
+      v0v[i] = w0[i] * yi;
+      sy1 += w1[i] * yi;
+      sy0 += v0v[i];
     }
-    chol_solve(Lc, k, bj);
+    for (int a = 0; a < k; a++) {
+      beta[a] = sd_dot(sv, X + n * a, (int) n) / (double) n;
+      q[a] = meth == 2 ? sd_dot(v0v, X + n * a, (int) n) : 0;
+    }
+    chol_solve(Lc, k, beta);
     double gb1 = 0, gb3 = 0;
     for (int a = 0; a < k; a++) {
-      gb1 += g1[a] * bj[a];
-      gb3 += g3[a] * bj[a];
+      gb1 += g1[a] * beta[a];
+      gb3 += g3[a] * beta[a];
     }
-    E1[j] = (aj[0] / n - gb1) / mw1;
-    E0[j] = meth == 2 ? (aj[1] / n - gb3) / mw0 : 0;
-    for (int a = 0; a < k; a++) hj[a] = 0;
+    double e1 = (sy1 / n - gb1) / mw1;
+    double e0 = meth == 2 ? (sy0 / n - gb3) / mw0 : 0;
     if (meth == 2) {
       for (int a = 0; a < k; a++) {
         double mb = 0;
-        for (int b = 0; b < k; b++) mb += M0[a + k * b] * bj[b];
-        hj[a] = q[a] / (double) n - mb - E0[j] * g3[a];
+        for (int b = 0; b < k; b++) mb += M0[a + k * b] * beta[b];
+        h2[a] = q[a] / (double) n - mb - e0 * g3[a];
       }
-      chol_solve(Lps, k, hj);
+      chol_solve(Lps, k, h2);
     }
-    pa[j] = E1[j] - E0[j];
-  }
-  /* the influence functions, again one pass for all outcomes: each row's
-   * residual and x_i'h2 per outcome */
-  for (size_t i = 0; i < n; i++) {
-    double wci = wc0[i], w1i = w1[i], w0i = w0[i], x1 = xh1[i];
-    double x3 = meth == 2 ? xh3[i] : 0, sci = meth == 2 ? sc[i] : 0;
-    for (int j = 0; j < m; j++) {
-      const double *bj = B + (size_t) k * j, *hj = H2 + (size_t) k * j;
-      double ri = Y[i + n * j], xh2 = 0;
-      for (int a = 0; a < k; a++) {
-        double xa = X[i + n * a];
-        ri -= bj[a] * xa;
-        xh2 += hj[a] * xa;
+    /* residuals and x_i'h2, a column at a time */
+    memcpy(r, y, sizeof(double) * n);
+    memset(xh2, 0, sizeof(double) * n);
+    for (int a = 0; a < k; a++) {
+      const double *xa = X + n * a;
+      double ba = beta[a], ha = meth == 2 ? h2[a] : 0;
+      for (size_t i = 0; i < n; i++) {
+        r[i] -= ba * xa[i];
+        xh2[i] += ha * xa[i];
       }
-      double lin = wci * ri;                      /* OLS score of row i */
-      double p1 = (w1i * (ri - E1[j]) - lin * x1) / mw1;
-      /* sci: the logit score of row i */
-      pp[i + n * j] = meth == 1 ? p1 :
-        p1 - (w0i * (ri - E0[j]) + sci * xh2 - lin * x3) / mw0;
     }
+    for (size_t i = 0; i < n; i++) {
+      double ri = r[i];
+      double lin = wc0[i] * ri;                   /* OLS score of row i */
+      double p1 = (w1[i] * (ri - e1) - lin * xh1[i]) / mw1;
+      if (meth == 1) {
+        out[i] = p1;
+      } else {                                    /* sc: logit score of row i */
+        double p0 = (w0[i] * (ri - e0) + sc[i] * xh2[i] - lin * xh3[i]) / mw0;
+        out[i] = p1 - p0;
+      }
+    }
+    pa[j] = e1 - e0;
   }
   return 1;
 }
