@@ -12,13 +12,16 @@
 #' indices with their raw inputs, the other pilot policies and the variables
 #' used to split the sample. The effect of the pilot is known, so the function
 #' serves Monte Carlo studies as well as examples. The shipped data
-#' [smartcity] are `simulate_smartcity(seed = 76)`: of the 200 panels
-#' `seed = 1:200` of these defaults, the one whose replication agrees best
-#' with the article (55 of its 67 coefficient cells in the same significance
-#' class; over the 200 seeds the score ranges from 36 to 55, quartiles 45
-#' and 51, median 48, mean 47.7), among the 51 seeds whose headline t values
-#' are within a factor 1.5 of the published ones and whose published-5 %
-#' cells all keep their sign. The seed was chosen for that agreement; the
+#' [smartcity] are `simulate_smartcity(seed = 662)`: of the 8,200 panels
+#' `seed = 1:8200` of these defaults, the one whose replication agrees best
+#' with the article (57 of its 67 coefficient cells in the same significance
+#' class; nine of them score 57, none more, and ties go to the smallest
+#' seed) among the 2,132 seeds whose headline t values are within a factor
+#' 1.5 of the published ones and whose published-5 % cells all keep their
+#' sign. Over the 8,200 seeds the score ranges from 32 to 59, quartiles 45
+#' and 51, median 48, mean 47.7: a fresh draw typically agrees on 48 cells,
+#' and 19 draws in 8,200 (0.2 %) reach 57 or more. The seed was chosen for
+#' that agreement; the
 #' data-generating process below was not adjusted to it. The script
 #' `data-raw/seed-scores.R` in the package sources recomputes the scores.
 #'
@@ -100,7 +103,7 @@
 #'     on `Carbon` (-0.024 in `CEI` units at the default level 0.18).}
 #' }
 #'
-#' @param seed Random seed (the default, 76, gives the shipped [smartcity]
+#' @param seed Random seed (the default, 662, gives the shipped [smartcity]
 #'   panel). The global random-number state is restored on exit, so calling
 #'   the function does not disturb the user's stream.
 #' @param effect The pilots' average effect on `Carbon` (log points) in the
@@ -170,7 +173,7 @@
 #' coef(fit)["Smart_Policy"]   # close to the true -0.2
 #' mean(d$tau[d$Smart_Policy == 1])
 #' @export
-simulate_smartcity <- function(seed = 76,
+simulate_smartcity <- function(seed = 662,
                                effect = c(-0.011, -0.032, -0.092, -0.157,
                                           -0.205, -0.259, -0.324, -0.378,
                                           -0.4),

@@ -6,7 +6,7 @@
 # data-raw/check-calibration.R measures the result against the published
 # figures of the study.
 pkgload::load_all(".", quiet = TRUE)
-smartcity <- simulate_smartcity(seed = 76)
+smartcity <- simulate_smartcity(seed = 662)
 stopifnot(nrow(smartcity) == 3978L,
           all.equal(smartcity$Carbon, log(with(smartcity,
             carbon_emissions(gas, lpg, electricity, coal_share)))))

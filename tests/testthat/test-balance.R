@@ -152,7 +152,7 @@ test_that("on the shipped panel every |standardised bias| after matching with re
   m <- psm(sc, tr[1], cov, id = "city", time = "year", replace = TRUE)
   b <- balance(m)
   expect_true(all(abs(b$std_bias_pct[b$sample == "matched"]) < 5))
-  expect_equal(nrow(matched_data(m)), 2494L)
+  expect_equal(nrow(matched_data(m)), 2491L)
 })
 
 test_that("format_balance(): text, Markdown and LaTeX layouts", {

@@ -32,7 +32,7 @@ test_that("Table 1 is the study's event study: dummies -7..8, earlier periods th
 test_that("Table 2 and Table 3 are the study's PSM and PSM-DID", {
   res <- rep_result()
   t2 <- res$results$table2
-  expect_identical(nrow(t2$data), 2494L)
+  expect_identical(nrow(t2$data), 2491L)
   expect_true(t2$psm$settings$replace)
   b <- t2$balance
   expect_identical(unique(b$variable), rep_ctrl)
@@ -49,7 +49,7 @@ test_that("Table 2 and Table 3 are the study's PSM and PSM-DID", {
   expect_identical(names(t3), c("did", "did_controls", "psm_did", "psm_did_controls"))
   tab <- rep_lines(res, "table3_baseline", "txt")
   expect_true(any(grepl("^ +DID +DID +PSM-DID +PSM-DID", tab)))
-  expect_true(any(grepl("^Obs +3,978 +3,978 +2,493 +2,493", tab)))
+  expect_true(any(grepl("^Obs +3,978 +3,978 +2,487 +2,487", tab)))
   expect_true(any(grepl("^Controls +NO +YES +NO +YES", tab)))
 })
 
