@@ -48,7 +48,7 @@
 #'     the same significance class (85 %; the issue's target was 90 %). The
 #'     seed was picked for this: over `seed = 1:8200` the score ranges from
 #'     32 to 59 (quartiles 45 and 51, median 48, mean 47.7; 0.2 % of the
-#'     draws reach 57), so a fresh draw of the same process typically agrees
+#'     draws reach 57 or more), so a fresh draw of the same process typically agrees
 #'     on about 48 cells. The baseline DID gives -0.218 with the seven
 #'     controls (published -0.2283, t -14.3 against -13.4), the PSM-DID
 #'     -0.180 (published -0.2003); the event-study coefficients are small and
@@ -141,7 +141,7 @@
 #'
 #' @source Simulated by `simulate_smartcity(seed = 662)`; the script
 #'   `data-raw/smartcity.R` in the package sources reproduces the file, and
-#'   `data-raw/seed-scores.R` the scores of seeds 1-200 behind the choice of
+#'   `data-raw/seed-scores.R` the scores of seeds 1-8200 behind the choice of
 #'   the seed. The
 #'   published figures used for the calibration are from Li, S. and Zhan, Y.,
 #'   Xiangtan University.

@@ -15,8 +15,8 @@
 #' [smartcity] are `simulate_smartcity(seed = 662)`: of the 8,200 panels
 #' `seed = 1:8200` of these defaults, the one whose replication agrees best
 #' with the article (57 of its 67 coefficient cells in the same significance
-#' class; nine of them score 57, none more, and ties go to the smallest
-#' seed) among the 2,132 seeds whose headline t values are within a factor
+#' class; nine admissible seeds score 57, none more, and ties go to the
+#' smallest seed) among the 2,132 seeds whose headline t values are within a factor
 #' 1.5 of the published ones and whose published-5 % cells all keep their
 #' sign. Over the 8,200 seeds the score ranges from 32 to 59, quartiles 45
 #' and 51, median 48, mean 47.7: a fresh draw typically agrees on 48 cells,
